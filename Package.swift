@@ -1,0 +1,33 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Release builds of libgdopt.so carry the Swift runtime inside (-static-stdlib) and
+// export only gdopt_* (gdopt.map). Test targets link the core directly, because a test
+// binary cannot link a target built with -static-stdlib.
+let releaseOnly = BuildSettingCondition.when(configuration: .release)
+
+let package = Package(
+    name: "gdopt",
+    products: [
+        .library(name: "gdopt", type: .dynamic, targets: ["GDOptCABI"]),
+        .library(name: "GDOpt", targets: ["GDOpt"]),
+    ],
+    targets: [
+        .target(
+            name: "GDOpt",
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], releaseOnly)]),
+        .target(name: "GDOptShim"),
+        .target(
+            name: "GDOptCABI",
+            dependencies: ["GDOpt", "GDOptShim"],
+            swiftSettings: [
+                .unsafeFlags(["-Xcc", "-fmodule-map-file=include/module.modulemap", "-Xcc", "-Iinclude"])
+            ],
+            linkerSettings: [
+                .unsafeFlags(
+                    ["-static-stdlib", "-Xlinker", "--version-script=gdopt.map", "-Xlinker", "-z", "-Xlinker", "nodelete"],
+                    releaseOnly)
+            ]),
+        .testTarget(name: "GDOptTests", dependencies: ["GDOpt"]),
+    ]
+)
