@@ -1,0 +1,54 @@
+/// Adagrad (torch.optim.Adagrad; Duchi et al., 2011). With g the gradient (negated when
+/// maximize) and t the 1-based step:
+///
+///     clr ← lr / (1 + (t − 1)·lr_decay)
+///     g ← g + wd·p          if weight_decay ≠ 0
+///     sum ← sum + g²
+///     p ← p − clr·g / (√sum + eps)
+///
+/// Defaults: lr = 1e-2, lr_decay = 0, weight_decay = 0, initial_accumulator_value = 0
+/// (the optimizer objects start `sum` there), eps = 1e-10.
+public enum Adagrad {
+    public struct Configuration: Sendable, Equatable {
+        public let lr, lrDecay, weightDecay, eps: Double
+        public let maximize: Bool
+
+        /// Checks every value against the adagrad table; nil takes torch's default.
+        public init(lr: Double? = nil, lrDecay: Double? = nil, weightDecay: Double? = nil, eps: Double? = nil,
+                    maximize: Bool? = nil) throws(GDOptError) {
+            let kind = OptimizerKind.adagrad
+            self.lr = try kind.resolve("lr", lr)
+            self.lrDecay = try kind.resolve("lr_decay", lrDecay)
+            self.weightDecay = try kind.resolve("weight_decay", weightDecay)
+            self.eps = try kind.resolve("eps", eps)
+            self.maximize = try kind.resolve("maximize", maximize)
+        }
+    }
+
+    public static func update<T: GDOptFloat>(
+        parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, sum: UnsafeMutablePointer<T>,
+        count: Int, step t: UInt64, configuration c: Configuration, clipCoefficient: Double = 1
+    ) throws(GDOptError) {
+        try checkCount(count)
+        try checkStep(t)
+        let clr = c.lr / (1 + Double(t - 1) * c.lrDecay)
+        let kernel = Kernel(
+            p: parameters, g: gradients, sum: sum, clr: T(clr), wd: T(c.weightDecay), eps: T(c.eps),
+            scale: T(gradientScale(maximize: c.maximize, clipCoefficient: clipCoefficient)))
+        Parallel.forEach(kernel, count: count)
+    }
+
+    struct Kernel<T: GDOptFloat>: RangeKernel {
+        let p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, sum: UnsafeMutablePointer<T>
+        let clr, wd, eps, scale: T
+
+        func callAsFunction(_ range: Range<Int>) {
+            for i in range {
+                let d = effectiveGradient(g[i], p[i], scale: scale, weightDecay: wd)
+                let s = sum[i] + d * d
+                sum[i] = s
+                p[i] -= clr * d / (s.squareRoot() + eps)
+            }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Glibc
+
+/// Adam, AdamW and AMSGrad (torch.optim.Adam/AdamW; Kingma & Ba, 2015; Loshchilov &
+/// Hutter, 2019; Reddi et al., 2018). With g the gradient (negated when maximize) and t
+/// the 1-based step:
+///
+///     g ← g + wd·p               Adam with weight_decay ≠ 0 (L2 in the gradient)
+///     p ← p·(1 − lr·wd)          AdamW (decoupled decay) instead
+///     m ← β1·m + (1 − β1)·g
+///     v ← β2·v + (1 − β2)·g²
+///     v̂ ← vmax ← max(vmax, v)    if amsgrad, else v̂ ← v
+///     p ← p − (lr/bc1)·m / (√v̂/√bc2 + eps),   bc1 = 1 − β1^t, bc2 = 1 − β2^t
+///
+/// Defaults: lr = 1e-3, betas = (0.9, 0.999), eps = 1e-8, weight_decay = 0 (AdamW: 1e-2).
+public enum Adam {
+    public struct Configuration: Sendable, Equatable {
+        public let lr, beta1, beta2, eps, weightDecay: Double
+        public let decoupledWeightDecay, amsgrad, maximize: Bool
+
+        /// Checks every value against the adam (or, when decoupled, adamw) table; nil
+        /// takes torch's default.
+        public init(lr: Double? = nil, beta1: Double? = nil, beta2: Double? = nil, eps: Double? = nil,
+                    weightDecay: Double? = nil, decoupledWeightDecay: Bool = false, amsgrad: Bool? = nil,
+                    maximize: Bool? = nil) throws(GDOptError) {
+            let kind = decoupledWeightDecay ? OptimizerKind.adamw : .adam
+            self.lr = try kind.resolve("lr", lr)
+            self.beta1 = try kind.resolve("beta1", beta1)
+            self.beta2 = try kind.resolve("beta2", beta2)
+            self.eps = try kind.resolve("eps", eps)
+            self.weightDecay = try kind.resolve("weight_decay", weightDecay)
+            self.decoupledWeightDecay = decoupledWeightDecay
+            self.amsgrad = try kind.resolve("amsgrad", amsgrad)
+            self.maximize = try kind.resolve("maximize", maximize)
+        }
+    }
+
+    /// `maxSquareAverage` (vmax) is needed when amsgrad.
+    public static func update<T: GDOptFloat>(
+        parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, firstMoment: UnsafeMutablePointer<T>,
+        secondMoment: UnsafeMutablePointer<T>, maxSecondMoment: UnsafeMutablePointer<T>?,
+        count: Int, step t: UInt64, configuration c: Configuration, clipCoefficient: Double = 1
+    ) throws(GDOptError) {
+        try checkCount(count)
+        try checkStep(t)
+        guard !c.amsgrad || maxSecondMoment != nil else { throw .invalid("vmax is required when amsgrad=1") }
+        let exponent = Double(t)
+        let biasCorrection1 = 1 - pow(c.beta1, exponent)
+        let biasCorrection2 = 1 - pow(c.beta2, exponent)
+        let l2: Double = c.decoupledWeightDecay ? 0 : c.weightDecay
+        let decay: Double = c.decoupledWeightDecay ? 1 - c.lr * c.weightDecay : 1
+        let scale = gradientScale(maximize: c.maximize, clipCoefficient: clipCoefficient)
+        let kernel = Kernel(
+            p: parameters, g: gradients, m: firstMoment, v: secondMoment, vmax: c.amsgrad ? maxSecondMoment : nil,
+            stepSize: T(c.lr / biasCorrection1), biasCorrection2Sqrt: T(biasCorrection2.squareRoot()),
+            beta1: T(c.beta1), oneMinusBeta1: T(1 - c.beta1), beta2: T(c.beta2), oneMinusBeta2: T(1 - c.beta2),
+            eps: T(c.eps), l2: T(l2), decay: T(decay), scale: T(scale))
+        Parallel.forEach(kernel, count: count)
+    }
+
+    struct Kernel<T: GDOptFloat>: RangeKernel {
+        let p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, m: UnsafeMutablePointer<T>, v: UnsafeMutablePointer<T>
+        let vmax: UnsafeMutablePointer<T>?
+        let stepSize, biasCorrection2Sqrt, beta1, oneMinusBeta1, beta2, oneMinusBeta2, eps, l2, decay, scale: T
+
+        func callAsFunction(_ range: Range<Int>) {
+            for i in range {
+                let d = effectiveGradient(g[i], p[i], scale: scale, weightDecay: l2)
+                let pi = decay != 1 ? p[i] * decay : p[i]
+                let mi = beta1 * m[i] + oneMinusBeta1 * d
+                let vi = beta2 * v[i] + oneMinusBeta2 * d * d
+                m[i] = mi
+                v[i] = vi
+                var vhat = vi
+                if let vmax {
+                    vhat = Swift.max(vmax[i], vi)
+                    vmax[i] = vhat
+                }
+                p[i] = pi - stepSize * mi / (vhat.squareRoot() / biasCorrection2Sqrt + eps)
+            }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+/// Sums of squares for gradient clipping and the non-finite check. The buffer is cut
+/// into at most `maxBlocks` blocks whose size depends only on n; each block is summed
+/// in float64 with four lanes and the block sums are added in order, so the result is
+/// the same bits on any number of threads.
+enum Norms {
+    static let maxBlocks = 256
+    static let minimumBlock = 4096
+
+    static func sumOfSquares<T: GDOptFloat>(_ x: UnsafePointer<T>, count: Int) -> Double {
+        let block = max(minimumBlock, (count / maxBlocks + 16) & ~15)
+        let blocks = (count + block - 1) / block
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: blocks) { partials in
+            let kernel = BlockSums(x: x, count: count, block: block, partials: partials.baseAddress!)
+            Parallel.forEach(kernel, count: blocks, grain: max(1, Parallel.minimumElementsPerThread / block))
+            return partials.reduce(0, +)
+        }
+    }
+
+    /// True when every element is finite. A finite sum of squares proves it; a non-finite
+    /// one is either a NaN/Inf element or an overflow, which a second pass tells apart.
+    static func allFinite<T: GDOptFloat>(_ x: UnsafePointer<T>, count: Int, sumOfSquares: Double) -> Bool {
+        if sumOfSquares.isFinite { return true }
+        for i in 0..<count where !x[i].isFinite { return false }
+        return true
+    }
+
+    struct BlockSums<T: GDOptFloat>: RangeKernel {
+        let x: UnsafePointer<T>, count: Int, block: Int, partials: UnsafeMutablePointer<Double>
+
+        func callAsFunction(_ blocks: Range<Int>) {
+            for b in blocks {
+                let start = b * block, end = min(start + block, count)
+                var lanes = SIMD4<Double>()
+                var i = start
+                while i + 4 <= end {
+                    let v = SIMD4(Double(x[i]), Double(x[i + 1]), Double(x[i + 2]), Double(x[i + 3]))
+                    lanes += v * v
+                    i += 4
+                }
+                var sum = lanes.sum()
+                while i < end {
+                    sum += Double(x[i]) * Double(x[i])
+                    i += 1
+                }
+                partials[b] = sum
+            }
+        }
+    }
+
+    struct Scale<T: GDOptFloat>: RangeKernel {
+        let x: UnsafeMutablePointer<T>, factor: T
+
+        func callAsFunction(_ range: Range<Int>) {
+            for i in range { x[i] *= factor }
+        }
+    }
+}
+
+/// torch.nn.utils.clip_grad_norm_'s coefficient: max_norm / (‖g‖ + 1e-6), used only when < 1.
+public func clipCoefficient(maxNorm: Double, totalNorm: Double) -> Double {
+    let coefficient = maxNorm / (totalNorm + 1e-6)
+    return coefficient < 1 ? coefficient : 1
+}
+
+/// Clips many gradient buffers in place by one global L2 norm, as torch's
+/// clip_grad_norm_ does, and returns the norm from before clipping.
+public func clipGradNorm<T: GDOptFloat>(_ buffers: [UnsafeMutableBufferPointer<T>], maxNorm: Double) throws(GDOptError) -> Double {
+    guard maxNorm.isFinite, maxNorm >= 0 else { throw .invalid("max_norm=\(maxNorm) must be finite and >= 0") }
+    for (index, buffer) in buffers.enumerated() where buffer.isEmpty || buffer.baseAddress == nil {
+        throw .size("buffer \(index) is empty")
+    }
+    var sum = 0.0
+    for buffer in buffers { sum += Norms.sumOfSquares(buffer.baseAddress!, count: buffer.count) }
+    let totalNorm = sum.squareRoot()
+    let coefficient = clipCoefficient(maxNorm: maxNorm, totalNorm: totalNorm)
+    if coefficient < 1 {
+        for buffer in buffers {
+            Parallel.forEach(Norms.Scale(x: buffer.baseAddress!, factor: T(coefficient)), count: buffer.count)
+        }
+    }
+    return totalNorm
+}

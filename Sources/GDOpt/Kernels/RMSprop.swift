@@ -1,0 +1,78 @@
+/// RMSprop, optionally centred and with momentum (torch.optim.RMSprop; Hinton's lecture
+/// 6e; Graves, 2013). With g the gradient (negated when maximize):
+///
+///     g ← g + wd·p                  if weight_decay ≠ 0
+///     v ← α·v + (1 − α)·g²
+///     ḡ ← α·ḡ + (1 − α)·g, ṽ ← v − ḡ²   if centered, else ṽ ← v
+///     d ← √ṽ + eps
+///     b ← μ·b + g/d, p ← p − lr·b     if momentum > 0
+///     p ← p − lr·g/d                  otherwise
+///
+/// Defaults: lr = 1e-2, alpha = 0.99, eps = 1e-8, weight_decay = 0, momentum = 0,
+/// centered = false. All state buffers start at zero.
+public enum RMSprop {
+    public struct Configuration: Sendable, Equatable {
+        public let lr, alpha, eps, weightDecay, momentum: Double
+        public let centered, maximize: Bool
+
+        /// Checks every value against the rmsprop table; nil takes torch's default.
+        public init(lr: Double? = nil, alpha: Double? = nil, eps: Double? = nil, weightDecay: Double? = nil,
+                    momentum: Double? = nil, centered: Bool? = nil, maximize: Bool? = nil) throws(GDOptError) {
+            let kind = OptimizerKind.rmsprop
+            self.lr = try kind.resolve("lr", lr)
+            self.alpha = try kind.resolve("alpha", alpha)
+            self.eps = try kind.resolve("eps", eps)
+            self.weightDecay = try kind.resolve("weight_decay", weightDecay)
+            self.momentum = try kind.resolve("momentum", momentum)
+            self.centered = try kind.resolve("centered", centered)
+            self.maximize = try kind.resolve("maximize", maximize)
+        }
+    }
+
+    /// `gradAverage` is needed when centered, `momentumBuffer` when momentum > 0.
+    public static func update<T: GDOptFloat>(
+        parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, squareAverage: UnsafeMutablePointer<T>,
+        gradAverage: UnsafeMutablePointer<T>?, momentumBuffer: UnsafeMutablePointer<T>?,
+        count: Int, configuration c: Configuration, clipCoefficient: Double = 1
+    ) throws(GDOptError) {
+        try checkCount(count)
+        guard !c.centered || gradAverage != nil else { throw .invalid("grad_avg is required when centered=1") }
+        guard c.momentum == 0 || momentumBuffer != nil else {
+            throw .invalid("momentum_buf is required when momentum=\(c.momentum) is not 0")
+        }
+        let kernel = Kernel(
+            p: parameters, g: gradients, v: squareAverage, gbar: c.centered ? gradAverage : nil,
+            b: c.momentum > 0 ? momentumBuffer : nil, lr: T(c.lr), alpha: T(c.alpha), oneMinusAlpha: T(1 - c.alpha),
+            eps: T(c.eps), wd: T(c.weightDecay), mu: T(c.momentum),
+            scale: T(gradientScale(maximize: c.maximize, clipCoefficient: clipCoefficient)))
+        Parallel.forEach(kernel, count: count)
+    }
+
+    struct Kernel<T: GDOptFloat>: RangeKernel {
+        let p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, v: UnsafeMutablePointer<T>
+        let gbar: UnsafeMutablePointer<T>?, b: UnsafeMutablePointer<T>?
+        let lr, alpha, oneMinusAlpha, eps, wd, mu, scale: T
+
+        func callAsFunction(_ range: Range<Int>) {
+            for i in range {
+                let d = effectiveGradient(g[i], p[i], scale: scale, weightDecay: wd)
+                let vi = alpha * v[i] + oneMinusAlpha * d * d
+                v[i] = vi
+                var centeredV = vi
+                if let gbar {
+                    let m = alpha * gbar[i] + oneMinusAlpha * d
+                    gbar[i] = m
+                    centeredV = vi - m * m
+                }
+                let denominator = centeredV.squareRoot() + eps
+                if let b {
+                    let buf = mu * b[i] + d / denominator
+                    b[i] = buf
+                    p[i] -= lr * buf
+                } else {
+                    p[i] -= lr * d / denominator
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+/// Stochastic gradient descent with momentum, dampening and Nesterov momentum
+/// (torch.optim.SGD; Sutskever et al., 2013). With g the gradient (negated when maximize):
+///
+///     g ← g + wd·p                          if weight_decay ≠ 0
+///     b ← g                                 on the momentum buffer's first step
+///     b ← μ·b + (1 − dampening)·g           after that
+///     g ← g + μ·b if nesterov, else g ← b    if momentum ≠ 0
+///     p ← p − lr·g
+///
+/// Defaults: lr = 1e-3, momentum = 0, dampening = 0, weight_decay = 0, nesterov = false.
+public enum SGD {
+    public struct Configuration: Sendable, Equatable {
+        public let lr, momentum, dampening, weightDecay: Double
+        public let nesterov, maximize: Bool
+
+        /// Checks every value against the sgd table; nil takes torch's default.
+        public init(lr: Double? = nil, momentum: Double? = nil, dampening: Double? = nil, weightDecay: Double? = nil,
+                    nesterov: Bool? = nil, maximize: Bool? = nil) throws(GDOptError) {
+            let kind = OptimizerKind.sgd
+            self.lr = try kind.resolve("lr", lr)
+            self.momentum = try kind.resolve("momentum", momentum)
+            self.dampening = try kind.resolve("dampening", dampening)
+            self.weightDecay = try kind.resolve("weight_decay", weightDecay)
+            self.nesterov = try kind.resolve("nesterov", nesterov)
+            self.maximize = try kind.resolve("maximize", maximize)
+        }
+
+        /// Nesterov needs momentum > 0 and dampening = 0; like torch, this is checked when
+        /// stepping, so that the values can be set in any order.
+        func checkCombination() throws(GDOptError) {
+            if nesterov && (momentum <= 0 || dampening != 0) {
+                throw .invalid("nesterov=1 needs momentum > 0 and dampening = 0, got momentum=\(momentum), dampening=\(dampening)")
+            }
+        }
+    }
+
+    /// Updates `parameters` (and `momentumBuffer`, needed when momentum ≠ 0) in place.
+    /// `firstStep` initialises the buffer with the gradient, as torch does on step 1.
+    public static func update<T: GDOptFloat>(
+        parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, momentumBuffer: UnsafeMutablePointer<T>?,
+        count: Int, firstStep: Bool, configuration c: Configuration, clipCoefficient: Double = 1
+    ) throws(GDOptError) {
+        try checkCount(count)
+        try c.checkCombination()
+        guard c.momentum == 0 || momentumBuffer != nil else {
+            throw .invalid("momentum_buf is required when momentum=\(c.momentum) is not 0")
+        }
+        let kernel = Kernel(
+            p: parameters, g: gradients, b: c.momentum != 0 ? momentumBuffer : nil, lr: T(c.lr), mu: T(c.momentum),
+            oneMinusDampening: T(1 - c.dampening), wd: T(c.weightDecay),
+            scale: T(gradientScale(maximize: c.maximize, clipCoefficient: clipCoefficient)),
+            first: firstStep, nesterov: c.nesterov)
+        Parallel.forEach(kernel, count: count)
+    }
+
+    struct Kernel<T: GDOptFloat>: RangeKernel {
+        let p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, b: UnsafeMutablePointer<T>?
+        let lr, mu, oneMinusDampening, wd, scale: T
+        let first, nesterov: Bool
+
+        func callAsFunction(_ range: Range<Int>) {
+            guard let b else {
+                for i in range { p[i] -= lr * effectiveGradient(g[i], p[i], scale: scale, weightDecay: wd) }
+                return
+            }
+            for i in range {
+                let d = effectiveGradient(g[i], p[i], scale: scale, weightDecay: wd)
+                let buf = first ? d : mu * b[i] + oneMinusDampening * d
+                b[i] = buf
+                p[i] -= lr * (nesterov ? d + mu * buf : buf)
+            }
+        }
+    }
+}

@@ -1,0 +1,172 @@
+/// The optimizer checkpoint format, version 1 (docs/checkpoint-format.md). Everything is
+/// little-endian:
+///
+///     magic "GDOPTCKP" · u32 version · u32 kind · u32 H · H × f64 hyperparameters
+///     u64 S · S × slot { u64 id · u32 dtype · u32 buffer mask · u64 n · u64 t · buffers }
+///     u32 CRC-32 (IEEE) of every byte before it
+///
+/// Slots are written in increasing id order; each buffer present in the mask follows as
+/// n elements of the slot's dtype.
+enum Checkpoint {
+    static let magic: [UInt8] = Array("GDOPTCKP".utf8)
+    static let version: UInt32 = 1
+
+    static func encode(_ optimizer: Optimizer) -> [UInt8] {
+        var out = ByteWriter()
+        out.bytes.append(contentsOf: magic)
+        out.u32(version)
+        out.u32(optimizer.kind.rawValue)
+        out.u32(UInt32(optimizer.values.count))
+        for value in optimizer.values { out.u64(value.bitPattern) }
+        let ids = optimizer.slotIDs
+        out.u64(UInt64(ids.count))
+        for id in ids {
+            let slot = optimizer.slots[id]!
+            out.u64(UInt64(UInt(bitPattern: id)))
+            out.u32(slot.dtype.rawValue)
+            out.u32(UInt32(slot.present.rawValue))
+            out.u64(UInt64(slot.count))
+            out.u64(slot.step)
+            for role in 0..<3 {
+                if let buffer = slot[role] {
+                    // Native byte order is little-endian on every platform gdopt builds for.
+                    out.bytes.append(contentsOf: UnsafeRawBufferPointer(start: buffer.bytes, count: buffer.byteCount))
+                }
+            }
+        }
+        out.u32(crc32(out.bytes[...]))
+        return out.bytes
+    }
+
+    /// Parses and checks everything before returning; the caller then swaps the result in,
+    /// so a bad checkpoint never changes an optimizer.
+    static func decode(_ data: UnsafeRawBufferPointer, kind: OptimizerKind) throws(GDOptError) -> (values: [Double], rule: UpdateRule, slots: [Int: Slot]) {
+        let headerSize = magic.count + 12
+        guard data.count >= headerSize + 8 + 4 else { throw .format("checkpoint is \(data.count) bytes, shorter than any valid one") }
+        guard data.prefix(magic.count).elementsEqual(magic) else { throw .format("checkpoint has no GDOPTCKP magic") }
+        var reader = ByteReader(data: data, limit: data.count - 4)
+        reader.offset = magic.count
+        let stored = ByteReader(data: data, limit: data.count).u32(at: data.count - 4)
+        let actual = crc32(data[..<(data.count - 4)])
+        let formatVersion = try reader.u32()
+        guard formatVersion == version else { throw .format("checkpoint format version \(formatVersion) is not supported (expected \(version))") }
+        guard stored == actual else { throw .format("checkpoint checksum mismatch (stored 0x\(String(stored, radix: 16)), computed 0x\(String(actual, radix: 16)))") }
+        let kindCode = try reader.u32()
+        guard kindCode == kind.rawValue else {
+            let saved = OptimizerKind(rawValue: kindCode).map { "\($0)" } ?? "unknown kind \(kindCode)"
+            throw .format("checkpoint is for \(saved), this optimizer is \(kind)")
+        }
+        let table = kind.hyperparameters
+        let count = try reader.u32()
+        guard count == table.count else { throw .format("checkpoint has \(count) hyperparameters, \(kind) has \(table.count)") }
+        var values: [Double] = []
+        for spec in table {
+            let value = Double(bitPattern: try reader.u64())
+            do { try spec.check(value) } catch { throw .format("checkpoint hyperparameter: \(error.message)") }
+            values.append(value)
+        }
+        let rule: UpdateRule
+        do { rule = try UpdateRule(kind: kind, values: values) } catch { throw .format("checkpoint: \(error.message)") }
+
+        let slotCount = try reader.u64()
+        var slots: [Int: Slot] = [:]
+        var previous: UInt64?
+        for _ in 0..<slotCount {
+            let id = try reader.u64()
+            guard previous.map({ id > $0 }) ?? true else { throw .format("checkpoint slot ids are not increasing at slot \(id)") }
+            previous = id
+            guard let dtype = DType(rawValue: try reader.u32()) else { throw .format("slot \(id) has an unknown dtype") }
+            let mask = try reader.u32()
+            guard mask < 8, mask & ~UInt32(BufferSet.all.prefix(kind.bufferNames.count).reduce(0) { $0 | $1.rawValue }) == 0 else {
+                throw .format("slot \(id) has buffer mask \(mask), not valid for \(kind)")
+            }
+            let n = try reader.u64(), step = try reader.u64()
+            guard n > 0, n <= UInt64(Int.max / 8) else { throw .format("slot \(id) has n=\(n)") }
+            guard step > 0 else { throw .format("slot \(id) has step count 0") }
+            let slot = Slot(dtype: dtype, count: Int(n), step: step)
+            for (role, member) in BufferSet.all.enumerated() where mask & UInt32(member.rawValue) != 0 {
+                let bytes = try reader.take(Int(n) * dtype.byteCount, what: "slot \(id) buffer \(kind.bufferNames[role])")
+                let buffer = try AlignedBuffer(byteCount: bytes.count)
+                buffer.bytes.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+                slot[role] = buffer
+            }
+            slots[Int(bitPattern: UInt(id))] = slot
+        }
+        guard reader.offset == reader.limit else {
+            throw .format("checkpoint has \(reader.limit - reader.offset) unexpected bytes after the last slot")
+        }
+        return (values, rule, slots)
+    }
+}
+
+extension Optimizer {
+    /// The checkpoint bytes: kind, hyperparameters and every slot's state.
+    public func serialized() -> [UInt8] { Checkpoint.encode(self) }
+
+    /// Restores hyperparameters and state from checkpoint bytes. Everything is checked
+    /// first: on error (`.format`) the optimizer is unchanged.
+    public func restore(from data: UnsafeRawBufferPointer) throws(GDOptError) {
+        (values, rule, slots) = try Checkpoint.decode(data, kind: kind)
+    }
+
+    public func restore(from bytes: [UInt8]) throws(GDOptError) {
+        var failure: GDOptError?
+        bytes.withUnsafeBytes { raw in
+            do throws(GDOptError) { try restore(from: raw) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+}
+
+struct ByteWriter {
+    var bytes: [UInt8] = []
+
+    mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+}
+
+struct ByteReader {
+    let data: UnsafeRawBufferPointer
+    let limit: Int
+    var offset = 0
+
+    init(data: UnsafeRawBufferPointer, limit: Int) {
+        self.data = data
+        self.limit = limit
+    }
+
+    mutating func take(_ count: Int, what: String) throws(GDOptError) -> UnsafeRawBufferPointer {
+        guard count >= 0, count <= limit - offset else {
+            throw .format("checkpoint is truncated: \(what) needs \(count) bytes at offset \(offset), \(limit - offset) remain")
+        }
+        defer { offset += count }
+        return UnsafeRawBufferPointer(rebasing: data[offset..<(offset + count)])
+    }
+
+    func u32(at position: Int) -> UInt32 {
+        UInt32(littleEndian: data.loadUnaligned(fromByteOffset: position, as: UInt32.self))
+    }
+
+    mutating func u32() throws(GDOptError) -> UInt32 {
+        UInt32(littleEndian: try take(4, what: "a u32").loadUnaligned(as: UInt32.self))
+    }
+
+    mutating func u64() throws(GDOptError) -> UInt64 {
+        UInt64(littleEndian: try take(8, what: "a u64").loadUnaligned(as: UInt64.self))
+    }
+}
+
+/// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as zlib computes it.
+func crc32<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
+    var crc: UInt32 = 0xFFFF_FFFF
+    for byte in bytes {
+        crc = crcTable[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8)
+    }
+    return ~crc
+}
+
+private let crcTable: [UInt32] = (0..<256).map { (i: Int) -> UInt32 in
+    var c = UInt32(i)
+    for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+    return c
+}

@@ -1,0 +1,127 @@
+/// An optimizer that keeps per-slot state and updates caller-owned buffers in place, in
+/// the manner of torch.optim: a slot is one parameter buffer (a layer's weights, say),
+/// its state is created on its first step, and later steps must keep its n and dtype.
+///
+///     let adam = Optimizer(.adam)
+///     try adam.set("lr", 0.01)
+///     try adam.step(slot: 0, parameters: &weights, gradients: grads)
+///
+/// Not thread-safe: use one optimizer from one thread at a time.
+public final class Optimizer {
+    public let kind: OptimizerKind
+    /// Hyperparameter values, in the order of `kind.hyperparameters`.
+    public internal(set) var values: [Double]
+    var rule: UpdateRule
+    var slots: [Int: Slot] = [:]
+
+    public init(_ kind: OptimizerKind) {
+        self.kind = kind
+        values = kind.hyperparameters.map(\.defaultValue)
+        // The defaults are in range by construction of the tables.
+        rule = (try? UpdateRule(kind: kind, values: values)) ?? .sgd(try! SGD.Configuration())
+    }
+
+    public convenience init(kind name: String) throws(GDOptError) {
+        self.init(try OptimizerKind(name: name))
+    }
+
+    public func get(_ name: String) throws(GDOptError) -> Double {
+        values[try kind.spec(named: name).index]
+    }
+
+    /// Sets one hyperparameter by its torch name (booleans are 0 or 1). Values out of
+    /// torch's range throw `.invalid` and leave the optimizer unchanged.
+    public func set(_ name: String, _ value: Double) throws(GDOptError) {
+        let (index, spec) = try kind.spec(named: name)
+        try spec.check(value)
+        var updated = values
+        updated[index] = value
+        rule = try UpdateRule(kind: kind, values: updated)
+        values = updated
+    }
+
+    public var learningRate: Double {
+        get { values[0] }
+        set { try? set("lr", newValue) }
+    }
+
+    /// Forgets every slot's state; keeps the hyperparameters.
+    public func reset() { slots.removeAll() }
+
+    /// The slots that have state, in increasing order.
+    public var slotIDs: [Int] { slots.keys.sorted { UInt(bitPattern: $0) < UInt(bitPattern: $1) } }
+
+    /// The number of steps a slot has taken, or nil if it has no state yet.
+    public func stepCount(slot: Int) -> UInt64? { slots[slot]?.step }
+
+    /// A copy of one of a slot's state buffers, by its torch name (for example "exp_avg").
+    public func stateBuffer<T: GDOptFloat>(slot: Int, name: String, as _: T.Type = T.self) -> [T]? {
+        guard let state = slots[slot], state.dtype == T.dtype, let role = kind.bufferNames.firstIndex(of: name),
+              let buffer = state[role] else { return nil }
+        return Array(UnsafeBufferPointer(start: buffer.elements(T.self), count: state.count))
+    }
+
+    /// Steps one slot. Every check happens before any write: on error, the parameters and
+    /// the optimizer's state are exactly as they were.
+    public func step<T: GDOptFloat>(slot id: Int, parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, count: Int) throws(GDOptError) {
+        try checkCount(count)
+        let existing = slots[id]
+        if let existing {
+            guard existing.dtype == T.dtype else {
+                throw .invalid("slot \(UInt(bitPattern: id)) was created with dtype \(existing.dtype), got \(T.dtype)")
+            }
+            guard existing.count == count else {
+                throw .size("slot \(UInt(bitPattern: id)) was created with n=\(existing.count), got n=\(count)")
+            }
+        }
+        try rule.checkCombination()
+        let clip = try gradientPolicy(gradients, count: count, slot: id)
+
+        let state = existing ?? Slot(dtype: T.dtype, count: count)
+        let (needed, initialValue) = rule.bufferPlan
+        let fresh = needed.subtracting(state.present)
+        for (role, member) in BufferSet.all.enumerated() where fresh.contains(member) {
+            do {
+                let buffer = try AlignedBuffer(byteCount: count * MemoryLayout<T>.stride)
+                if initialValue != 0 { buffer.fill(with: T(initialValue)) }
+                state[role] = buffer
+            } catch {
+                for (role, member) in BufferSet.all.enumerated() where fresh.contains(member) { state[role] = nil }
+                throw error
+            }
+        }
+        try rule.apply(parameters: parameters, gradients: gradients, slot: state, step: state.step + 1,
+                       fresh: fresh, clipCoefficient: clip)
+        state.step += 1
+        if existing == nil { slots[id] = state }
+    }
+
+    /// Applies `reject_nonfinite` and `max_grad_norm`; returns the clipping coefficient.
+    private func gradientPolicy<T: GDOptFloat>(_ gradients: UnsafePointer<T>, count: Int, slot: Int) throws(GDOptError) -> Double {
+        let reject = values[values.count - 2] != 0, maxNorm = values[values.count - 1]
+        guard reject || maxNorm > 0 else { return 1 }
+        let sumOfSquares = Norms.sumOfSquares(gradients, count: count)
+        if reject && !Norms.allFinite(gradients, count: count, sumOfSquares: sumOfSquares) {
+            throw .nonFinite("grads of slot \(UInt(bitPattern: slot)) hold NaN or Inf and reject_nonfinite=1; nothing was changed")
+        }
+        return maxNorm > 0 ? clipCoefficient(maxNorm: maxNorm, totalNorm: sumOfSquares.squareRoot()) : 1
+    }
+}
+
+extension Optimizer {
+    /// Steps one slot from Swift arrays.
+    public func step<T: GDOptFloat>(slot: Int, parameters: inout [T], gradients: [T]) throws(GDOptError) {
+        guard parameters.count == gradients.count else {
+            throw .size("grads has \(gradients.count) elements, params has \(parameters.count)")
+        }
+        try checkCount(parameters.count)
+        var failure: GDOptError?
+        parameters.withUnsafeMutableBufferPointer { p in
+            gradients.withUnsafeBufferPointer { g in
+                do throws(GDOptError) { try step(slot: slot, parameters: p.baseAddress!, gradients: g.baseAddress!, count: p.count) }
+                catch { failure = error }
+            }
+        }
+        if let failure { throw failure }
+    }
+}

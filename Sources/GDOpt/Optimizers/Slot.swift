@@ -1,0 +1,60 @@
+/// Which of a slot's (up to three) state buffers a configuration uses.
+struct BufferSet: OptionSet {
+    let rawValue: UInt8
+    static let first = BufferSet(rawValue: 1)
+    static let second = BufferSet(rawValue: 2)
+    static let third = BufferSet(rawValue: 4)
+    static let all: [BufferSet] = [.first, .second, .third]
+}
+
+/// The state of one parameter buffer: created on its first step, after which every step
+/// must use the same n and dtype. Its buffers' roles depend on the kind
+/// (`OptimizerKind.bufferNames`); nil means not created yet, as torch creates state lazily.
+final class Slot {
+    let dtype: DType
+    let count: Int
+    var step: UInt64
+    var buffers: (AlignedBuffer?, AlignedBuffer?, AlignedBuffer?)
+
+    init(dtype: DType, count: Int, step: UInt64 = 0, buffers: (AlignedBuffer?, AlignedBuffer?, AlignedBuffer?) = (nil, nil, nil)) {
+        self.dtype = dtype
+        self.count = count
+        self.step = step
+        self.buffers = buffers
+    }
+
+    subscript(role: Int) -> AlignedBuffer? {
+        get { role == 0 ? buffers.0 : role == 1 ? buffers.1 : buffers.2 }
+        set {
+            switch role {
+            case 0: buffers.0 = newValue
+            case 1: buffers.1 = newValue
+            default: buffers.2 = newValue
+            }
+        }
+    }
+
+    var present: BufferSet {
+        var set = BufferSet()
+        for role in 0..<3 where self[role] != nil { set.insert(BufferSet.all[role]) }
+        return set
+    }
+
+    func copy() throws(GDOptError) -> Slot {
+        let twin = Slot(dtype: dtype, count: count, step: step)
+        for role in 0..<3 { twin[role] = try self[role]?.copy() }
+        return twin
+    }
+}
+
+extension OptimizerKind {
+    /// The roles of a slot's state buffers, in checkpoint order (torch's state names).
+    public var bufferNames: [String] {
+        switch self {
+        case .sgd: ["momentum_buffer"]
+        case .adagrad: ["sum"]
+        case .rmsprop: ["square_avg", "grad_avg", "momentum_buffer"]
+        case .adam, .adamw: ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"]
+        }
+    }
+}
