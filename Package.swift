@@ -25,7 +25,7 @@ let package = Package(
             ],
             linkerSettings: [
                 .unsafeFlags(
-                    ["-static-stdlib", "-Xlinker", "--version-script=gdopt.map", "-Xlinker", "-z", "-Xlinker", "nodelete"],
+                    ["-static-stdlib", "-use-ld=lld", "-Xlinker", "--version-script=gdopt.map", "-Xlinker", "-z", "-Xlinker", "nodelete"],
                     releaseOnly)
             ]),
         .testTarget(name: "GDOptTests", dependencies: ["GDOpt"]),

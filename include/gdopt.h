@@ -1,0 +1,232 @@
+/*
+ * gdopt.h — gradient-descent optimizers over caller-owned buffers (C99, usable from C++).
+ *
+ * This header is the manual. Conventions that hold for every function:
+ *
+ *  - Status: every function that can fail returns gdopt_status; GDOPT_OK is 0. On
+ *    failure, gdopt_last_error() gives a message naming the function, the argument and
+ *    the bad value, e.g. "gdopt_optimizer_step_f32: slot 0 was created with n=10, got n=12".
+ *  - Atomic failure: when a call fails, the caller's buffers and the handle's state are
+ *    exactly as they were before the call. No input crashes the process.
+ *  - Ownership: buffers belong to the caller, are contiguous, in native byte order, and
+ *    are only used during the call; the library copies what it keeps. Handles are
+ *    created by gdopt_X_create and freed by gdopt_X_destroy (destroying NULL is a no-op).
+ *  - Threads: different handles may be used from different threads at the same time;
+ *    one handle must not be used by two threads at once. Functions without a handle are
+ *    thread-safe. Large steps (n >= 32768 per thread) are split across an internal pool
+ *    of worker threads (see gdopt_set_num_threads); results are bit-identical whatever
+ *    the thread count.
+ *  - n = 0 is GDOPT_ERR_SIZE. Hyperparameters must be finite and in torch's ranges
+ *    (lr, eps, momentum, weight_decay, alpha, lr_decay, initial_accumulator_value,
+ *    max_grad_norm >= 0; 0 <= beta1, beta2 < 1); booleans must be exactly 0 or 1.
+ *  - float variants end in _f32, double variants in _f64.
+ */
+#ifndef GDOPT_H
+#define GDOPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GDOPT_VERSION_MAJOR 0
+#define GDOPT_VERSION_MINOR 1
+#define GDOPT_VERSION_PATCH 0
+/* Bumped whenever a declaration in this header changes incompatibly. */
+#define GDOPT_ABI_VERSION 1
+
+/* ---- Status codes (the values are part of the ABI) ---------------------------------- */
+
+typedef int32_t gdopt_status;
+
+#define GDOPT_OK 0            /* success */
+#define GDOPT_ERR_NULL 1      /* a pointer that is needed is NULL */
+#define GDOPT_ERR_INVALID 2   /* bad value: unknown name, out-of-range or NaN hyperparameter, wrong dtype */
+#define GDOPT_ERR_SIZE 3      /* sizes do not match, n = 0, or a size overflows */
+#define GDOPT_ERR_NONFINITE 4 /* gradients hold NaN/Inf and the optimizer has reject_nonfinite = 1 */
+#define GDOPT_ERR_FORMAT 5    /* state data is corrupted, truncated, or of another version or kind */
+#define GDOPT_ERR_IO 6        /* a file could not be read or written */
+#define GDOPT_ERR_MEMORY 7    /* an allocation failed */
+#define GDOPT_ERR_CALLBACK 8  /* a user callback asked to stop, or returned NaN */
+#define GDOPT_ERR_STATE 9     /* the call is not allowed in the current state (e.g. a destroyed handle) */
+
+/* ---- Library ------------------------------------------------------------------------ */
+
+/* "MAJOR.MINOR.PATCH" of the loaded library. Static storage; never fails. */
+const char *gdopt_version(void);
+
+/* GDOPT_ABI_VERSION of the loaded library: a program that dlopens libgdopt.so compares
+ * it with the value in the header it was compiled against. Never fails. */
+int gdopt_abi_version(void);
+
+/* The name of a status code, e.g. "GDOPT_ERR_SIZE"; "GDOPT_UNKNOWN_STATUS" for values
+ * not listed above. Static storage; never fails. */
+const char *gdopt_status_name(gdopt_status status);
+
+/* The message of the last failed call on the calling thread ("" if none has failed).
+ * Owned by the library; valid until the next gdopt call on this thread. */
+const char *gdopt_last_error(void);
+
+/* Sets how many threads large steps may use, the caller's included; k = 0 means one per
+ * online CPU (the default). Results do not depend on k.
+ * Errors: GDOPT_ERR_INVALID if k < 0. Thread-safe; takes effect from the next step. */
+gdopt_status gdopt_set_num_threads(int k);
+
+/* ---- Optimizer objects ------------------------------------------------------------- */
+
+/* An optimizer holds hyperparameters and per-slot state. A slot is one parameter buffer
+ * (a layer's weights, say), named by any size_t. Its state (moment buffers and its own
+ * step count t) is created on its first step; later steps must use the same n and dtype.
+ *
+ * Kinds and hyperparameters (torch.optim names and defaults; booleans are 0 or 1):
+ *   "sgd"     lr=1e-3 momentum=0 dampening=0 nesterov=0 weight_decay=0 maximize=0
+ *   "adagrad" lr=1e-2 lr_decay=0 weight_decay=0 initial_accumulator_value=0 eps=1e-10 maximize=0
+ *   "rmsprop" lr=1e-2 alpha=0.99 eps=1e-8 weight_decay=0 momentum=0 centered=0 maximize=0
+ *   "adam"    lr=1e-3 beta1=0.9 beta2=0.999 eps=1e-8 weight_decay=0 amsgrad=0 maximize=0
+ *             (weight decay is L2 added to the gradient)
+ *   "adamw"   as adam, but weight_decay=1e-2 and decoupled: p *= 1 - lr*weight_decay
+ * and every kind has:
+ *   reject_nonfinite=0  when 1, a step whose gradients hold NaN or Inf fails with
+ *                       GDOPT_ERR_NONFINITE and changes nothing;
+ *   max_grad_norm=0     when > 0, the slot's gradient is scaled by
+ *                       max_grad_norm / (||g||_2 + 1e-6) when that is < 1 (torch's
+ *                       clip_grad_norm_), without writing to the caller's grads.
+ * The update equations are those of gdopt_sgd_update_f32 and friends below. */
+typedef struct gdopt_optimizer gdopt_optimizer;
+
+/* Creates an optimizer of the given kind with default hyperparameters and no state.
+ * Ownership: *out belongs to the caller; free it with gdopt_optimizer_destroy.
+ * Errors: NULL (kind or out), INVALID (unknown kind), MEMORY. */
+gdopt_status gdopt_optimizer_create(const char *kind, gdopt_optimizer **out);
+
+/* Sets one hyperparameter by name. The value is checked now; the nesterov combination
+ * (momentum > 0 and dampening = 0) is checked at step time, so values can be set in any
+ * order. Existing slot state is kept.
+ * Errors: NULL, INVALID (name not of this kind, value NaN/Inf or out of range), STATE. */
+gdopt_status gdopt_optimizer_set(gdopt_optimizer *o, const char *name, double value);
+
+/* Reads one hyperparameter into *value.
+ * Errors: NULL, INVALID (name not of this kind), STATE. */
+gdopt_status gdopt_optimizer_get(const gdopt_optimizer *o, const char *name, double *value);
+
+/* Updates params[0..n) in place from grads[0..n) and the slot's state. The first step of
+ * a slot creates its state with this n and dtype. grads is only read.
+ * Errors: NULL, SIZE (n = 0, n too large, or n differs from the slot's), INVALID (the
+ * slot was created with the other dtype; nesterov without momentum > 0 and dampening = 0),
+ * NONFINITE (reject_nonfinite = 1 and grads hold NaN/Inf), MEMORY, STATE.
+ * On any error params and state are unchanged. */
+gdopt_status gdopt_optimizer_step_f32(gdopt_optimizer *o, size_t slot, float *params, const float *grads, size_t n);
+gdopt_status gdopt_optimizer_step_f64(gdopt_optimizer *o, size_t slot, double *params, const double *grads, size_t n);
+
+/* Clears the state of every slot; keeps the hyperparameters. Errors: NULL, STATE. */
+gdopt_status gdopt_optimizer_reset(gdopt_optimizer *o);
+
+/* Checkpoints: kind, hyperparameters and every slot (dtype, n, t, buffers), versioned,
+ * little-endian, with a CRC-32 (format: docs/checkpoint-format.md).
+ *
+ * gdopt_optimizer_save writes to a temporary file in the same folder, fsyncs it, renames
+ * it over path and fsyncs the folder: a crash never leaves a half-written file at path.
+ * Errors: NULL, IO, STATE.
+ *
+ * gdopt_optimizer_load reads a checkpoint of the same kind and replaces the optimizer's
+ * hyperparameters and state with it. Everything is checked before anything changes.
+ * Errors: NULL, IO, FORMAT (corrupt, truncated, other version or kind), MEMORY, STATE. */
+gdopt_status gdopt_optimizer_save(const gdopt_optimizer *o, const char *path);
+gdopt_status gdopt_optimizer_load(gdopt_optimizer *o, const char *path);
+
+/* The same checkpoint bytes in memory. *needed (never NULL) receives the size. With
+ * cap = 0 (buf may then be NULL) the call only reports the size and returns GDOPT_OK;
+ * with 0 < cap < size it returns GDOPT_ERR_SIZE and writes nothing to buf.
+ * Errors: NULL, SIZE, STATE. */
+gdopt_status gdopt_optimizer_serialize(const gdopt_optimizer *o, void *buf, size_t cap, size_t *needed);
+
+/* Restores from bytes made by gdopt_optimizer_serialize, as gdopt_optimizer_load does.
+ * Errors: NULL, SIZE (len = 0), FORMAT, MEMORY, STATE. */
+gdopt_status gdopt_optimizer_deserialize(gdopt_optimizer *o, const void *buf, size_t len);
+
+/* Frees the optimizer and all its state. NULL is a no-op. A handle that was destroyed
+ * is recognised by later calls, which fail with GDOPT_ERR_STATE until its memory is
+ * reused by a later create; using it is still a bug. */
+void gdopt_optimizer_destroy(gdopt_optimizer *o);
+
+/* ---- Stateless kernels ------------------------------------------------------------- */
+
+/* For callers that own the optimizer state too (simulation codes, shards of a
+ * distributed buffer). The optimizer objects run these same kernels. t is the 1-based
+ * step count (t = 0 is GDOPT_ERR_INVALID). A state buffer the configuration does not use
+ * may be NULL. g is the gradient, negated first when maximize; weight decay is then added.
+ * Errors: NULL (p, g or a needed state buffer), SIZE (n = 0 or too large), INVALID (a
+ * hyperparameter NaN/Inf or out of range, a boolean not 0/1, t = 0, unknown flags).
+ * Thread-safe for disjoint buffers. */
+
+/* SGD:  if wd: g += wd*p.  If momentum: b = g at t = 1, else b = momentum*b + (1-dampening)*g;
+ *       then g = g + momentum*b if nesterov, else g = b.  p -= lr*g.
+ * nesterov needs momentum > 0 and dampening = 0. momentum_buf may be NULL when momentum = 0. */
+gdopt_status gdopt_sgd_update_f32(float *p, const float *g, float *momentum_buf, size_t n, uint64_t t,
+                                  double lr, double momentum, double dampening, double weight_decay,
+                                  int nesterov, int maximize);
+gdopt_status gdopt_sgd_update_f64(double *p, const double *g, double *momentum_buf, size_t n, uint64_t t,
+                                  double lr, double momentum, double dampening, double weight_decay,
+                                  int nesterov, int maximize);
+
+/* Adagrad:  clr = lr / (1 + (t-1)*lr_decay).  If wd: g += wd*p.  sum += g^2.
+ *           p -= clr*g / (sqrt(sum) + eps).   (Start sum at initial_accumulator_value.) */
+gdopt_status gdopt_adagrad_update_f32(float *p, const float *g, float *sum, size_t n, uint64_t t,
+                                      double lr, double lr_decay, double weight_decay, double eps, int maximize);
+gdopt_status gdopt_adagrad_update_f64(double *p, const double *g, double *sum, size_t n, uint64_t t,
+                                      double lr, double lr_decay, double weight_decay, double eps, int maximize);
+
+/* RMSprop:  if wd: g += wd*p.  v = alpha*v + (1-alpha)*g^2.  If centered: gbar = alpha*gbar +
+ *           (1-alpha)*g and vt = v - gbar^2, else vt = v.  d = sqrt(vt) + eps.  If momentum > 0:
+ *           b = momentum*b + g/d and p -= lr*b; else p -= lr*g/d.
+ * grad_avg may be NULL unless centered; momentum_buf may be NULL unless momentum > 0.
+ * Start all three buffers at zero. */
+gdopt_status gdopt_rmsprop_update_f32(float *p, const float *g, float *square_avg, float *grad_avg, float *momentum_buf,
+                                      size_t n, double lr, double alpha, double eps, double weight_decay,
+                                      double momentum, int centered, int maximize);
+gdopt_status gdopt_rmsprop_update_f64(double *p, const double *g, double *square_avg, double *grad_avg,
+                                      double *momentum_buf, size_t n, double lr, double alpha, double eps,
+                                      double weight_decay, double momentum, int centered, int maximize);
+
+/* Adam flags. */
+#define GDOPT_ADAM_DECOUPLED 1 /* AdamW: p *= 1 - lr*wd instead of g += wd*p */
+#define GDOPT_ADAM_AMSGRAD 2   /* keep vmax = max(vmax, v) and use it for v-hat */
+#define GDOPT_ADAM_MAXIMIZE 4  /* ascend: g = -g */
+
+/* Adam:  if wd and not DECOUPLED: g += wd*p; if DECOUPLED: p *= 1 - lr*wd.
+ *        m = beta1*m + (1-beta1)*g,  v = beta2*v + (1-beta2)*g^2,  bc1 = 1-beta1^t, bc2 = 1-beta2^t.
+ *        vhat = vmax = max(vmax, v) if AMSGRAD, else vhat = v.
+ *        p -= (lr/bc1)*m / (sqrt(vhat)/sqrt(bc2) + eps).
+ * vmax may be NULL without AMSGRAD. Start m, v and vmax at zero. */
+gdopt_status gdopt_adam_update_f32(float *p, const float *g, float *m, float *v, float *vmax, size_t n, uint64_t t,
+                                   double lr, double beta1, double beta2, double eps, double weight_decay, int flags);
+gdopt_status gdopt_adam_update_f64(double *p, const double *g, double *m, double *v, double *vmax, size_t n,
+                                   uint64_t t, double lr, double beta1, double beta2, double eps,
+                                   double weight_decay, int flags);
+
+/* ---- Helpers ----------------------------------------------------------------------- */
+
+/* Clips count gradient buffers in place by one global L2 norm, as torch's
+ * clip_grad_norm_: with N = sqrt(sum of all squares), each element is multiplied by
+ * max_norm / (N + 1e-6) when that is < 1. *total_norm (may be NULL) receives N, from
+ * before clipping. Sums are taken in double, so the result does not depend on threads.
+ * Errors: NULL (grads, lens, a buffer), SIZE (count = 0, a length of 0 or too large),
+ * INVALID (max_norm NaN/Inf or < 0). Nothing is written on error. */
+gdopt_status gdopt_clip_grad_norm_f32(float *const *grads, const size_t *lens, size_t count, double max_norm,
+                                      double *total_norm);
+gdopt_status gdopt_clip_grad_norm_f64(double *const *grads, const size_t *lens, size_t count, double max_norm,
+                                      double *total_norm);
+
+/* A deterministic permutation of 0..n-1 for mini-batch epochs, the same in every
+ * language: perm starts as the identity, s = seed + epoch*0x9E3779B97F4A7C15 (mod 2^64)
+ * seeds SplitMix64, and for i = n-1 down to 1, perm[i] is swapped with perm[next() % (i+1)].
+ * Errors: NULL (perm), SIZE (n = 0). Thread-safe. */
+gdopt_status gdopt_shuffle(uint64_t seed, uint64_t epoch, size_t *perm, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GDOPT_H */

@@ -42,7 +42,7 @@ public enum Adam {
     ) throws(GDOptError) {
         try checkCount(count)
         try checkStep(t)
-        guard !c.amsgrad || maxSecondMoment != nil else { throw .invalid("vmax is required when amsgrad=1") }
+        guard !c.amsgrad || maxSecondMoment != nil else { throw .null("vmax is NULL, but amsgrad needs it") }
         let exponent = Double(t)
         let biasCorrection1 = 1 - pow(c.beta1, exponent)
         let biasCorrection2 = 1 - pow(c.beta2, exponent)

@@ -36,9 +36,9 @@ public enum RMSprop {
         count: Int, configuration c: Configuration, clipCoefficient: Double = 1
     ) throws(GDOptError) {
         try checkCount(count)
-        guard !c.centered || gradAverage != nil else { throw .invalid("grad_avg is required when centered=1") }
+        guard !c.centered || gradAverage != nil else { throw .null("grad_avg is NULL, but centered=1 needs it") }
         guard c.momentum == 0 || momentumBuffer != nil else {
-            throw .invalid("momentum_buf is required when momentum=\(c.momentum) is not 0")
+            throw .null("momentum_buf is NULL, but momentum=\(c.momentum) needs it")
         }
         let kernel = Kernel(
             p: parameters, g: gradients, v: squareAverage, gbar: c.centered ? gradAverage : nil,

@@ -43,7 +43,7 @@ public enum SGD {
         try checkCount(count)
         try c.checkCombination()
         guard c.momentum == 0 || momentumBuffer != nil else {
-            throw .invalid("momentum_buf is required when momentum=\(c.momentum) is not 0")
+            throw .null("momentum_buf is NULL, but momentum=\(c.momentum) needs it")
         }
         let kernel = Kernel(
             p: parameters, g: gradients, b: c.momentum != 0 ? momentumBuffer : nil, lr: T(c.lr), mu: T(c.momentum),

@@ -1,6 +1,8 @@
 /// Why a core call failed. The message names the argument and the bad value; the C
 /// layer prefixes the function name and maps the case to a `gdopt_status`.
 public enum GDOptError: Error, Equatable, CustomStringConvertible {
+    /// A buffer the configuration needs was not given.
+    case null(String)
     /// A bad value: unknown name, out-of-range hyperparameter, NaN, wrong dtype.
     case invalid(String)
     /// Sizes or shapes do not match.
@@ -18,7 +20,7 @@ public enum GDOptError: Error, Equatable, CustomStringConvertible {
 
     public var message: String {
         switch self {
-        case .invalid(let m), .size(let m), .nonFinite(let m), .format(let m),
+        case .null(let m), .invalid(let m), .size(let m), .nonFinite(let m), .format(let m),
             .io(let m), .memory(let m), .state(let m):
             return m
         }

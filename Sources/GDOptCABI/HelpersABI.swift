@@ -1,0 +1,37 @@
+import CGDOpt
+import GDOpt
+
+private func clip<T: GDOptFloat>(
+    _ grads: UnsafePointer<UnsafeMutablePointer<T>?>?, _ lens: UnsafePointer<Int>?, _ count: Int, _ maxNorm: Double,
+    _ totalNorm: UnsafeMutablePointer<Double>?
+) throws {
+    let grads = try required(grads, "grads"), lens = try required(lens, "lens")
+    let count = try elementCount(count, of: UnsafeMutableRawPointer.self, name: "count")
+    var buffers: [UnsafeMutableBufferPointer<T>] = []
+    buffers.reserveCapacity(count)
+    for i in 0..<count {
+        let base = try required(grads[i], "grads[\(i)]")
+        buffers.append(UnsafeMutableBufferPointer(start: base, count: try elementCount(lens[i], of: T.self, name: "lens[\(i)]")))
+    }
+    let norm = try clipGradNorm(buffers, maxNorm: maxNorm)
+    totalNorm?.pointee = norm
+}
+
+@c @implementation
+public func gdopt_clip_grad_norm_f32(_ grads: UnsafePointer<UnsafeMutablePointer<Float>?>?, _ lens: UnsafePointer<Int>?, _ count: Int, _ max_norm: Double, _ total_norm: UnsafeMutablePointer<Double>?) -> gdopt_status {
+    withStatus { try clip(grads, lens, count, max_norm, total_norm) }
+}
+
+@c @implementation
+public func gdopt_clip_grad_norm_f64(_ grads: UnsafePointer<UnsafeMutablePointer<Double>?>?, _ lens: UnsafePointer<Int>?, _ count: Int, _ max_norm: Double, _ total_norm: UnsafeMutablePointer<Double>?) -> gdopt_status {
+    withStatus { try clip(grads, lens, count, max_norm, total_norm) }
+}
+
+@c @implementation
+public func gdopt_shuffle(_ seed: UInt64, _ epoch: UInt64, _ perm: UnsafeMutablePointer<Int>?, _ n: Int) -> gdopt_status {
+    withStatus {
+        let perm = try required(perm, "perm")
+        let n = try elementCount(n, of: Int.self)
+        shuffledIndices(into: UnsafeMutableBufferPointer(start: perm, count: n), seed: seed, epoch: epoch)
+    }
+}

@@ -1,0 +1,91 @@
+import CGDOpt
+import GDOpt
+
+private func optimizer(_ handle: OpaquePointer?) throws -> Optimizer {
+    try Handles.resolve(handle, .optimizer, as: Optimizer.self, name: "o")
+}
+
+@c @implementation
+public func gdopt_optimizer_create(_ kind: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> gdopt_status {
+    withStatus {
+        let out = try required(out, "out")
+        let optimizer = Optimizer(try OptimizerKind(name: try string(kind, "kind")))
+        out.pointee = Handles.make(optimizer, kind: .optimizer)
+    }
+}
+
+@c @implementation
+public func gdopt_optimizer_set(_ o: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ value: Double) -> gdopt_status {
+    withStatus { try optimizer(o).set(try string(name, "name"), value) }
+}
+
+@c @implementation
+public func gdopt_optimizer_get(_ o: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ value: UnsafeMutablePointer<Double>?) -> gdopt_status {
+    withStatus {
+        let opt = try optimizer(o)
+        let name = try string(name, "name")
+        let out = try required(value, "value")
+        out.pointee = try opt.get(name)
+    }
+}
+
+private func step<T: GDOptFloat>(_ o: OpaquePointer?, _ slot: Int, _ params: UnsafeMutablePointer<T>?, _ grads: UnsafePointer<T>?, _ n: Int) throws {
+    let opt = try optimizer(o)
+    let p = try required(params, "params"), g = try required(grads, "grads")
+    try opt.step(slot: slot, parameters: p, gradients: g, count: try elementCount(n, of: T.self))
+}
+
+@c @implementation
+public func gdopt_optimizer_step_f32(_ o: OpaquePointer?, _ slot: Int, _ params: UnsafeMutablePointer<Float>?, _ grads: UnsafePointer<Float>?, _ n: Int) -> gdopt_status {
+    withStatus { try step(o, slot, params, grads, n) }
+}
+
+@c @implementation
+public func gdopt_optimizer_step_f64(_ o: OpaquePointer?, _ slot: Int, _ params: UnsafeMutablePointer<Double>?, _ grads: UnsafePointer<Double>?, _ n: Int) -> gdopt_status {
+    withStatus { try step(o, slot, params, grads, n) }
+}
+
+@c @implementation
+public func gdopt_optimizer_reset(_ o: OpaquePointer?) -> gdopt_status {
+    withStatus { try optimizer(o).reset() }
+}
+
+@c @implementation
+public func gdopt_optimizer_save(_ o: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> gdopt_status {
+    withStatus { try optimizer(o).save(to: try string(path, "path")) }
+}
+
+@c @implementation
+public func gdopt_optimizer_load(_ o: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> gdopt_status {
+    withStatus { try optimizer(o).load(from: try string(path, "path")) }
+}
+
+@c @implementation
+public func gdopt_optimizer_serialize(_ o: OpaquePointer?, _ buf: UnsafeMutableRawPointer?, _ cap: Int, _ needed: UnsafeMutablePointer<Int>?) -> gdopt_status {
+    withStatus {
+        let opt = try optimizer(o)
+        let needed = try required(needed, "needed")
+        let bytes = opt.serialized()
+        needed.pointee = bytes.count
+        guard cap != 0 else { return }
+        guard UInt(bitPattern: cap) >= UInt(bytes.count) else {
+            throw BoundaryError(status: GDOPT_ERR_SIZE, message: "cap=\(UInt(bitPattern: cap)) is smaller than the \(bytes.count) bytes needed")
+        }
+        let buf = try required(buf, "buf")
+        bytes.withUnsafeBytes { buf.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+    }
+}
+
+@c @implementation
+public func gdopt_optimizer_deserialize(_ o: OpaquePointer?, _ buf: UnsafeRawPointer?, _ len: Int) -> gdopt_status {
+    withStatus {
+        let opt = try optimizer(o)
+        let buf = try required(buf, "buf")
+        try opt.restore(from: UnsafeRawBufferPointer(start: buf, count: try elementCount(len, of: UInt8.self, name: "len")))
+    }
+}
+
+@c @implementation
+public func gdopt_optimizer_destroy(_ o: OpaquePointer?) {
+    Handles.destroy(o, .optimizer)
+}
