@@ -15,7 +15,11 @@ let package = Package(
     targets: [
         .target(
             name: "GDOpt",
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], releaseOnly)]),
+            swiftSettings: [
+                // sqrt must not set errno, or the update loops cannot vectorise.
+                .unsafeFlags(["-Xcc", "-fno-math-errno"]),
+                .unsafeFlags(["-Ounchecked"], releaseOnly),
+            ]),
         .target(name: "GDOptShim"),
         .target(
             name: "GDOptCABI",

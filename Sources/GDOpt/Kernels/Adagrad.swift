@@ -25,6 +25,8 @@ public enum Adagrad {
         }
     }
 
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     public static func update<T: GDOptFloat>(
         parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, sum: UnsafeMutablePointer<T>,
         count: Int, step t: UInt64, configuration c: Configuration, clipCoefficient: Double = 1
@@ -42,12 +44,15 @@ public enum Adagrad {
         let p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, sum: UnsafeMutablePointer<T>
         let clr, wd, eps, scale: T
 
+        @_specialize(where T == Float)
+        @_specialize(where T == Double)
         func callAsFunction(_ range: Range<Int>) {
             for i in range {
-                let d = effectiveGradient(g[i], p[i], scale: scale, weightDecay: wd)
+                let pi = p[i]
+                let d = effectiveGradient(g[i], pi, scale: scale, weightDecay: wd)
                 let s = sum[i] + d * d
                 sum[i] = s
-                p[i] -= clr * d / (s.squareRoot() + eps)
+                p[i] = pi - clr * d / (s.squareRoot() + eps)
             }
         }
     }

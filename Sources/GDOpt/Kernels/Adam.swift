@@ -35,6 +35,8 @@ public enum Adam {
     }
 
     /// `maxSquareAverage` (vmax) is needed when amsgrad.
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     public static func update<T: GDOptFloat>(
         parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, firstMoment: UnsafeMutablePointer<T>,
         secondMoment: UnsafeMutablePointer<T>, maxSecondMoment: UnsafeMutablePointer<T>?,
@@ -62,21 +64,32 @@ public enum Adam {
         let vmax: UnsafeMutablePointer<T>?
         let stepSize, biasCorrection2Sqrt, beta1, oneMinusBeta1, beta2, oneMinusBeta2, eps, l2, decay, scale: T
 
+        @_specialize(where T == Float)
+        @_specialize(where T == Double)
         func callAsFunction(_ range: Range<Int>) {
-            for i in range {
-                let d = effectiveGradient(g[i], p[i], scale: scale, weightDecay: l2)
-                let pi = decay != 1 ? p[i] * decay : p[i]
-                let mi = beta1 * m[i] + oneMinusBeta1 * d
-                let vi = beta2 * v[i] + oneMinusBeta2 * d * d
-                m[i] = mi
-                v[i] = vi
-                var vhat = vi
-                if let vmax {
-                    vhat = Swift.max(vmax[i], vi)
-                    vmax[i] = vhat
-                }
-                p[i] = pi - stepSize * mi / (vhat.squareRoot() / biasCorrection2Sqrt + eps)
+            // One loop with AMSGrad and one without, so that each vectorises.
+            if vmax != nil {
+                for i in range { update(i, amsgrad: true) }
+            } else {
+                for i in range { update(i, amsgrad: false) }
             }
+        }
+
+        @inline(__always)
+        private func update(_ i: Int, amsgrad: Bool) {
+            let p0 = p[i]
+            let d = effectiveGradient(g[i], p0, scale: scale, weightDecay: l2)
+            let pi = decay != 1 ? p0 * decay : p0
+            let mi = beta1 * m[i] + oneMinusBeta1 * d
+            let vi = beta2 * v[i] + oneMinusBeta2 * d * d
+            m[i] = mi
+            v[i] = vi
+            var vhat = vi
+            if amsgrad, let vmax {
+                vhat = Swift.max(vmax[i], vi)
+                vmax[i] = vhat
+            }
+            p[i] = pi - stepSize * mi / (vhat.squareRoot() / biasCorrection2Sqrt + eps)
         }
     }
 }

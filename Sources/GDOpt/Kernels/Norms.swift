@@ -27,6 +27,8 @@ enum Norms {
     struct BlockSums<T: GDOptFloat>: RangeKernel {
         let x: UnsafePointer<T>, count: Int, block: Int, partials: UnsafeMutablePointer<Double>
 
+        @_specialize(where T == Float)
+        @_specialize(where T == Double)
         func callAsFunction(_ blocks: Range<Int>) {
             for b in blocks {
                 let start = b * block, end = min(start + block, count)
@@ -50,6 +52,8 @@ enum Norms {
     struct Scale<T: GDOptFloat>: RangeKernel {
         let x: UnsafeMutablePointer<T>, factor: T
 
+        @_specialize(where T == Float)
+        @_specialize(where T == Double)
         func callAsFunction(_ range: Range<Int>) {
             for i in range { x[i] *= factor }
         }
@@ -64,6 +68,8 @@ public func clipCoefficient(maxNorm: Double, totalNorm: Double) -> Double {
 
 /// Clips many gradient buffers in place by one global L2 norm, as torch's
 /// clip_grad_norm_ does, and returns the norm from before clipping.
+@_specialize(exported: true, where T == Float)
+@_specialize(exported: true, where T == Double)
 public func clipGradNorm<T: GDOptFloat>(_ buffers: [UnsafeMutableBufferPointer<T>], maxNorm: Double) throws(GDOptError) -> Double {
     guard maxNorm.isFinite, maxNorm >= 0 else { throw .invalid("max_norm=\(maxNorm) must be finite and >= 0") }
     for (index, buffer) in buffers.enumerated() where buffer.isEmpty || buffer.baseAddress == nil {

@@ -30,6 +30,8 @@ public enum RMSprop {
     }
 
     /// `gradAverage` is needed when centered, `momentumBuffer` when momentum > 0.
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     public static func update<T: GDOptFloat>(
         parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, squareAverage: UnsafeMutablePointer<T>,
         gradAverage: UnsafeMutablePointer<T>?, momentumBuffer: UnsafeMutablePointer<T>?,
@@ -53,25 +55,37 @@ public enum RMSprop {
         let gbar: UnsafeMutablePointer<T>?, b: UnsafeMutablePointer<T>?
         let lr, alpha, oneMinusAlpha, eps, wd, mu, scale: T
 
+        @_specialize(where T == Float)
+        @_specialize(where T == Double)
         func callAsFunction(_ range: Range<Int>) {
-            for i in range {
-                let d = effectiveGradient(g[i], p[i], scale: scale, weightDecay: wd)
-                let vi = alpha * v[i] + oneMinusAlpha * d * d
-                v[i] = vi
-                var centeredV = vi
-                if let gbar {
-                    let m = alpha * gbar[i] + oneMinusAlpha * d
-                    gbar[i] = m
-                    centeredV = vi - m * m
-                }
-                let denominator = centeredV.squareRoot() + eps
-                if let b {
-                    let buf = mu * b[i] + d / denominator
-                    b[i] = buf
-                    p[i] -= lr * buf
-                } else {
-                    p[i] -= lr * d / denominator
-                }
+            // One loop per buffer configuration, so that each vectorises.
+            switch (gbar != nil, b != nil) {
+            case (false, false): for i in range { update(i, centered: false, momentum: false) }
+            case (true, false): for i in range { update(i, centered: true, momentum: false) }
+            case (false, true): for i in range { update(i, centered: false, momentum: true) }
+            case (true, true): for i in range { update(i, centered: true, momentum: true) }
+            }
+        }
+
+        @inline(__always)
+        private func update(_ i: Int, centered: Bool, momentum: Bool) {
+            let pi = p[i]
+            let d = effectiveGradient(g[i], pi, scale: scale, weightDecay: wd)
+            let vi = alpha * v[i] + oneMinusAlpha * d * d
+            v[i] = vi
+            var centeredV = vi
+            if centered, let gbar {
+                let m = alpha * gbar[i] + oneMinusAlpha * d
+                gbar[i] = m
+                centeredV = vi - m * m
+            }
+            let denominator = centeredV.squareRoot() + eps
+            if momentum, let b {
+                let buf = mu * b[i] + d / denominator
+                b[i] = buf
+                p[i] = pi - lr * buf
+            } else {
+                p[i] = pi - lr * d / denominator
             }
         }
     }

@@ -36,6 +36,8 @@ public enum SGD {
 
     /// Updates `parameters` (and `momentumBuffer`, needed when momentum ≠ 0) in place.
     /// `firstStep` initialises the buffer with the gradient, as torch does on step 1.
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     public static func update<T: GDOptFloat>(
         parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, momentumBuffer: UnsafeMutablePointer<T>?,
         count: Int, firstStep: Bool, configuration c: Configuration, clipCoefficient: Double = 1
@@ -58,17 +60,28 @@ public enum SGD {
         let lr, mu, oneMinusDampening, wd, scale: T
         let first, nesterov: Bool
 
+        @_specialize(where T == Float)
+        @_specialize(where T == Double)
         func callAsFunction(_ range: Range<Int>) {
-            guard let b else {
-                for i in range { p[i] -= lr * effectiveGradient(g[i], p[i], scale: scale, weightDecay: wd) }
-                return
+            // One loop per buffer configuration: the flags are constants inside each, so
+            // every loop vectorises, and a caller's uninitialised buffer is never read.
+            switch (b != nil, first) {
+            case (false, _): for i in range { update(i, momentum: false, first: false) }
+            case (true, true): for i in range { update(i, momentum: true, first: true) }
+            case (true, false): for i in range { update(i, momentum: true, first: false) }
             }
-            for i in range {
-                let d = effectiveGradient(g[i], p[i], scale: scale, weightDecay: wd)
+        }
+
+        @inline(__always)
+        private func update(_ i: Int, momentum: Bool, first: Bool) {
+            let pi = p[i]
+            var d = effectiveGradient(g[i], pi, scale: scale, weightDecay: wd)
+            if momentum, let b {
                 let buf = first ? d : mu * b[i] + oneMinusDampening * d
                 b[i] = buf
-                p[i] -= lr * (nesterov ? d + mu * buf : buf)
+                d = nesterov ? d + mu * buf : buf
             }
+            p[i] = pi - lr * d
         }
     }
 }

@@ -63,6 +63,8 @@ public final class Optimizer {
 
     /// Steps one slot. Every check happens before any write: on error, the parameters and
     /// the optimizer's state are exactly as they were.
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     public func step<T: GDOptFloat>(slot id: Int, parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, count: Int) throws(GDOptError) {
         try checkCount(count)
         let existing = slots[id]
