@@ -141,7 +141,7 @@ final class WorkerPool: @unchecked Sendable {
         while true {
             // Spin briefly so back-to-back steps do not pay a futex wake-up each.
             var spins = 0
-            while generation.load(ordering: .acquiring) == seen && spins < 20_000 { spins += 1 }
+            while generation.load(ordering: .acquiring) == seen && spins < 400_000 { spins += 1 }
             pthread_mutex_lock(lock)
             while generation.load(ordering: .acquiring) == seen { pthread_cond_wait(wake, lock) }
             seen = generation.load(ordering: .acquiring)
