@@ -1,0 +1,104 @@
+import Foundation
+
+/// Textbook implementations of the update equations of API.md §6, one element at a time
+/// in float64, written from the contract and not from the library's code. State is a
+/// dictionary of named buffers (torch's names), so a test can start them from any value.
+struct ReferenceOptimizer {
+    let kind: String
+    let h: [String: Double]
+
+    func value(_ name: String) -> Double { h[name]! }
+    func flag(_ name: String) -> Bool { h[name]! != 0 }
+
+    /// One step of slot state `state` at 1-based step `t`; `g` is the raw gradient.
+    func step(_ p: inout [Double], _ gradient: [Double], _ state: inout [String: [Double]], t: Int) {
+        var g = gradient
+        if let maxNorm = h["max_grad_norm"], maxNorm > 0 {
+            let norm = sqrt(g.reduce(0) { $0 + $1 * $1 })
+            let coef = maxNorm / (norm + 1e-6)
+            if coef < 1 { g = g.map { $0 * coef } }
+        }
+        if flag("maximize") { g = g.map { -$0 } }
+        let n = p.count
+        switch kind {
+        case "sgd":
+            let wd = value("weight_decay"), mu = value("momentum"), damp = value("dampening")
+            for i in 0..<n {
+                var d = g[i]
+                if wd != 0 { d += wd * p[i] }
+                if mu != 0 {
+                    var b: Double
+                    if state["momentum_buffer"] == nil { state["momentum_buffer"] = Array(repeating: 0, count: n) }
+                    if t == 1 { b = d } else { b = mu * state["momentum_buffer"]![i] + (1 - damp) * d }
+                    state["momentum_buffer"]![i] = b
+                    d = flag("nesterov") ? d + mu * b : b
+                }
+                p[i] -= value("lr") * d
+            }
+        case "adagrad":
+            let clr = value("lr") / (1 + Double(t - 1) * value("lr_decay"))
+            if state["sum"] == nil { state["sum"] = Array(repeating: value("initial_accumulator_value"), count: n) }
+            for i in 0..<n {
+                var d = g[i]
+                if value("weight_decay") != 0 { d += value("weight_decay") * p[i] }
+                state["sum"]![i] += d * d
+                p[i] -= clr * d / (sqrt(state["sum"]![i]) + value("eps"))
+            }
+        case "rmsprop":
+            let alpha = value("alpha"), mu = value("momentum")
+            for name in ["square_avg", "grad_avg", "momentum_buffer"] where state[name] == nil {
+                state[name] = Array(repeating: 0, count: n)
+            }
+            for i in 0..<n {
+                var d = g[i]
+                if value("weight_decay") != 0 { d += value("weight_decay") * p[i] }
+                let v = alpha * state["square_avg"]![i] + (1 - alpha) * d * d
+                state["square_avg"]![i] = v
+                var vt = v
+                if flag("centered") {
+                    let gbar = alpha * state["grad_avg"]![i] + (1 - alpha) * d
+                    state["grad_avg"]![i] = gbar
+                    vt = v - gbar * gbar
+                }
+                let denominator = sqrt(vt) + value("eps")
+                if mu > 0 {
+                    let b = mu * state["momentum_buffer"]![i] + d / denominator
+                    state["momentum_buffer"]![i] = b
+                    p[i] -= value("lr") * b
+                } else {
+                    p[i] -= value("lr") * d / denominator
+                }
+            }
+        default:  // adam, adamw
+            let b1 = value("beta1"), b2 = value("beta2"), lr = value("lr"), wd = value("weight_decay")
+            for name in ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] where state[name] == nil {
+                state[name] = Array(repeating: 0, count: n)
+            }
+            let bc1 = 1 - pow(b1, Double(t)), bc2 = 1 - pow(b2, Double(t))
+            for i in 0..<n {
+                var d = g[i]
+                if kind == "adamw" { p[i] *= 1 - lr * wd } else if wd != 0 { d += wd * p[i] }
+                let m = b1 * state["exp_avg"]![i] + (1 - b1) * d
+                let v = b2 * state["exp_avg_sq"]![i] + (1 - b2) * d * d
+                state["exp_avg"]![i] = m
+                state["exp_avg_sq"]![i] = v
+                var vhat = v
+                if flag("amsgrad") {
+                    vhat = max(state["max_exp_avg_sq"]![i], v)
+                    state["max_exp_avg_sq"]![i] = vhat
+                }
+                p[i] -= (lr / bc1) * m / (sqrt(vhat) / sqrt(bc2) + value("eps"))
+            }
+        }
+    }
+}
+
+/// A small deterministic generator for test data, independent of the library's.
+struct TestRandom {
+    var state: UInt64
+    mutating func next() -> Double {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Double(state >> 11) / Double(1 << 53) * 2 - 1
+    }
+    mutating func array(_ n: Int, scale: Double = 1) -> [Double] { (0..<n).map { _ in next() * scale } }
+}
