@@ -1,0 +1,90 @@
+import GDOpt
+import Testing
+
+@Suite(.serialized) struct KernelTests {
+    /// The stateless kernels and the optimizer objects are one implementation: the same bits.
+    @Test func statelessAdamEqualsTheOptimizer() throws {
+        let adamw = Optimizer(.adamw)
+        try adamw.set("amsgrad", 1)
+        try adamw.set("lr", 0.01)
+        var random = TestRandom(state: 11)
+        var p = random.array(50).map(Float.init)
+        var q = p
+        var m = [Float](repeating: 0, count: 50), v = m, vmax = m
+        let config = try Adam.Configuration(lr: 0.01, decoupledWeightDecay: true, amsgrad: true)
+        for t in 1...20 {
+            let g = random.array(50).map(Float.init)
+            try adamw.step(slot: 0, parameters: &p, gradients: g)
+            try Adam.update(parameters: &q, gradients: g, firstMoment: &m, secondMoment: &v, maxSecondMoment: &vmax,
+                            count: 50, step: UInt64(t), configuration: config)
+        }
+        #expect(p == q)
+        #expect(adamw.stateBuffer(slot: 0, name: "max_exp_avg_sq", as: Float.self) == vmax)
+    }
+
+    /// Serial and threaded steps give the same bits, reductions included.
+    @Test(arguments: ["sgd", "adam", "rmsprop"])
+    func threadCountDoesNotChangeResults(_ kind: String) throws {
+        let n = 300_001
+        var random = TestRandom(state: 5)
+        let start = random.array(n), gradients = (0..<3).map { _ in random.array(n, scale: 10) }
+        var results: [[Double]] = []
+        for threads in [1, 2, 3] {
+            try Parallel.setThreadCount(threads)
+            let optimizer = try Optimizer(kind: kind)
+            try optimizer.set("max_grad_norm", 5)
+            var p = start
+            for g in gradients { try optimizer.step(slot: 0, parameters: &p, gradients: g) }
+            results.append(p)
+        }
+        try Parallel.setThreadCount(0)
+        #expect(results[0] == results[1] && results[1] == results[2])
+        #expect(results[0] != start)
+    }
+
+    @Test func clipGradNormMatchesTorchsRule() throws {
+        var a: [Double] = [3, 0], b: [Double] = [0, 4]  // global norm 5
+        let norm = try a.withUnsafeMutableBufferPointer { pa in
+            try b.withUnsafeMutableBufferPointer { pb in try clipGradNorm([pa, pb], maxNorm: 1) }
+        }
+        let coefficient = 1 / (5 + 1e-6)
+        #expect(norm == 5 && a == [3 * coefficient, 0] && b == [0, 4 * coefficient])
+        var small: [Float] = [0.1]
+        _ = try small.withUnsafeMutableBufferPointer { try clipGradNorm([$0], maxNorm: 1) }
+        #expect(small == [0.1])
+        #expect(throws: GDOptError.self) { _ = try small.withUnsafeMutableBufferPointer { try clipGradNorm([$0], maxNorm: -1) } }
+    }
+
+    /// The permutation recomputed here from the contract's words (§8).
+    @Test(arguments: [(UInt64(0), UInt64(0), 1), (42, 3, 10), (7, 100, 1000)])
+    func shuffleFollowsTheContract(seed: UInt64, epoch: UInt64, n: Int) {
+        var perm = [Int](repeating: -1, count: n)
+        perm.withUnsafeMutableBufferPointer { shuffledIndices(into: $0, seed: seed, epoch: epoch) }
+        var expected = Array(0..<n)
+        var s = seed &+ epoch &* 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {
+            s &+= 0x9E37_79B9_7F4A_7C15
+            var z = s
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        for i in stride(from: n - 1, through: 1, by: -1) { expected.swapAt(i, Int(next() % UInt64(i + 1))) }
+        #expect(perm == expected)
+        #expect(Set(perm) == Set(0..<n))
+    }
+
+    @Test func kernelErrorsNameTheArgument() throws {
+        var p: [Double] = [1], g: [Double] = [1]
+        #expect(throws: GDOptError.null("momentum_buf is NULL, but momentum=0.9 needs it")) {
+            try SGD.update(parameters: &p, gradients: &g, momentumBuffer: nil, count: 1, firstStep: true,
+                           configuration: try SGD.Configuration(momentum: 0.9))
+        }
+        #expect(throws: GDOptError.invalid("beta1=1.0 must be in [0, 1)")) { try Adam.Configuration(beta1: 1) }
+        #expect(throws: GDOptError.invalid("t=0 must be >= 1 (t is the 1-based step count)")) {
+            var sum: [Double] = [0]
+            try Adagrad.update(parameters: &p, gradients: &g, sum: &sum, count: 1, step: 0, configuration: try Adagrad.Configuration())
+        }
+        #expect(p == [1])
+    }
+}
