@@ -1,0 +1,343 @@
+/* The C harness: calls every exported function, good and bad inputs, through the linked
+ * library (default build) or through dlopen + dlsym (-DGDOPT_HARNESS_DLOPEN). After each
+ * failed call it checks that the caller's buffer and the optimizer's state are unchanged.
+ * Ends with the line "N passed, N failed". */
+#include <gdopt.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api_functions.h"
+
+#ifdef GDOPT_HARNESS_DLOPEN
+#include <dlfcn.h>
+#define DECLARE_POINTER(name) __typeof__(&name) name;
+static struct { GDOPT_API_FUNCTIONS(DECLARE_POINTER) } api;
+#define CALL(name) api.name
+static void *library;
+static int load_library(const char *path) {
+    library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!library) {
+        fprintf(stderr, "dlopen %s: %s\n", path, dlerror());
+        return 0;
+    }
+#define RESOLVE(name)                                                  \
+    *(void **)&api.name = dlsym(library, #name);                       \
+    if (!api.name) {                                                   \
+        fprintf(stderr, "dlsym %s: not exported\n", #name);            \
+        return 0;                                                      \
+    }
+    GDOPT_API_FUNCTIONS(RESOLVE)
+    return 1;
+}
+#else
+#define CALL(name) name
+#endif
+
+static int passed, failed;
+
+static void check(int ok, const char *what, int line) {
+    if (ok) {
+        passed++;
+    } else {
+        failed++;
+        fprintf(stderr, "FAIL line %d: %s (last error: %s)\n", line, what, CALL(gdopt_last_error)());
+    }
+}
+#define CHECK(cond) check((cond), #cond, __LINE__)
+
+/* ---- Snapshots: a failed call must change neither the buffer nor the state. ---- */
+
+enum { N = 10 };
+static float params[N], grads[N];
+static gdopt_optimizer *opt; /* the optimizer the error cases run against */
+
+typedef struct { float params[N]; unsigned char state[4096]; size_t state_len; } Snapshot;
+
+static Snapshot snapshot(void) {
+    Snapshot s;
+    memcpy(s.params, params, sizeof params);
+    s.state_len = 0;
+    CALL(gdopt_optimizer_serialize)(opt, s.state, sizeof s.state, &s.state_len);
+    return s;
+}
+
+static int unchanged(const Snapshot *before) {
+    Snapshot after = snapshot();
+    return memcmp(before->params, after.params, sizeof params) == 0 && before->state_len == after.state_len &&
+           memcmp(before->state, after.state, after.state_len) == 0;
+}
+
+/* One row of the error table: run `call`, expect `status`, a message that starts with
+ * the function's name and names `argument`, and no change to params or state. */
+#define EXPECT_ERROR(status, function, argument, call)                                                       \
+    do {                                                                                                     \
+        Snapshot before_ = snapshot();                                                                       \
+        gdopt_status got_ = (call);                                                                          \
+        const char *message_ = CALL(gdopt_last_error)();                                                     \
+        int ok_ = got_ == (status) && strncmp(message_, function ": ", strlen(function ": ")) == 0 &&         \
+                  strstr(message_, argument) != NULL && unchanged(&before_);                                 \
+        if (!ok_)                                                                                            \
+            fprintf(stderr, "  got %s, message \"%s\"\n", CALL(gdopt_status_name)(got_), message_);          \
+        check(ok_, #call " -> " #status " naming " argument, __LINE__);                                      \
+    } while (0)
+
+static void fill(void) {
+    for (int i = 0; i < N; i++) {
+        params[i] = 0.1f * (float)i - 0.3f;
+        grads[i] = 0.05f * (float)(i % 3) - 0.04f;
+    }
+}
+
+static void test_library_functions(void) {
+    char expected[32];
+    snprintf(expected, sizeof expected, "%d.%d.%d", GDOPT_VERSION_MAJOR, GDOPT_VERSION_MINOR, GDOPT_VERSION_PATCH);
+    CHECK(strcmp(CALL(gdopt_version)(), expected) == 0);
+    CHECK(CALL(gdopt_abi_version)() == GDOPT_ABI_VERSION);
+    const char *names[] = {"GDOPT_OK", "GDOPT_ERR_NULL", "GDOPT_ERR_INVALID", "GDOPT_ERR_SIZE",
+                           "GDOPT_ERR_NONFINITE", "GDOPT_ERR_FORMAT", "GDOPT_ERR_IO", "GDOPT_ERR_MEMORY",
+                           "GDOPT_ERR_CALLBACK", "GDOPT_ERR_STATE"};
+    for (int s = 0; s <= GDOPT_ERR_STATE; s++) CHECK(strcmp(CALL(gdopt_status_name)(s), names[s]) == 0);
+    CHECK(strcmp(CALL(gdopt_status_name)(-1), "GDOPT_UNKNOWN_STATUS") == 0);
+    CHECK(strcmp(CALL(gdopt_status_name)(10), "GDOPT_UNKNOWN_STATUS") == 0);
+    CHECK(CALL(gdopt_set_num_threads)(2) == GDOPT_OK);
+    CHECK(CALL(gdopt_set_num_threads)(0) == GDOPT_OK);
+}
+
+static void test_error_table(void) {
+    gdopt_optimizer *scratch = NULL;
+    double value = 0;
+    size_t needed = 0;
+    float m[N] = {0}, v[N] = {0};
+    unsigned char garbage[64] = {1, 2, 3};
+
+    CHECK(CALL(gdopt_optimizer_create)("adam", &opt) == GDOPT_OK);
+    CHECK(CALL(gdopt_optimizer_step_f32)(opt, 0, params, grads, N) == GDOPT_OK); /* slot 0: n=10, float32 */
+
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_create", "kind", CALL(gdopt_optimizer_create)(NULL, &scratch));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_create", "out", CALL(gdopt_optimizer_create)("adam", NULL));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_create", "lbfgs", CALL(gdopt_optimizer_create)("lbfgs", &scratch));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_set", "o", CALL(gdopt_optimizer_set)(NULL, "lr", 0.1));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_set", "name", CALL(gdopt_optimizer_set)(opt, NULL, 0.1));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_set", "momentum", CALL(gdopt_optimizer_set)(opt, "momentum", 0.1));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_set", "lr=nan", CALL(gdopt_optimizer_set)(opt, "lr", NAN));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_set", "lr=-1", CALL(gdopt_optimizer_set)(opt, "lr", -1));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_set", "lr=inf", CALL(gdopt_optimizer_set)(opt, "lr", INFINITY));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_set", "beta1=1", CALL(gdopt_optimizer_set)(opt, "beta1", 1));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_set", "eps=-", CALL(gdopt_optimizer_set)(opt, "eps", -1e-8));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_set", "amsgrad=0.5", CALL(gdopt_optimizer_set)(opt, "amsgrad", 0.5));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_get", "value", CALL(gdopt_optimizer_get)(opt, "lr", NULL));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_get", "nope", CALL(gdopt_optimizer_get)(opt, "nope", &value));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_step_f32", "o", CALL(gdopt_optimizer_step_f32)(NULL, 0, params, grads, N));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_step_f32", "params", CALL(gdopt_optimizer_step_f32)(opt, 0, NULL, grads, N));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_step_f32", "grads", CALL(gdopt_optimizer_step_f32)(opt, 0, params, NULL, N));
+    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_optimizer_step_f32", "n=0", CALL(gdopt_optimizer_step_f32)(opt, 0, params, grads, 0));
+    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_optimizer_step_f32", "n=18446744073709551615",
+                 CALL(gdopt_optimizer_step_f32)(opt, 0, params, grads, SIZE_MAX));
+    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_optimizer_step_f32", "n=4611686018427387904",
+                 CALL(gdopt_optimizer_step_f32)(opt, 0, params, grads, SIZE_MAX / 4 + 1));
+    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_optimizer_step_f32", "slot 0 was created with n=10, got n=9",
+                 CALL(gdopt_optimizer_step_f32)(opt, 0, params, grads, N - 1));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_step_f64", "slot 0 was created with dtype float32, got float64",
+                 CALL(gdopt_optimizer_step_f64)(opt, 0, (double *)(void *)params, (const double *)(const void *)grads, N / 2));
+    CHECK(CALL(gdopt_optimizer_set)(opt, "reject_nonfinite", 1) == GDOPT_OK);
+    grads[3] = NAN;
+    EXPECT_ERROR(GDOPT_ERR_NONFINITE, "gdopt_optimizer_step_f32", "grads", CALL(gdopt_optimizer_step_f32)(opt, 0, params, grads, N));
+    grads[3] = INFINITY;
+    EXPECT_ERROR(GDOPT_ERR_NONFINITE, "gdopt_optimizer_step_f32", "grads", CALL(gdopt_optimizer_step_f32)(opt, 0, params, grads, N));
+    fill();
+    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_optimizer_serialize", "cap=1", CALL(gdopt_optimizer_serialize)(opt, garbage, 1, &needed));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_serialize", "needed", CALL(gdopt_optimizer_serialize)(opt, NULL, 0, NULL));
+    EXPECT_ERROR(GDOPT_ERR_FORMAT, "gdopt_optimizer_deserialize", "checkpoint",
+                 CALL(gdopt_optimizer_deserialize)(opt, garbage, sizeof garbage));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_deserialize", "buf", CALL(gdopt_optimizer_deserialize)(opt, NULL, 10));
+    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_optimizer_deserialize", "len=0", CALL(gdopt_optimizer_deserialize)(opt, garbage, 0));
+    EXPECT_ERROR(GDOPT_ERR_IO, "gdopt_optimizer_load", "/nonexistent/x.ckpt", CALL(gdopt_optimizer_load)(opt, "/nonexistent/x.ckpt"));
+    EXPECT_ERROR(GDOPT_ERR_IO, "gdopt_optimizer_save", "/nonexistent/x.ckpt", CALL(gdopt_optimizer_save)(opt, "/nonexistent/x.ckpt"));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_save", "path", CALL(gdopt_optimizer_save)(opt, NULL));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_reset", "o", CALL(gdopt_optimizer_reset)(NULL));
+
+    /* Stateless kernels. */
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_adam_update_f32", "t=0",
+                 CALL(gdopt_adam_update_f32)(params, grads, m, v, NULL, N, 0, 1e-3, 0.9, 0.999, 1e-8, 0, 0));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_adam_update_f32", "lr=nan",
+                 CALL(gdopt_adam_update_f32)(params, grads, m, v, NULL, N, 1, NAN, 0.9, 0.999, 1e-8, 0, 0));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_adam_update_f32", "beta1=1",
+                 CALL(gdopt_adam_update_f32)(params, grads, m, v, NULL, N, 1, 1e-3, 1.0, 0.999, 1e-8, 0, 0));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_adam_update_f32", "eps=-1",
+                 CALL(gdopt_adam_update_f32)(params, grads, m, v, NULL, N, 1, 1e-3, 0.9, 0.999, -1, 0, 0));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_adam_update_f32", "flags=8",
+                 CALL(gdopt_adam_update_f32)(params, grads, m, v, NULL, N, 1, 1e-3, 0.9, 0.999, 1e-8, 0, 8));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_adam_update_f32", "vmax",
+                 CALL(gdopt_adam_update_f32)(params, grads, m, v, NULL, N, 1, 1e-3, 0.9, 0.999, 1e-8, 0, GDOPT_ADAM_AMSGRAD));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_adam_update_f32", "m",
+                 CALL(gdopt_adam_update_f32)(params, grads, NULL, v, NULL, N, 1, 1e-3, 0.9, 0.999, 1e-8, 0, 0));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_sgd_update_f32", "momentum_buf",
+                 CALL(gdopt_sgd_update_f32)(params, grads, NULL, N, 1, 0.1, 0.9, 0, 0, 0, 0));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_sgd_update_f32", "nesterov=2",
+                 CALL(gdopt_sgd_update_f32)(params, grads, m, N, 1, 0.1, 0.9, 0, 0, 2, 0));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_sgd_update_f32", "nesterov=1 needs momentum > 0",
+                 CALL(gdopt_sgd_update_f32)(params, grads, m, N, 1, 0.1, 0, 0, 0, 1, 0));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_sgd_update_f32", "lr=-1",
+                 CALL(gdopt_sgd_update_f32)(params, grads, NULL, N, 1, -1, 0, 0, 0, 0, 0));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_adagrad_update_f32", "sum",
+                 CALL(gdopt_adagrad_update_f32)(params, grads, NULL, N, 1, 0.1, 0, 0, 1e-10, 0));
+    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_adagrad_update_f32", "n=0",
+                 CALL(gdopt_adagrad_update_f32)(params, grads, m, 0, 1, 0.1, 0, 0, 1e-10, 0));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_rmsprop_update_f32", "grad_avg",
+                 CALL(gdopt_rmsprop_update_f32)(params, grads, v, NULL, NULL, N, 0.01, 0.99, 1e-8, 0, 0, 1, 0));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_rmsprop_update_f32", "alpha=-",
+                 CALL(gdopt_rmsprop_update_f32)(params, grads, v, NULL, NULL, N, 0.01, -0.5, 1e-8, 0, 0, 0, 0));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_rmsprop_update_f32", "maximize=3",
+                 CALL(gdopt_rmsprop_update_f32)(params, grads, v, NULL, NULL, N, 0.01, 0.99, 1e-8, 0, 0, 0, 3));
+
+    /* Helpers. */
+    float *buffers[2] = {params, NULL};
+    size_t lens[2] = {N, N};
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_clip_grad_norm_f32", "grads", CALL(gdopt_clip_grad_norm_f32)(NULL, lens, 1, 1.0, NULL));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_clip_grad_norm_f32", "grads[1]", CALL(gdopt_clip_grad_norm_f32)(buffers, lens, 2, 0.01, NULL));
+    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_clip_grad_norm_f32", "count=0", CALL(gdopt_clip_grad_norm_f32)(buffers, lens, 0, 1.0, NULL));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_clip_grad_norm_f32", "max_norm=nan", CALL(gdopt_clip_grad_norm_f32)(buffers, lens, 1, NAN, NULL));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_shuffle", "perm", CALL(gdopt_shuffle)(1, 2, NULL, 5));
+    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_shuffle", "n=0", CALL(gdopt_shuffle)(1, 2, (size_t *)m, 0));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_set_num_threads", "k=-1", CALL(gdopt_set_num_threads)(-1));
+
+    /* A handle of another kind of object, and a destroyed handle. */
+    CHECK(CALL(gdopt_optimizer_create)("sgd", &scratch) == GDOPT_OK);
+    CALL(gdopt_optimizer_destroy)(scratch);
+    EXPECT_ERROR(GDOPT_ERR_STATE, "gdopt_optimizer_step_f32", "destroyed", CALL(gdopt_optimizer_step_f32)(scratch, 0, params, grads, N));
+    EXPECT_ERROR(GDOPT_ERR_STATE, "gdopt_optimizer_set", "destroyed", CALL(gdopt_optimizer_set)(scratch, "lr", 0.1));
+    CALL(gdopt_optimizer_destroy)(scratch); /* twice: ignored */
+    CALL(gdopt_optimizer_destroy)(NULL);
+    CALL(gdopt_optimizer_destroy)(opt);
+}
+
+/* Every kind steps; the object and the stateless kernel give the same bits. */
+static void test_objects_equal_kernels(void) {
+    const char *kinds[] = {"sgd", "adagrad", "rmsprop", "adam", "adamw"};
+    for (int k = 0; k < 5; k++) {
+        gdopt_optimizer *o = NULL;
+        CHECK(CALL(gdopt_optimizer_create)(kinds[k], &o) == GDOPT_OK);
+        int momentum = k == 0 || k == 2;
+        if (momentum) CHECK(CALL(gdopt_optimizer_set)(o, "momentum", 0.9) == GDOPT_OK);
+        if (k == 2) CHECK(CALL(gdopt_optimizer_set)(o, "centered", 1) == GDOPT_OK);
+        if (k >= 3) CHECK(CALL(gdopt_optimizer_set)(o, "amsgrad", 1) == GDOPT_OK);
+        CHECK(CALL(gdopt_optimizer_set)(o, "maximize", 1) == GDOPT_OK);
+        double lr = 0;
+        CHECK(CALL(gdopt_optimizer_get)(o, "lr", &lr) == GDOPT_OK && lr > 0);
+        double p1[N], p2[N], g[N], s0[N] = {0}, s1[N] = {0}, s2[N] = {0};
+        for (int i = 0; i < N; i++) p1[i] = p2[i] = 0.3 * i - 1;
+        for (uint64_t t = 1; t <= 50; t++) {
+            for (int i = 0; i < N; i++) g[i] = sin((double)(t * 7 + (uint64_t)i));
+            CHECK(CALL(gdopt_optimizer_step_f64)(o, 5, p1, g, N) == GDOPT_OK);
+            gdopt_status s = GDOPT_OK;
+            switch (k) {
+            case 0: s = CALL(gdopt_sgd_update_f64)(p2, g, s0, N, t, lr, 0.9, 0, 0, 0, 1); break;
+            case 1: s = CALL(gdopt_adagrad_update_f64)(p2, g, s0, N, t, lr, 0, 0, 1e-10, 1); break;
+            case 2: s = CALL(gdopt_rmsprop_update_f64)(p2, g, s0, s1, s2, N, lr, 0.99, 1e-8, 0, 0.9, 1, 1); break;
+            default:
+                s = CALL(gdopt_adam_update_f64)(p2, g, s0, s1, s2, N, t, lr, 0.9, 0.999, 1e-8, k == 4 ? 1e-2 : 0,
+                                                GDOPT_ADAM_AMSGRAD | GDOPT_ADAM_MAXIMIZE | (k == 4 ? GDOPT_ADAM_DECOUPLED : 0));
+            }
+            CHECK(s == GDOPT_OK);
+        }
+        CHECK(memcmp(p1, p2, sizeof p1) == 0);
+
+        /* serialize / deserialize / save / load / reset round trips. */
+        size_t needed = 0;
+        CHECK(CALL(gdopt_optimizer_serialize)(o, NULL, 0, &needed) == GDOPT_OK && needed > 0);
+        unsigned char *bytes = malloc(needed);
+        CHECK(CALL(gdopt_optimizer_serialize)(o, bytes, needed, &needed) == GDOPT_OK);
+        gdopt_optimizer *copy = NULL;
+        CHECK(CALL(gdopt_optimizer_create)(kinds[k], &copy) == GDOPT_OK);
+        CHECK(CALL(gdopt_optimizer_deserialize)(copy, bytes, needed) == GDOPT_OK);
+        char path[64];
+        snprintf(path, sizeof path, "/tmp/gdopt-harness-%d-%d.ckpt", (int)k, (int)getpid());
+        CHECK(CALL(gdopt_optimizer_save)(copy, path) == GDOPT_OK);
+        CHECK(CALL(gdopt_optimizer_reset)(copy) == GDOPT_OK);
+        CHECK(CALL(gdopt_optimizer_load)(copy, path) == GDOPT_OK);
+        remove(path);
+        double q[N];
+        memcpy(q, p1, sizeof q);
+        CHECK(CALL(gdopt_optimizer_step_f64)(o, 5, p1, g, N) == GDOPT_OK);
+        CHECK(CALL(gdopt_optimizer_step_f64)(copy, 5, q, g, N) == GDOPT_OK);
+        CHECK(memcmp(p1, q, sizeof q) == 0);
+        if (k != 1) { /* another kind's checkpoint is rejected */
+            gdopt_optimizer *other = NULL;
+            CHECK(CALL(gdopt_optimizer_create)("adagrad", &other) == GDOPT_OK);
+            CHECK(CALL(gdopt_optimizer_deserialize)(other, bytes, needed) == GDOPT_ERR_FORMAT);
+            CALL(gdopt_optimizer_destroy)(other);
+        }
+        free(bytes);
+        CALL(gdopt_optimizer_destroy)(copy);
+        CALL(gdopt_optimizer_destroy)(o);
+    }
+}
+
+static void test_helpers(void) {
+    float a[2] = {3, 0}, b[1] = {4};
+    float *buffers[2] = {a, b};
+    size_t lens[2] = {2, 1};
+    double norm = 0;
+    CHECK(CALL(gdopt_clip_grad_norm_f32)(buffers, lens, 2, 1.0, &norm) == GDOPT_OK && norm == 5.0);
+    CHECK(fabsf(a[0] - 0.6f) < 1e-6f && fabsf(b[0] - 0.8f) < 1e-6f);
+    double c[1] = {0.5};
+    double *dbuffers[1] = {c};
+    size_t one[1] = {1};
+    CHECK(CALL(gdopt_clip_grad_norm_f64)(dbuffers, one, 1, 1.0, NULL) == GDOPT_OK && c[0] == 0.5);
+
+    size_t perm[100], seen[100] = {0};
+    CHECK(CALL(gdopt_shuffle)(42, 3, perm, 100) == GDOPT_OK);
+    int identity = 1;
+    for (size_t i = 0; i < 100; i++) {
+        seen[perm[i]]++;
+        identity &= perm[i] == i;
+    }
+    int each_once = 1;
+    for (size_t i = 0; i < 100; i++) each_once &= seen[i] == 1;
+    CHECK(each_once && !identity);
+    size_t again[100];
+    CHECK(CALL(gdopt_shuffle)(42, 3, again, 100) == GDOPT_OK && memcmp(perm, again, sizeof perm) == 0);
+}
+
+/* gdopt_last_error is per thread: another thread's failure leaves ours alone. */
+static void *fail_elsewhere(void *unused) {
+    (void)unused;
+    CALL(gdopt_set_num_threads)(-7);
+    return NULL;
+}
+
+static void test_last_error_is_per_thread(void) {
+    CALL(gdopt_shuffle)(0, 0, NULL, 1);
+    pthread_t thread;
+    pthread_create(&thread, NULL, fail_elsewhere, NULL);
+    pthread_join(thread, NULL);
+    CHECK(strstr(CALL(gdopt_last_error)(), "gdopt_shuffle: perm is NULL") != NULL);
+}
+
+int main(int argc, char **argv) {
+#ifdef GDOPT_HARNESS_DLOPEN
+    if (argc < 2 || !load_library(argv[1])) {
+        fprintf(stderr, "usage: %s path/to/libgdopt.so\n", argv[0]);
+        return 2;
+    }
+#else
+    (void)argc;
+    (void)argv;
+#endif
+    fill();
+    test_library_functions();
+    test_error_table();
+    test_objects_equal_kernels();
+    test_helpers();
+    test_last_error_is_per_thread();
+#ifdef GDOPT_HARNESS_DLOPEN
+    dlclose(library);
+#endif
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
