@@ -1,0 +1,71 @@
+# gdopt — build, test, install. `make` builds build/lib/libgdopt.so and build/include/gdopt.h;
+# `make test` installs what the tests need (apt) and runs every test; both are safe to rerun.
+PREFIX ?= /usr/local
+SWIFT ?= swift
+CC ?= cc
+BUILD := build
+LIB := $(BUILD)/lib/libgdopt.so
+NATIVE_LIB := $(BUILD)/native/lib/libgdopt.so
+HARNESS_FLAGS := -std=c99 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude
+VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite
+# CPU tuning for `make native` (AVX2 + FMA); the default build runs on any x86-64.
+NATIVE_CPU ?= haswell
+
+.PHONY: all native test test-swift test-c bench install deps clean
+all: $(LIB)
+
+# The release .so carries the Swift runtime inside; debug info is stripped (valgrind
+# 3.19 cannot read lld's, and users do not need it).
+$(LIB): Package.swift gdopt.map include/gdopt.h $(shell find Sources -name '*.swift' -o -name '*.c' -o -name '*.h')
+	$(SWIFT) build -c release --product gdopt
+	mkdir -p $(BUILD)/lib $(BUILD)/include
+	cp include/gdopt.h $(BUILD)/include/gdopt.h
+	strip --strip-debug -o $@ .build/release/libgdopt.so
+
+native: $(NATIVE_LIB)
+$(NATIVE_LIB): $(LIB)
+	$(SWIFT) build -c release --product gdopt --scratch-path .build-native \
+	    -Xswiftc -target-cpu -Xswiftc $(NATIVE_CPU) -Xcc -march=$(NATIVE_CPU)
+	mkdir -p $(dir $@)
+	strip --strip-debug -o $@ .build-native/release/libgdopt.so
+
+# Tools the tests use, installed only when missing.
+deps:
+	@missing=""; for tool in valgrind:valgrind cc:gcc nm:binutils pkg-config:pkg-config; do \
+	    command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool##*:}"; done; \
+	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+
+test: deps $(LIB) test-swift test-c
+
+test-swift: $(LIB)
+	GDOPT_LIBRARY=$(abspath $(LIB)) $(SWIFT) test --parallel 2>&1 | grep -v '^◇\|^↳\|^\[' | tail -n 40; \
+	    exit $${PIPESTATUS[0]}
+
+test-c: $(LIB)
+	Tests/CHarness/check_exports.sh $(LIB) include/gdopt.h Tests/CHarness/api_functions.h
+	$(CC) $(HARNESS_FLAGS) Tests/CHarness/harness.c -o $(BUILD)/harness_link -L$(BUILD)/lib -lgdopt \
+	    -Wl,-rpath,$(abspath $(BUILD)/lib) -lm -lpthread
+	$(CC) $(HARNESS_FLAGS) -DGDOPT_HARNESS_DLOPEN Tests/CHarness/harness.c -o $(BUILD)/harness_dlopen -ldl -lm -lpthread
+	@echo "harness (linked):"; $(BUILD)/harness_link
+	@echo "harness (dlopen, toolchain not on any path):"; env -i PATH=/usr/bin:/bin $(BUILD)/harness_dlopen $(LIB)
+	@echo "harness under valgrind:"; $(VALGRIND) $(BUILD)/harness_link && $(VALGRIND) $(BUILD)/harness_dlopen $(LIB)
+
+SHELL := /bin/bash
+
+bench: $(LIB) native
+	$(CC) -O3 -fno-math-errno -fopenmp -Iinclude bench/step_bench.c -o $(BUILD)/step_bench -L$(BUILD)/lib -lgdopt \
+	    -Wl,-rpath,$(abspath $(BUILD)/lib) -lm
+	$(CC) -O3 -fno-math-errno -march=$(NATIVE_CPU) -fopenmp -Iinclude bench/step_bench.c -o $(BUILD)/step_bench_native \
+	    -L$(BUILD)/native/lib -lgdopt -Wl,-rpath,$(abspath $(BUILD)/native/lib) -lm
+	@echo "== default build (x86-64 baseline) =="; $(BUILD)/step_bench
+	@echo "== native build (-march=$(NATIVE_CPU)) =="; $(BUILD)/step_bench_native
+
+install: $(LIB)
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 $(LIB) $(DESTDIR)$(PREFIX)/lib/libgdopt.so
+	install -m 644 include/gdopt.h $(DESTDIR)$(PREFIX)/include/gdopt.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e "s|@VERSION@|$$(sed -n 's/^#define GDOPT_VERSION_\(MAJOR\|MINOR\|PATCH\) //p' include/gdopt.h | paste -sd.)|" \
+	    gdopt.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/gdopt.pc
+
+clean:
+	rm -rf $(BUILD) .build .build-native
