@@ -7,7 +7,7 @@ BUILD := build
 LIB := $(BUILD)/lib/libgdopt.so
 NATIVE_LIB := $(BUILD)/native/lib/libgdopt.so
 HARNESS_FLAGS := -std=c99 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude
-VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite
+VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite
 # CPU tuning for `make native` (AVX2 + FMA); the default build runs on any x86-64.
 NATIVE_CPU ?= haswell
 
@@ -17,14 +17,14 @@ all: $(LIB)
 # The release .so carries the Swift runtime inside; debug info is stripped (valgrind
 # 3.19 cannot read lld's, and users do not need it).
 $(LIB): Package.swift gdopt.map include/gdopt.h $(shell find Sources -name '*.swift' -o -name '*.c' -o -name '*.h')
-	$(SWIFT) build -c release --product gdopt
+	$(SWIFT) build -c release --product gdopt --disable-local-rpath
 	mkdir -p $(BUILD)/lib $(BUILD)/include
 	cp include/gdopt.h $(BUILD)/include/gdopt.h
 	strip --strip-debug -o $@ .build/release/libgdopt.so
 
 native: $(NATIVE_LIB)
 $(NATIVE_LIB): $(LIB)
-	$(SWIFT) build -c release --product gdopt --scratch-path .build-native \
+	$(SWIFT) build -c release --product gdopt --disable-local-rpath --scratch-path .build-native \
 	    -Xswiftc -target-cpu -Xswiftc $(NATIVE_CPU) -Xcc -march=$(NATIVE_CPU)
 	mkdir -p $(dir $@)
 	strip --strip-debug -o $@ .build-native/release/libgdopt.so
