@@ -67,19 +67,26 @@ public enum Adam {
         @_specialize(where T == Float)
         @_specialize(where T == Double)
         func callAsFunction(_ range: Range<Int>) {
-            // One loop with AMSGrad and one without, so that each vectorises.
-            if vmax != nil {
-                for i in range { update(i, amsgrad: true) }
-            } else {
-                for i in range { update(i, amsgrad: false) }
+            // One loop per combination of options, each with its flags constant, so every
+            // loop vectorises and plain Adam pays for no option it does not use.
+            let transformed = l2 != 0 || scale != 1, decoupled = decay != 1
+            switch (vmax != nil, transformed, decoupled) {
+            case (false, false, false): for i in range { update(i, amsgrad: false, transformed: false, decoupled: false) }
+            case (false, false, true): for i in range { update(i, amsgrad: false, transformed: false, decoupled: true) }
+            case (false, true, false): for i in range { update(i, amsgrad: false, transformed: true, decoupled: false) }
+            case (false, true, true): for i in range { update(i, amsgrad: false, transformed: true, decoupled: true) }
+            case (true, false, false): for i in range { update(i, amsgrad: true, transformed: false, decoupled: false) }
+            case (true, false, true): for i in range { update(i, amsgrad: true, transformed: false, decoupled: true) }
+            case (true, true, false): for i in range { update(i, amsgrad: true, transformed: true, decoupled: false) }
+            case (true, true, true): for i in range { update(i, amsgrad: true, transformed: true, decoupled: true) }
             }
         }
 
         @inline(__always)
-        private func update(_ i: Int, amsgrad: Bool) {
+        private func update(_ i: Int, amsgrad: Bool, transformed: Bool, decoupled: Bool) {
             let p0 = p[i]
-            let d = effectiveGradient(g[i], p0, scale: scale, weightDecay: l2)
-            let pi = decay != 1 ? p0 * decay : p0
+            let d = transformed ? effectiveGradient(g[i], p0, scale: scale, weightDecay: l2) : g[i]
+            let pi = decoupled ? p0 * decay : p0
             let mi = beta1 * m[i] + oneMinusBeta1 * d
             let vi = beta2 * v[i] + oneMinusBeta2 * d * d
             m[i] = mi

@@ -63,21 +63,34 @@ public enum SGD {
         @_specialize(where T == Float)
         @_specialize(where T == Double)
         func callAsFunction(_ range: Range<Int>) {
-            // One loop per buffer configuration: the flags are constants inside each, so
-            // every loop vectorises, and a caller's uninitialised buffer is never read.
-            switch (b != nil, first) {
-            case (false, _): for i in range { update(i, momentum: false, first: false) }
-            case (true, true): for i in range { update(i, momentum: true, first: true) }
-            case (true, false): for i in range { update(i, momentum: true, first: false) }
+            // One loop per combination of options, each with its flags constant, so every
+            // loop vectorises, plain momentum pays for no option it does not use, and a
+            // caller's uninitialised buffer is never read on the first step.
+            let transformed = wd != 0 || scale != 1, damped = oneMinusDampening != 1
+            guard b != nil else {
+                if transformed {
+                    for i in range { update(i, momentum: false, first: false, transformed: true, damped: false) }
+                } else {
+                    for i in range { update(i, momentum: false, first: false, transformed: false, damped: false) }
+                }
+                return
+            }
+            switch (first, transformed, damped) {
+            case (true, false, _): for i in range { update(i, momentum: true, first: true, transformed: false, damped: false) }
+            case (true, true, _): for i in range { update(i, momentum: true, first: true, transformed: true, damped: false) }
+            case (false, false, false): for i in range { update(i, momentum: true, first: false, transformed: false, damped: false) }
+            case (false, false, true): for i in range { update(i, momentum: true, first: false, transformed: false, damped: true) }
+            case (false, true, false): for i in range { update(i, momentum: true, first: false, transformed: true, damped: false) }
+            case (false, true, true): for i in range { update(i, momentum: true, first: false, transformed: true, damped: true) }
             }
         }
 
         @inline(__always)
-        private func update(_ i: Int, momentum: Bool, first: Bool) {
+        private func update(_ i: Int, momentum: Bool, first: Bool, transformed: Bool, damped: Bool) {
             let pi = p[i]
-            var d = effectiveGradient(g[i], pi, scale: scale, weightDecay: wd)
+            var d = transformed ? effectiveGradient(g[i], pi, scale: scale, weightDecay: wd) : g[i]
             if momentum, let b {
-                let buf = first ? d : mu * b[i] + oneMinusDampening * d
+                let buf = first ? d : mu * b[i] + (damped ? oneMinusDampening * d : d)
                 b[i] = buf
                 d = nesterov ? d + mu * buf : buf
             }
