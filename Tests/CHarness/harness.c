@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "api_functions.h"
@@ -161,6 +162,22 @@ static void test_error_table(void) {
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_save", "path", CALL(gdopt_optimizer_save)(opt, NULL));
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_reset", "o", CALL(gdopt_optimizer_reset)(NULL));
 
+    /* NULL in every pointer position of the optimizer calls. */
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_get", "o", CALL(gdopt_optimizer_get)(NULL, "lr", &value));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_get", "name", CALL(gdopt_optimizer_get)(opt, NULL, &value));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_step_f64", "o", CALL(gdopt_optimizer_step_f64)(NULL, 1, (double *)m, (double *)v, 2));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_step_f64", "params", CALL(gdopt_optimizer_step_f64)(opt, 1, NULL, (double *)v, 2));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_step_f64", "grads", CALL(gdopt_optimizer_step_f64)(opt, 1, (double *)m, NULL, 2));
+    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_optimizer_step_f64", "n=0", CALL(gdopt_optimizer_step_f64)(opt, 1, (double *)m, (double *)v, 0));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_save", "o", CALL(gdopt_optimizer_save)(NULL, "/tmp/x.ckpt"));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_load", "o", CALL(gdopt_optimizer_load)(NULL, "/tmp/x.ckpt"));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_load", "path", CALL(gdopt_optimizer_load)(opt, NULL));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_serialize", "o", CALL(gdopt_optimizer_serialize)(NULL, NULL, 0, &needed));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_serialize", "buf", CALL(gdopt_optimizer_serialize)(opt, NULL, 100000, &needed));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_deserialize", "o", CALL(gdopt_optimizer_deserialize)(NULL, garbage, 10));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_step_f32", "o is not a gdopt_optimizer",
+                 CALL(gdopt_optimizer_step_f32)((gdopt_optimizer *)(void *)garbage, 0, params, grads, N));
+
     /* Stateless kernels. */
     EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_adam_update_f32", "t=0",
                  CALL(gdopt_adam_update_f32)(params, grads, m, v, NULL, N, 0, 1e-3, 0.9, 0.999, 1e-8, 0, 0));
@@ -184,6 +201,28 @@ static void test_error_table(void) {
                  CALL(gdopt_sgd_update_f32)(params, grads, m, N, 1, 0.1, 0, 0, 0, 1, 0));
     EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_sgd_update_f32", "lr=-1",
                  CALL(gdopt_sgd_update_f32)(params, grads, NULL, N, 1, -1, 0, 0, 0, 0, 0));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_adam_update_f64", "p",
+                 CALL(gdopt_adam_update_f64)(NULL, (double *)grads, (double *)m, (double *)v, NULL, 2, 1, 1e-3, 0.9, 0.999, 1e-8, 0, 0));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_adam_update_f64", "g",
+                 CALL(gdopt_adam_update_f64)((double *)params, NULL, (double *)m, (double *)v, NULL, 2, 1, 1e-3, 0.9, 0.999, 1e-8, 0, 0));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_adam_update_f32", "v",
+                 CALL(gdopt_adam_update_f32)(params, grads, m, NULL, NULL, N, 1, 1e-3, 0.9, 0.999, 1e-8, 0, 0));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_sgd_update_f32", "p", CALL(gdopt_sgd_update_f32)(NULL, grads, NULL, N, 1, 0.1, 0, 0, 0, 0, 0));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_sgd_update_f64", "g",
+                 CALL(gdopt_sgd_update_f64)((double *)params, NULL, NULL, 2, 1, 0.1, 0, 0, 0, 0, 0));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_sgd_update_f64", "t=0",
+                 CALL(gdopt_sgd_update_f64)((double *)params, (double *)grads, NULL, 2, 0, 0.1, 0, 0, 0, 0, 0));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_adagrad_update_f32", "g", CALL(gdopt_adagrad_update_f32)(params, NULL, m, N, 1, 0.1, 0, 0, 1e-10, 0));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_adagrad_update_f64", "p",
+                 CALL(gdopt_adagrad_update_f64)(NULL, (double *)grads, (double *)m, 2, 1, 0.1, 0, 0, 1e-10, 0));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_adagrad_update_f32", "lr_decay=-1",
+                 CALL(gdopt_adagrad_update_f32)(params, grads, m, N, 1, 0.1, -1, 0, 1e-10, 0));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_rmsprop_update_f32", "square_avg",
+                 CALL(gdopt_rmsprop_update_f32)(params, grads, NULL, NULL, NULL, N, 0.01, 0.99, 1e-8, 0, 0, 0, 0));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_rmsprop_update_f64", "momentum_buf",
+                 CALL(gdopt_rmsprop_update_f64)((double *)params, (double *)grads, (double *)v, NULL, NULL, 2, 0.01, 0.99, 1e-8, 0, 0.5, 0, 0));
+    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_rmsprop_update_f64", "n=",
+                 CALL(gdopt_rmsprop_update_f64)((double *)params, (double *)grads, (double *)v, NULL, NULL, SIZE_MAX, 0.01, 0.99, 1e-8, 0, 0, 0, 0));
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_adagrad_update_f32", "sum",
                  CALL(gdopt_adagrad_update_f32)(params, grads, NULL, N, 1, 0.1, 0, 0, 1e-10, 0));
     EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_adagrad_update_f32", "n=0",
@@ -197,9 +236,12 @@ static void test_error_table(void) {
 
     /* Helpers. */
     float *buffers[2] = {params, NULL};
-    size_t lens[2] = {N, N};
+    size_t lens[2] = {N, N}, zero[1] = {0};
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_clip_grad_norm_f32", "grads", CALL(gdopt_clip_grad_norm_f32)(NULL, lens, 1, 1.0, NULL));
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_clip_grad_norm_f32", "grads[1]", CALL(gdopt_clip_grad_norm_f32)(buffers, lens, 2, 0.01, NULL));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_clip_grad_norm_f32", "lens", CALL(gdopt_clip_grad_norm_f32)(buffers, NULL, 1, 1.0, NULL));
+    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_clip_grad_norm_f32", "lens[0]=0", CALL(gdopt_clip_grad_norm_f32)(buffers, zero, 1, 1.0, NULL));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_clip_grad_norm_f64", "grads", CALL(gdopt_clip_grad_norm_f64)(NULL, lens, 1, 1.0, NULL));
     EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_clip_grad_norm_f32", "count=0", CALL(gdopt_clip_grad_norm_f32)(buffers, lens, 0, 1.0, NULL));
     EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_clip_grad_norm_f32", "max_norm=nan", CALL(gdopt_clip_grad_norm_f32)(buffers, lens, 1, NAN, NULL));
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_shuffle", "perm", CALL(gdopt_shuffle)(1, 2, NULL, 5));
@@ -319,6 +361,31 @@ static void test_last_error_is_per_thread(void) {
     CHECK(strstr(CALL(gdopt_last_error)(), "gdopt_shuffle: perm is NULL") != NULL);
 }
 
+/* A child forked after the worker pool started can still take large (threaded) steps. */
+static void test_fork_after_threads(void) {
+    const size_t n = (size_t)1 << 18;
+    float *p = calloc(n, sizeof *p), *g = malloc(n * sizeof *g);
+    for (size_t i = 0; i < n; i++) g[i] = 1.0f;
+    gdopt_optimizer *o = NULL;
+    CHECK(CALL(gdopt_set_num_threads)(2) == GDOPT_OK);
+    CHECK(CALL(gdopt_optimizer_create)("sgd", &o) == GDOPT_OK);
+    CHECK(CALL(gdopt_optimizer_step_f32)(o, 0, p, g, n) == GDOPT_OK);
+    fflush(NULL);
+    pid_t child = fork();
+    if (child == 0) {
+        alarm(20); /* a hang would be the bug */
+        int ok = CALL(gdopt_optimizer_step_f32)(o, 0, p, g, n) == GDOPT_OK && p[n - 1] == -2e-3f;
+        _exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    CHECK(child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK(CALL(gdopt_optimizer_step_f32)(o, 0, p, g, n) == GDOPT_OK && p[0] == -2e-3f);
+    CALL(gdopt_optimizer_destroy)(o);
+    CALL(gdopt_set_num_threads)(0);
+    free(p);
+    free(g);
+}
+
 int main(int argc, char **argv) {
 #ifdef GDOPT_HARNESS_DLOPEN
     if (argc < 2 || !load_library(argv[1])) {
@@ -335,6 +402,7 @@ int main(int argc, char **argv) {
     test_objects_equal_kernels();
     test_helpers();
     test_last_error_is_per_thread();
+    test_fork_after_threads();
 #ifdef GDOPT_HARNESS_DLOPEN
     dlclose(library);
 #endif

@@ -64,9 +64,25 @@ final class WorkerPool: @unchecked Sendable {
     private var helpers = 0
 
     private init() {
+        initializeLocks()
+        // A forked child (Python multiprocessing, say) has none of the parent's helper
+        // threads; the caller would do every part alone. Start it from an empty pool, so
+        // that it spawns helpers of its own.
+        pthread_atfork(nil, nil) { WorkerPool.shared.forgetHelpersAfterFork() }
+    }
+
+    private func initializeLocks() {
         pthread_mutex_init(lock, nil)
         pthread_mutex_init(regionLock, nil)
         pthread_cond_init(wake, nil)
+    }
+
+    private func forgetHelpersAfterFork() {
+        initializeLocks()
+        helpers = 0
+        kernelType = nil
+        kernel = nil
+        activeHelpers.store(0, ordering: .relaxed)
     }
 
     var threadCount: Int {
