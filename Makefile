@@ -49,6 +49,11 @@ test-c: $(LIB)
 	@echo "harness (linked):"; $(BUILD)/harness_link
 	@echo "harness (dlopen, toolchain not on any path):"; env -i PATH=/usr/bin:/bin $(BUILD)/harness_dlopen $(LIB)
 	@echo "harness under valgrind:"; $(VALGRIND) $(BUILD)/harness_link && $(VALGRIND) $(BUILD)/harness_dlopen $(LIB)
+	$(CC) $(HARNESS_FLAGS) Tests/CHarness/steps.c -o $(BUILD)/steps -L$(BUILD)/lib -lgdopt -Wl,-rpath,$(abspath $(BUILD)/lib)
+	@allocs() { valgrind $(BUILD)/steps $$1 2>&1 | sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p'; }; \
+	    few=$$(allocs 3); many=$$(allocs 30); \
+	    if [ -n "$$few" ] && [ "$$few" = "$$many" ]; then echo "no allocation per step: $$few allocations for 3 steps and for 30"; \
+	    else echo "FAIL: steps allocate ($$few allocations for 3 steps, $$many for 30)"; exit 1; fi
 
 SHELL := /bin/bash
 

@@ -1,0 +1,39 @@
+/* Takes `steps` steps of every kind, through the optimizer objects (large, threaded, with
+ * clipping and the non-finite check) and the stateless kernels. Run under valgrind with
+ * two step counts by `make test`: the allocation counts must be equal, i.e. a step
+ * allocates nothing. */
+#include <gdopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+int main(int argc, char **argv) {
+    if (argc < 2) return 2;
+    int steps = atoi(argv[1]);
+    const size_t n = 300000; /* above the threading threshold on 2 threads */
+    float *p = calloc(n, sizeof *p), *g = malloc(n * sizeof *g);
+    for (size_t i = 0; i < n; i++) g[i] = 0.001f * (float)(i % 7);
+    const char *kinds[] = {"sgd", "adagrad", "rmsprop", "adam", "adamw"};
+    gdopt_optimizer *o[5];
+    gdopt_set_num_threads(2);
+    for (int k = 0; k < 5; k++) {
+        gdopt_optimizer_create(kinds[k], &o[k]);
+        gdopt_optimizer_set(o[k], "max_grad_norm", 1);
+        gdopt_optimizer_set(o[k], "reject_nonfinite", 1);
+        if (k == 0 || k == 2) gdopt_optimizer_set(o[k], "momentum", 0.9);
+    }
+    double q[8] = {0}, h[8] = {1, 2, 3, 4, 5, 6, 7, 8}, a[8] = {0}, b[8] = {0}, c[8] = {0};
+    int failures = 0;
+    for (int s = 1; s <= steps; s++) {
+        for (int k = 0; k < 5; k++) failures += gdopt_optimizer_step_f32(o[k], 0, p, g, n) != GDOPT_OK;
+        failures += gdopt_sgd_update_f64(q, h, a, 8, (uint64_t)s, 1e-3, 0.9, 0, 0, 1, 0) != GDOPT_OK;
+        failures += gdopt_adagrad_update_f64(q, h, a, 8, (uint64_t)s, 1e-3, 0, 0, 1e-10, 0) != GDOPT_OK;
+        failures += gdopt_rmsprop_update_f64(q, h, a, b, c, 8, 1e-3, 0.99, 1e-8, 0, 0.9, 1, 0) != GDOPT_OK;
+        failures += gdopt_adam_update_f64(q, h, a, b, c, 8, (uint64_t)s, 1e-3, 0.9, 0.999, 1e-8, 0.1,
+                                          GDOPT_ADAM_AMSGRAD | GDOPT_ADAM_DECOUPLED) != GDOPT_OK;
+    }
+    for (int k = 0; k < 5; k++) gdopt_optimizer_destroy(o[k]);
+    free(p);
+    free(g);
+    printf("%d steps, %d failures\n", steps, failures);
+    return failures != 0;
+}
