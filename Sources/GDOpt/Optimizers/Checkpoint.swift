@@ -77,7 +77,8 @@ enum Checkpoint {
             previous = id
             guard let dtype = DType(rawValue: try reader.u32()) else { throw .format("slot \(id) has an unknown dtype") }
             let mask = try reader.u32()
-            guard mask < 8, mask & ~UInt32(BufferSet.all.prefix(kind.bufferNames.count).reduce(0) { $0 | $1.rawValue }) == 0 else {
+            let allowed = UInt32(1 << kind.bufferNames.count) - 1
+            guard mask & ~allowed == 0 else {
                 throw .format("slot \(id) has buffer mask \(mask), not valid for \(kind)")
             }
             let n = try reader.u64(), step = try reader.u64()
@@ -106,7 +107,9 @@ extension Optimizer {
     /// Restores hyperparameters and state from checkpoint bytes. Everything is checked
     /// first: on error (`.format`) the optimizer is unchanged.
     public func restore(from data: UnsafeRawBufferPointer) throws(GDOptError) {
-        (values, rule, slots) = try Checkpoint.decode(data, kind: kind)
+        let (values, rule, slots) = try Checkpoint.decode(data, kind: kind)
+        adopt(values: values, rule: rule)
+        self.slots = slots
     }
 
     public func restore(from bytes: [UInt8]) throws(GDOptError) {

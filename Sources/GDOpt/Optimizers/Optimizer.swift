@@ -10,15 +10,31 @@
 public final class Optimizer {
     public let kind: OptimizerKind
     /// Hyperparameter values, in the order of `kind.hyperparameters`.
-    public internal(set) var values: [Double]
-    var rule: UpdateRule
+    public private(set) var values: [Double]
+    /// `values` decoded for the step: the kernel configuration and the gradient policy.
+    private var rule: UpdateRule
+    private var rejectNonfinite = false
+    private var maxGradNorm = 0.0
     var slots: [Int: Slot] = [:]
 
     public init(_ kind: OptimizerKind) {
         self.kind = kind
         values = kind.hyperparameters.map(\.defaultValue)
-        // The defaults are in range by construction of the tables.
-        rule = (try? UpdateRule(kind: kind, values: values)) ?? .sgd(try! SGD.Configuration())
+        do {
+            rule = try UpdateRule(kind: kind, values: values)
+        } catch {
+            preconditionFailure("the default hyperparameters of \(kind) are out of range: \(error)")
+        }
+    }
+
+    /// Replaces the hyperparameters with already-checked values, and what derives from them.
+    func adopt(values newValues: [Double], rule newRule: UpdateRule) {
+        values = newValues
+        rule = newRule
+        let table = kind.hyperparameters
+        func value(_ name: String) -> Double { newValues[table.firstIndex { $0.name == name } ?? 0] }
+        rejectNonfinite = value("reject_nonfinite") != 0
+        maxGradNorm = value("max_grad_norm")
     }
 
     public convenience init(kind name: String) throws(GDOptError) {
@@ -36,13 +52,7 @@ public final class Optimizer {
         try spec.check(value)
         var updated = values
         updated[index] = value
-        rule = try UpdateRule(kind: kind, values: updated)
-        values = updated
-    }
-
-    public var learningRate: Double {
-        get { values[0] }
-        set { try? set("lr", newValue) }
+        adopt(values: updated, rule: try UpdateRule(kind: kind, values: updated))
     }
 
     /// Forgets every slot's state; keeps the hyperparameters.
@@ -100,13 +110,12 @@ public final class Optimizer {
 
     /// Applies `reject_nonfinite` and `max_grad_norm`; returns the clipping coefficient.
     private func gradientPolicy<T: GDOptFloat>(_ gradients: UnsafePointer<T>, count: Int, slot: Int) throws(GDOptError) -> Double {
-        let reject = values[values.count - 2] != 0, maxNorm = values[values.count - 1]
-        guard reject || maxNorm > 0 else { return 1 }
+        guard rejectNonfinite || maxGradNorm > 0 else { return 1 }
         let sumOfSquares = Norms.sumOfSquares(gradients, count: count)
-        if reject && !Norms.allFinite(gradients, count: count, sumOfSquares: sumOfSquares) {
+        if rejectNonfinite && !Norms.allFinite(gradients, count: count, sumOfSquares: sumOfSquares) {
             throw .nonFinite("grads of slot \(UInt(bitPattern: slot)) hold NaN or Inf and reject_nonfinite=1; nothing was changed")
         }
-        return maxNorm > 0 ? clipCoefficient(maxNorm: maxNorm, totalNorm: sumOfSquares.squareRoot()) : 1
+        return maxGradNorm > 0 ? clipCoefficient(maxNorm: maxGradNorm, totalNorm: sumOfSquares.squareRoot()) : 1
     }
 }
 
