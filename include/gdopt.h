@@ -120,6 +120,17 @@ gdopt_status gdopt_optimizer_get(const gdopt_optimizer *o, const char *name, dou
 gdopt_status gdopt_optimizer_step_f32(gdopt_optimizer *o, size_t slot, float *params, const float *grads, size_t n);
 gdopt_status gdopt_optimizer_step_f64(gdopt_optimizer *o, size_t slot, double *params, const double *grads, size_t n);
 
+/* Runs every check gdopt_optimizer_step_* would run for these arguments (pointers, n, the
+ * slot's n and dtype, the nesterov combination, non-finite grads when reject_nonfinite = 1)
+ * and changes nothing: GDOPT_OK means the step would succeed, barring MEMORY. A caller
+ * that updates several slots together checks them all first, so that one bad slot leaves
+ * every slot untouched. (An extension to the v1 contract.)
+ * Errors: as gdopt_optimizer_step_*, without MEMORY. */
+gdopt_status gdopt_optimizer_check_f32(const gdopt_optimizer *o, size_t slot, const float *params, const float *grads,
+                                       size_t n);
+gdopt_status gdopt_optimizer_check_f64(const gdopt_optimizer *o, size_t slot, const double *params, const double *grads,
+                                       size_t n);
+
 /* Clears the state of every slot; keeps the hyperparameters. Errors: NULL, STATE. */
 gdopt_status gdopt_optimizer_reset(gdopt_optimizer *o);
 

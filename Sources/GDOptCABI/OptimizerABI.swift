@@ -45,6 +45,23 @@ public func gdopt_optimizer_step_f64(_ o: OpaquePointer?, _ slot: Int, _ params:
     withStatus { try step(o, slot, params, grads, n) }
 }
 
+private func check<T: GDOptFloat>(_ o: OpaquePointer?, _ slot: Int, _ params: UnsafePointer<T>?, _ grads: UnsafePointer<T>?, _ n: Int) throws {
+    let opt = try optimizer(o)
+    _ = try required(params, "params")
+    let g = try required(grads, "grads")
+    try opt.check(slot: slot, gradients: g, count: try elementCount(n, of: T.self))
+}
+
+@c @implementation
+public func gdopt_optimizer_check_f32(_ o: OpaquePointer?, _ slot: Int, _ params: UnsafePointer<Float>?, _ grads: UnsafePointer<Float>?, _ n: Int) -> gdopt_status {
+    withStatus { try check(o, slot, params, grads, n) }
+}
+
+@c @implementation
+public func gdopt_optimizer_check_f64(_ o: OpaquePointer?, _ slot: Int, _ params: UnsafePointer<Double>?, _ grads: UnsafePointer<Double>?, _ n: Int) -> gdopt_status {
+    withStatus { try check(o, slot, params, grads, n) }
+}
+
 @c @implementation
 public func gdopt_optimizer_reset(_ o: OpaquePointer?) -> gdopt_status {
     withStatus { try optimizer(o).reset() }

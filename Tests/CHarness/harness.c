@@ -150,6 +150,15 @@ static void test_error_table(void) {
     EXPECT_ERROR(GDOPT_ERR_NONFINITE, "gdopt_optimizer_step_f32", "grads", CALL(gdopt_optimizer_step_f32)(opt, 0, params, grads, N));
     grads[3] = INFINITY;
     EXPECT_ERROR(GDOPT_ERR_NONFINITE, "gdopt_optimizer_step_f32", "grads", CALL(gdopt_optimizer_step_f32)(opt, 0, params, grads, N));
+    EXPECT_ERROR(GDOPT_ERR_NONFINITE, "gdopt_optimizer_check_f32", "grads", CALL(gdopt_optimizer_check_f32)(opt, 0, params, grads, N));
+    fill();
+    CHECK(CALL(gdopt_optimizer_check_f32)(opt, 0, params, grads, N) == GDOPT_OK);
+    CHECK(CALL(gdopt_optimizer_check_f32)(opt, 99, params, grads, 3) == GDOPT_OK); /* a new slot: any n */
+    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_optimizer_check_f32", "slot 0 was created with n=10, got n=9",
+                 CALL(gdopt_optimizer_check_f32)(opt, 0, params, grads, N - 1));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_check_f64", "dtype",
+                 CALL(gdopt_optimizer_check_f64)(opt, 0, (double *)m, (double *)v, 2));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_check_f64", "params", CALL(gdopt_optimizer_check_f64)(opt, 0, NULL, (double *)v, 2));
     fill();
     EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_optimizer_serialize", "cap=1", CALL(gdopt_optimizer_serialize)(opt, garbage, 1, &needed));
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_serialize", "needed", CALL(gdopt_optimizer_serialize)(opt, NULL, 0, NULL));

@@ -71,24 +71,21 @@ public final class Optimizer {
         return Array(UnsafeBufferPointer(start: buffer.elements(T.self), count: state.count))
     }
 
+    /// Runs every check a step of this slot would run (sizes, dtype, the nesterov
+    /// combination, non-finite gradients) without writing anything. Lets a caller that
+    /// updates several slots together check them all before stepping any.
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
+    public func check<T: GDOptFloat>(slot id: Int, gradients: UnsafePointer<T>, count: Int) throws(GDOptError) {
+        _ = try prepare(slot: id, gradients: gradients, count: count)
+    }
+
     /// Steps one slot. Every check happens before any write: on error, the parameters and
     /// the optimizer's state are exactly as they were.
     @_specialize(exported: true, where T == Float)
     @_specialize(exported: true, where T == Double)
     public func step<T: GDOptFloat>(slot id: Int, parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, count: Int) throws(GDOptError) {
-        try checkCount(count)
-        let existing = slots[id]
-        if let existing {
-            guard existing.dtype == T.dtype else {
-                throw .invalid("slot \(UInt(bitPattern: id)) was created with dtype \(existing.dtype), got \(T.dtype)")
-            }
-            guard existing.count == count else {
-                throw .size("slot \(UInt(bitPattern: id)) was created with n=\(existing.count), got n=\(count)")
-            }
-        }
-        try rule.checkCombination()
-        let clip = try gradientPolicy(gradients, count: count, slot: id)
-
+        let (existing, clip) = try prepare(slot: id, gradients: gradients, count: count)
         let state = existing ?? Slot(dtype: T.dtype, count: count)
         let (needed, initialValue) = rule.bufferPlan
         let fresh = needed.subtracting(state.present)
@@ -106,6 +103,23 @@ public final class Optimizer {
                        fresh: fresh, clipCoefficient: clip)
         state.step += 1
         if existing == nil { slots[id] = state }
+    }
+
+    /// The checks of a step; returns the slot's state (nil before its first step) and the
+    /// clipping coefficient.
+    private func prepare<T: GDOptFloat>(slot id: Int, gradients: UnsafePointer<T>, count: Int) throws(GDOptError) -> (Slot?, Double) {
+        try checkCount(count)
+        let existing = slots[id]
+        if let existing {
+            guard existing.dtype == T.dtype else {
+                throw .invalid("slot \(UInt(bitPattern: id)) was created with dtype \(existing.dtype), got \(T.dtype)")
+            }
+            guard existing.count == count else {
+                throw .size("slot \(UInt(bitPattern: id)) was created with n=\(existing.count), got n=\(count)")
+            }
+        }
+        try rule.checkCombination()
+        return (existing, try gradientPolicy(gradients, count: count, slot: id))
     }
 
     /// Applies `reject_nonfinite` and `max_grad_norm`; returns the clipping coefficient.
