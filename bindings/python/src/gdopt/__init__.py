@@ -1,0 +1,41 @@
+"""gdopt: gradient-descent optimizers that update numpy arrays in place, with torch.optim's
+update rules and defaults, running in libgdopt (a Swift core behind a C ABI)."""
+from __future__ import annotations
+
+from typing import Iterator, Sequence, Union
+
+import numpy as np
+
+from . import _gdopt
+from ._gdopt import NonFiniteError
+from ._optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
+
+__version__ = _gdopt.version()
+__all__ = ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Optimizer", "NonFiniteError", "clip_grad_norm",
+           "batches", "set_num_threads", "__version__"]
+
+
+def clip_grad_norm(grads: Union[np.ndarray, Sequence[np.ndarray]], max_norm: float) -> float:
+    """Scales ``grads`` in place so that their global L2 norm is at most ``max_norm``
+    (torch's clip_grad_norm_: factor max_norm / (norm + 1e-6) when that is < 1) and returns
+    the norm from before clipping. All arrays must share one dtype."""
+    if isinstance(grads, np.ndarray):
+        grads = [grads]
+    return _gdopt.clip_grad_norm(list(grads), float(max_norm))
+
+
+def batches(n: int, batch_size: int, seed: int = 0, epoch: int = 0) -> Iterator[np.ndarray]:
+    """Yields index arrays covering ``range(n)`` in the deterministic order of gdopt_shuffle
+    (the same in C, Swift and Python), ``batch_size`` at a time; the last batch may be short."""
+    if batch_size <= 0:
+        raise ValueError(f"batch_size={batch_size} must be > 0")
+    perm = np.empty(n, dtype=np.uintp)
+    _gdopt.shuffle(seed, epoch, perm)
+    perm = perm.view(np.intp)
+    for start in range(0, n, batch_size):
+        yield perm[start:start + batch_size]
+
+
+def set_num_threads(k: int) -> None:
+    """Threads used by large steps, the caller's included; 0 means one per CPU."""
+    _gdopt.set_num_threads(k)

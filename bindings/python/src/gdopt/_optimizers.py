@@ -1,0 +1,210 @@
+"""The optimizer classes: torch.optim's constructors over the library's optimizer objects."""
+from __future__ import annotations
+
+import struct
+import zlib
+from typing import Any, Sequence, Union
+
+import numpy as np
+
+from . import _gdopt
+
+ArrayList = Union[np.ndarray, Sequence[np.ndarray]]
+
+# Checkpoint layout (docs/checkpoint-format.md): the names of each kind's hyperparameters
+# in checkpoint order, and of its state buffers by mask bit.
+_COMMON = ("reject_nonfinite", "max_grad_norm")
+_LAYOUT = {
+    "sgd": (("lr", "momentum", "dampening", "nesterov", "weight_decay", "maximize") + _COMMON, ("momentum_buffer",)),
+    "adagrad": (("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps", "maximize") + _COMMON, ("sum",)),
+    "rmsprop": (("lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize") + _COMMON,
+                ("square_avg", "grad_avg", "momentum_buffer")),
+    "adam": (("lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad", "maximize") + _COMMON,
+             ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")),
+}
+_LAYOUT["adamw"] = _LAYOUT["adam"]
+_KIND_CODES = {"sgd": 1, "adagrad": 2, "rmsprop": 3, "adam": 4, "adamw": 5}
+_DTYPES = {1: np.dtype("<f4"), 2: np.dtype("<f8")}
+_MAGIC = b"GDOPTCKP"
+
+
+class Optimizer:
+    """Base of the optimizer classes. A slot is one parameter array: in
+    ``step([w, b], [gw, gb])`` position 0 is slot 0 and position 1 is slot 1. A slot's
+    state is created on its first step; later steps must keep its size and dtype.
+
+    Not thread-safe: use one optimizer from one thread at a time."""
+
+    kind = ""
+
+    def __init__(self, **hyperparameters: Any) -> None:
+        self._handle = _gdopt.Optimizer(self.kind)
+        for name, value in hyperparameters.items():
+            self._handle.set(name, float(value))
+
+    def step(self, params: ArrayList, grads: ArrayList) -> None:
+        """Updates ``params`` in place from ``grads``: one array, or lists of arrays of equal
+        length (one slot per position). Arrays must be C-contiguous float32 or float64,
+        params writable. Every pair is checked before any is written, so on an exception
+        no array and no state has changed. The GIL is released during large steps."""
+        if isinstance(params, np.ndarray) or not isinstance(params, (list, tuple)):
+            params, grads = [params], [grads]
+        elif not isinstance(grads, (list, tuple)):
+            raise ValueError("params is a list, so grads must be a list of the same length")
+        self._handle.step(params, grads)
+
+    @property
+    def lr(self) -> float:
+        """The learning rate; assigning sets it for the following steps."""
+        return self._handle.get("lr")
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self._handle.set("lr", float(value))
+
+    def get(self, name: str) -> float:
+        """A hyperparameter by its torch name (booleans read as 0.0 or 1.0)."""
+        return self._handle.get(name)
+
+    def set(self, name: str, value: float) -> None:
+        """Sets a hyperparameter by its torch name; raises ValueError when out of range."""
+        self._handle.set(name, float(value))
+
+    def reset(self) -> None:
+        """Forgets every slot's state; keeps the hyperparameters."""
+        self._handle.reset()
+
+    def save(self, path: str) -> None:
+        """Writes a crash-safe checkpoint (temporary file, fsync, rename)."""
+        self._handle.save(path)
+
+    def load(self, path: str) -> None:
+        """Restores hyperparameters and state saved by ``save``; on error nothing changes."""
+        self._handle.load(path)
+
+    def state_dict(self) -> dict:
+        """The hyperparameters and every slot's state as plain data with numpy copies:
+        ``{"kind", "hyperparameters": {name: value}, "state": {slot: {"step", "dtype", buffers...}}}``."""
+        data = self._handle.serialize()
+        names, buffers = _LAYOUT[self.kind]
+        offset = len(_MAGIC) + 12
+        values = struct.unpack_from(f"<{len(names)}d", data, offset)
+        offset += 8 * len(names)
+        (count,) = struct.unpack_from("<Q", data, offset)
+        offset += 8
+        state = {}
+        for _ in range(count):
+            slot, dtype_code, mask, n, step = struct.unpack_from("<QIIQQ", data, offset)
+            offset += 32
+            dtype = _DTYPES[dtype_code]
+            entry: dict = {"step": step, "dtype": dtype.name}
+            for bit, name in enumerate(buffers):
+                if mask & (1 << bit):
+                    entry[name] = np.frombuffer(data, dtype=dtype, count=n, offset=offset).astype(dtype.newbyteorder("="))
+                    offset += n * dtype.itemsize
+            state[slot] = entry
+        return {"kind": self.kind, "hyperparameters": dict(zip(names, values)), "state": state}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restores what ``state_dict`` returned. The library checks everything (kind,
+        ranges, sizes) before changing anything; a bad dict raises and changes nothing."""
+        if state_dict.get("kind") != self.kind:
+            raise ValueError(f"state_dict is for {state_dict.get('kind')!r}, this optimizer is {self.kind!r}")
+        names, buffers = _LAYOUT[self.kind]
+        hyperparameters = state_dict["hyperparameters"]
+        missing = [name for name in names if name not in hyperparameters]
+        if missing:
+            raise ValueError(f"state_dict hyperparameters lack {', '.join(missing)}")
+        parts = [_MAGIC, struct.pack("<III", 1, _KIND_CODES[self.kind], len(names)),
+                 struct.pack(f"<{len(names)}d", *(float(hyperparameters[name]) for name in names)),
+                 struct.pack("<Q", len(state_dict["state"]))]
+        for slot in sorted(state_dict["state"]):
+            entry = state_dict["state"][slot]
+            dtype = np.dtype(entry["dtype"]).newbyteorder("<")
+            arrays = [(bit, np.asarray(entry[name])) for bit, name in enumerate(buffers) if name in entry]
+            sizes = {array.size for _, array in arrays}
+            if len(sizes) > 1:
+                raise ValueError(f"state_dict slot {slot} has buffers of different sizes {sorted(sizes)}")
+            n = sizes.pop() if sizes else 0
+            mask = sum(1 << bit for bit, _ in arrays)
+            code = {"float32": 1, "float64": 2}.get(dtype.name, 0)
+            parts.append(struct.pack("<QIIQQ", int(slot), code, mask, n, int(entry["step"])))
+            parts.extend(array.astype(dtype).tobytes() for _, array in arrays)
+        body = b"".join(parts)
+        self._handle.deserialize(body + struct.pack("<I", zlib.crc32(body)))
+
+    def __repr__(self) -> str:
+        names, _ = _LAYOUT[self.kind]
+        return f"{type(self).__name__}(" + ", ".join(f"{name}={self.get(name):g}" for name in names) + ")"
+
+
+def _common(maximize: bool, reject_nonfinite: bool, max_grad_norm: float | None) -> dict:
+    return {"maximize": maximize, "reject_nonfinite": reject_nonfinite,
+            "max_grad_norm": 0.0 if max_grad_norm is None else max_grad_norm}
+
+
+def _betas(betas: tuple[float, float]) -> dict:
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+    return {"beta1": betas[0], "beta2": betas[1]}
+
+
+class SGD(Optimizer):
+    """torch.optim.SGD: momentum, dampening, Nesterov, L2 weight decay."""
+
+    kind = "sgd"
+
+    def __init__(self, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0, weight_decay: float = 0.0,
+                 nesterov: bool = False, *, maximize: bool = False, reject_nonfinite: bool = False,
+                 max_grad_norm: float | None = None) -> None:
+        super().__init__(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov,
+                         **_common(maximize, reject_nonfinite, max_grad_norm))
+
+
+class Adagrad(Optimizer):
+    """torch.optim.Adagrad."""
+
+    kind = "adagrad"
+
+    def __init__(self, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
+                 initial_accumulator_value: float = 0.0, eps: float = 1e-10, *, maximize: bool = False,
+                 reject_nonfinite: bool = False, max_grad_norm: float | None = None) -> None:
+        super().__init__(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                         initial_accumulator_value=initial_accumulator_value, eps=eps,
+                         **_common(maximize, reject_nonfinite, max_grad_norm))
+
+
+class RMSprop(Optimizer):
+    """torch.optim.RMSprop, optionally centred and with momentum."""
+
+    kind = "rmsprop"
+
+    def __init__(self, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0,
+                 momentum: float = 0.0, centered: bool = False, *, maximize: bool = False,
+                 reject_nonfinite: bool = False, max_grad_norm: float | None = None) -> None:
+        super().__init__(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum, centered=centered,
+                         **_common(maximize, reject_nonfinite, max_grad_norm))
+
+
+class Adam(Optimizer):
+    """torch.optim.Adam (weight decay as L2 in the gradient), with AMSGrad."""
+
+    kind = "adam"
+
+    def __init__(self, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False,
+                 reject_nonfinite: bool = False, max_grad_norm: float | None = None) -> None:
+        super().__init__(lr=lr, **_betas(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                         **_common(maximize, reject_nonfinite, max_grad_norm))
+
+
+class AdamW(Adam):
+    """torch.optim.AdamW: Adam with decoupled weight decay (p *= 1 - lr*weight_decay)."""
+
+    kind = "adamw"
+
+    def __init__(self, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
+                 reject_nonfinite: bool = False, max_grad_norm: float | None = None) -> None:
+        super().__init__(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
+                         reject_nonfinite=reject_nonfinite, max_grad_norm=max_grad_norm)
