@@ -1,5 +1,6 @@
 # gdopt — build, test, install. `make` builds build/lib/libgdopt.so and build/include/gdopt.h;
 # `make test` installs what the tests need (apt) and runs every test; both are safe to rerun.
+SHELL := /bin/bash
 PREFIX ?= /usr/local
 SWIFT ?= swift
 CC ?= cc
@@ -11,7 +12,7 @@ VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-k
 # CPU tuning for `make native` (AVX2 + FMA); the default build runs on any x86-64.
 NATIVE_CPU ?= haswell
 
-.PHONY: all native test test-swift test-c bench install deps clean
+.PHONY: all native test test-swift test-c test-python python bench install deps clean
 all: $(LIB)
 
 # The release .so carries the Swift runtime inside; debug info is stripped (valgrind
@@ -35,7 +36,18 @@ deps:
 	    command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool##*:}"; done; \
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
-test: deps $(LIB) test-swift test-c
+test: deps $(LIB) test-swift test-c test-python
+
+PYTHON ?= python3
+
+# The Python package, built against build/lib/libgdopt.so, which it ships inside.
+python: $(LIB)
+	$(PYTHON) -c "import numpy" 2>/dev/null || $(PYTHON) -m pip install -q numpy
+	$(PYTHON) -m pip install -q --force-reinstall --no-deps ./bindings/python
+
+test-python: python
+	$(PYTHON) -c "import pytest" 2>/dev/null || $(PYTHON) -m pip install -q pytest
+	cd bindings/python && $(PYTHON) -m pytest -q tests 2>&1 | tail -n 15; exit $${PIPESTATUS[0]}
 
 test-swift: $(LIB)
 	GDOPT_LIBRARY=$(abspath $(LIB)) $(SWIFT) test --parallel 2>&1 | grep -v '^◇\|^↳\|^\[' | tail -n 40; \
@@ -55,7 +67,6 @@ test-c: $(LIB)
 	    if [ -n "$$few" ] && [ "$$few" = "$$many" ]; then echo "no allocation per step: $$few allocations for 3 steps and for 30"; \
 	    else echo "FAIL: steps allocate ($$few allocations for 3 steps, $$many for 30)"; exit 1; fi
 
-SHELL := /bin/bash
 
 bench: $(LIB) native
 	$(CC) -O3 -fno-math-errno -fopenmp -Iinclude bench/step_bench.c -o $(BUILD)/step_bench -L$(BUILD)/lib -lgdopt \
@@ -73,4 +84,4 @@ install: $(LIB)
 	    gdopt.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/gdopt.pc
 
 clean:
-	rm -rf $(BUILD) .build .build-native
+	rm -rf $(BUILD) .build .build-native bindings/python/build

@@ -84,7 +84,8 @@ class Optimizer:
 
     def state_dict(self) -> dict:
         """The hyperparameters and every slot's state as plain data with numpy copies:
-        ``{"kind", "hyperparameters": {name: value}, "state": {slot: {"step", "dtype", buffers...}}}``."""
+        ``{"kind", "hyperparameters": {name: value}, "state": {slot: {"step", "dtype", "n", buffers...}}}``,
+        with torch's buffer names (``exp_avg``, ``momentum_buffer``, ...)."""
         data = self._handle.serialize()
         names, buffers = _LAYOUT[self.kind]
         offset = len(_MAGIC) + 12
@@ -97,7 +98,7 @@ class Optimizer:
             slot, dtype_code, mask, n, step = struct.unpack_from("<QIIQQ", data, offset)
             offset += 32
             dtype = _DTYPES[dtype_code]
-            entry: dict = {"step": step, "dtype": dtype.name}
+            entry: dict = {"step": step, "dtype": dtype.name, "n": n}
             for bit, name in enumerate(buffers):
                 if mask & (1 << bit):
                     entry[name] = np.frombuffer(data, dtype=dtype, count=n, offset=offset).astype(dtype.newbyteorder("="))
@@ -122,10 +123,9 @@ class Optimizer:
             entry = state_dict["state"][slot]
             dtype = np.dtype(entry["dtype"]).newbyteorder("<")
             arrays = [(bit, np.asarray(entry[name])) for bit, name in enumerate(buffers) if name in entry]
-            sizes = {array.size for _, array in arrays}
-            if len(sizes) > 1:
-                raise ValueError(f"state_dict slot {slot} has buffers of different sizes {sorted(sizes)}")
-            n = sizes.pop() if sizes else 0
+            n = int(entry["n"])
+            if any(array.size != n for _, array in arrays):
+                raise ValueError(f"state_dict slot {slot} has n={n} but buffers of sizes {[a.size for _, a in arrays]}")
             mask = sum(1 << bit for bit, _ in arrays)
             code = {"float32": 1, "float64": 2}.get(dtype.name, 0)
             parts.append(struct.pack("<QIIQQ", int(slot), code, mask, n, int(entry["step"])))

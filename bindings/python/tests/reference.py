@@ -1,0 +1,79 @@
+"""The update equations of API.md §6 in plain numpy float64, written from the contract and
+not from the library: the independent reference for the parity tests."""
+import numpy as np
+
+
+class Reference:
+    def __init__(self, kind, **h):
+        self.kind, self.h, self.t, self.state = kind, h, 0, {}
+
+    def buffer(self, name, n, value=0.0):
+        if name not in self.state:
+            self.state[name] = np.full(n, value, dtype=np.float64)
+        return self.state[name]
+
+    def step(self, p, g):
+        """p, g: float64 arrays; returns the new p (p is not modified)."""
+        h, n = self.h, p.size
+        self.t += 1
+        t = self.t
+        p = p.astype(np.float64).copy()
+        g = g.astype(np.float64).copy()
+        max_norm = h.get("max_grad_norm") or 0
+        if max_norm > 0:
+            coef = max_norm / (np.sqrt(np.sum(g * g)) + 1e-6)
+            if coef < 1:
+                g = g * coef
+        if h.get("maximize"):
+            g = -g
+        wd = h.get("weight_decay", 0.0)
+        if self.kind == "sgd":
+            if wd:
+                g = g + wd * p
+            mu = h.get("momentum", 0.0)
+            if mu:
+                b = self.buffer("momentum_buffer", n)
+                b[:] = g if t == 1 else mu * b + (1 - h.get("dampening", 0.0)) * g
+                g = g + mu * b if h.get("nesterov") else b.copy()
+            return p - h["lr"] * g
+        if self.kind == "adagrad":
+            clr = h["lr"] / (1 + (t - 1) * h.get("lr_decay", 0.0))
+            if wd:
+                g = g + wd * p
+            s = self.buffer("sum", n, h.get("initial_accumulator_value", 0.0))
+            s += g * g
+            return p - clr * g / (np.sqrt(s) + h.get("eps", 1e-10))
+        if self.kind == "rmsprop":
+            alpha, mu = h.get("alpha", 0.99), h.get("momentum", 0.0)
+            if wd:
+                g = g + wd * p
+            v = self.buffer("square_avg", n)
+            v[:] = alpha * v + (1 - alpha) * g * g
+            vt = v
+            if h.get("centered"):
+                gbar = self.buffer("grad_avg", n)
+                gbar[:] = alpha * gbar + (1 - alpha) * g
+                vt = v - gbar * gbar
+            d = np.sqrt(vt) + h.get("eps", 1e-8)
+            if mu > 0:
+                b = self.buffer("momentum_buffer", n)
+                b[:] = mu * b + g / d
+                return p - h["lr"] * b
+            return p - h["lr"] * g / d
+        # adam / adamw
+        b1, b2 = h.get("betas", (0.9, 0.999))
+        lr = h.get("lr", 1e-3)
+        if self.kind == "adamw":
+            p = p * (1 - lr * h.get("weight_decay", 1e-2))
+        elif wd:
+            g = g + wd * p
+        m, v = self.buffer("exp_avg", n), self.buffer("exp_avg_sq", n)
+        m[:] = b1 * m + (1 - b1) * g
+        v[:] = b2 * v + (1 - b2) * g * g
+        vhat = v
+        if h.get("amsgrad"):
+            vmax = self.buffer("max_exp_avg_sq", n)
+            np.maximum(vmax, v, out=vmax)
+            vhat = vmax
+        bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
+        return p - (lr / bc1) * m / (np.sqrt(vhat) / np.sqrt(bc2) + h.get("eps", 1e-8))

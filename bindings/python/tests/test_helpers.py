@@ -1,0 +1,55 @@
+"""batches, clip_grad_norm and set_num_threads."""
+import numpy as np
+import pytest
+
+import gdopt
+
+MASK = (1 << 64) - 1
+
+
+def splitmix_permutation(n, seed, epoch):
+    """The contract's permutation (§8), recomputed here."""
+    state = (seed + epoch * 0x9E3779B97F4A7C15) & MASK
+    perm = list(range(n))
+    for i in range(n - 1, 0, -1):
+        state = (state + 0x9E3779B97F4A7C15) & MASK
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+        z ^= z >> 31
+        j = z % (i + 1)
+        perm[i], perm[j] = perm[j], perm[i]
+    return perm
+
+
+@pytest.mark.parametrize("n,size,seed,epoch", [(10, 3, 0, 0), (100, 32, 42, 7), (1, 5, 1, 1)])
+def test_batches_follow_the_contract_and_keep_the_short_batch(n, size, seed, epoch):
+    parts = list(gdopt.batches(n, size, seed=seed, epoch=epoch))
+    assert [len(b) for b in parts] == [min(size, n - i) for i in range(0, n, size)]
+    assert np.concatenate(parts).tolist() == splitmix_permutation(n, seed, epoch)
+    assert parts[0].dtype == np.intp
+
+
+def test_batches_change_with_the_epoch():
+    first = np.concatenate(list(gdopt.batches(50, 10, seed=1, epoch=0)))
+    second = np.concatenate(list(gdopt.batches(50, 10, seed=1, epoch=1)))
+    assert sorted(first) == sorted(second) == list(range(50)) and not np.array_equal(first, second)
+
+
+def test_clip_grad_norm_returns_the_norm_before_clipping():
+    a, b = np.array([3.0, 0.0]), np.array([0.0, 4.0])
+    assert gdopt.clip_grad_norm([a, b], 1.0) == 5.0
+    np.testing.assert_allclose(np.concatenate([a, b]), np.array([3, 0, 0, 4]) / (5 + 1e-6), rtol=1e-15)
+    small = np.array([0.1], dtype=np.float32)
+    assert gdopt.clip_grad_norm(small, 1.0) == pytest.approx(0.1) and small[0] == np.float32(0.1)
+    with pytest.raises(TypeError, match="another dtype"):
+        gdopt.clip_grad_norm([a, small], 1.0)
+    with pytest.raises(ValueError, match="max_norm"):
+        gdopt.clip_grad_norm([a], -1.0)
+
+
+def test_set_num_threads():
+    gdopt.set_num_threads(1)
+    gdopt.set_num_threads(0)
+    with pytest.raises(ValueError, match="k=-1"):
+        gdopt.set_num_threads(-1)

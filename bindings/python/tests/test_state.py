@@ -1,0 +1,101 @@
+"""state_dict, save/load, reset, lr, defaults and threads."""
+import inspect
+import threading
+
+import numpy as np
+import pytest
+
+import gdopt
+from gdopt import _gdopt
+from gdopt._optimizers import _LAYOUT
+
+CLASSES = [gdopt.SGD, gdopt.Adagrad, gdopt.RMSprop, gdopt.Adam, gdopt.AdamW]
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_python_defaults_are_the_librarys(cls):
+    library = _gdopt.Optimizer(cls.kind)
+    for name, parameter in inspect.signature(cls).parameters.items():
+        default = parameter.default
+        if name == "betas":
+            assert (library.get("beta1"), library.get("beta2")) == default
+        elif name == "max_grad_norm":
+            assert default is None and library.get(name) == 0
+        else:
+            assert library.get(name) == float(default), name
+    names, _ = _LAYOUT[cls.kind]
+    assert all(library.get(name) is not None for name in names)
+    assert len(library.serialize()) == 8 + 12 + 8 * len(names) + 8 + 4  # H matches the library's table
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_state_dict_round_trip_continues_identically(cls):
+    rng = np.random.default_rng(3)
+    a = cls(lr=0.01)
+    p32, p64 = rng.standard_normal(6).astype(np.float32), rng.standard_normal(4)
+    for _ in range(3):
+        a.step([p32, p64], [rng.standard_normal(6).astype(np.float32), rng.standard_normal(4)])
+    state = a.state_dict()
+    assert state["hyperparameters"]["lr"] == 0.01 and state["state"][0]["dtype"] == "float32"
+    b = cls()
+    b.load_state_dict(state)
+    q32, q64 = p32.copy(), p64.copy()
+    for _ in range(3):
+        g = [rng.standard_normal(6).astype(np.float32), rng.standard_normal(4)]
+        a.step([p32, p64], g)
+        b.step([q32, q64], g)
+    assert p32.tobytes() == q32.tobytes() and p64.tobytes() == q64.tobytes()
+    state["state"][0]["step"] = 99  # a copy: changing it does not touch the optimizer
+    assert a.state_dict()["state"][0]["step"] == 6
+
+
+def test_bad_state_dicts_are_rejected_and_change_nothing():
+    opt = gdopt.Adam(lr=0.5)
+    good = gdopt.Adam().state_dict()
+    with pytest.raises(ValueError, match="is for 'sgd'"):
+        opt.load_state_dict(gdopt.SGD().state_dict())
+    bad = dict(good, hyperparameters=dict(good["hyperparameters"], beta1=float("nan")))
+    with pytest.raises(ValueError, match="beta1"):
+        opt.load_state_dict(bad)
+    assert opt.lr == 0.5
+
+
+def test_save_load_reset_and_lr(tmp_path):
+    opt = gdopt.RMSprop(momentum=0.5)
+    p = np.ones(3)
+    opt.step(p, np.ones(3))
+    opt.save(str(tmp_path / "ckpt"))
+    other = gdopt.RMSprop()
+    other.load(str(tmp_path / "ckpt"))
+    assert other.state_dict()["state"][0]["step"] == 1 and other.get("momentum") == 0.5
+    with pytest.raises(OSError):
+        other.load(str(tmp_path / "missing"))
+    other.lr = 0.25
+    assert other.lr == 0.25
+    other.reset()
+    assert other.state_dict()["state"] == {} and other.lr == 0.25
+    with pytest.raises(ValueError, match="slot 0 was created with n=3, got n=4"):
+        opt.step(np.ones(4), np.ones(4))
+
+
+def test_large_steps_on_threads_match_serial_steps():
+    rng = np.random.default_rng(4)
+    start = [rng.standard_normal(300_000).astype(np.float32) for _ in range(4)]
+    grads = [rng.standard_normal(300_000).astype(np.float32) for _ in range(4)]
+
+    def run(i, out):
+        p = start[i].copy()
+        opt = gdopt.Adam(lr=0.01)
+        for _ in range(5):
+            opt.step(p, grads[i])
+        out[i] = p
+
+    serial, threaded = {}, {}
+    for i in range(4):
+        run(i, serial)
+    threads = [threading.Thread(target=run, args=(i, threaded)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(serial[i].tobytes() == threaded[i].tobytes() for i in range(4))
