@@ -85,9 +85,12 @@ final class WorkerPool: @unchecked Sendable {
         activeHelpers.store(0, ordering: .relaxed)
     }
 
+    /// Read once: sysconf reads /sys on every call, which would cost microseconds a step.
+    private let onlineCPUs = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+
     var threadCount: Int {
         let k = requested.load(ordering: .relaxed)
-        return k > 0 ? k : max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        return k > 0 ? k : onlineCPUs
     }
 
     func setRequestedThreads(_ k: Int) { requested.store(k, ordering: .relaxed) }

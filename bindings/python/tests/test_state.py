@@ -99,3 +99,24 @@ def test_large_steps_on_threads_match_serial_steps():
     for thread in threads:
         thread.join()
     assert all(serial[i].tobytes() == threaded[i].tobytes() for i in range(4))
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_save_load_resumes_exactly_as_uninterrupted_training(cls, tmp_path):
+    rng = np.random.default_rng(5)
+    grads = [rng.standard_normal(64).astype(np.float32) for _ in range(20)]
+    start = rng.standard_normal(64).astype(np.float32)
+
+    straight, opt = start.copy(), cls(lr=0.05)
+    for g in grads:
+        opt.step(straight, g)
+
+    resumed, first = start.copy(), cls(lr=0.05)
+    for g in grads[:10]:
+        first.step(resumed, g)
+    first.save(str(tmp_path / "run.ckpt"))
+    second = cls()  # other hyperparameters: the checkpoint restores them
+    second.load(str(tmp_path / "run.ckpt"))
+    for g in grads[10:]:
+        second.step(resumed, g)
+    assert resumed.tobytes() == straight.tobytes()

@@ -136,20 +136,23 @@ static PyObject *Optimizer_get(Optimizer *self, PyObject *args) {
     return status == GDOPT_OK ? PyFloat_FromDouble(value) : raise_status(status);
 }
 
-/* step(params, grads): sequences of equal length; pair i is slot i. Every pair is checked
- * (buffers, then gdopt_optimizer_check_*) before any is stepped. */
+/* step(params, grads): two arrays, or two sequences of arrays of equal length; pair i is
+ * slot i. Every pair is checked (buffers, then gdopt_optimizer_check_*) before any is
+ * stepped. The common single-array call allocates nothing. */
 static PyObject *Optimizer_step(Optimizer *self, PyObject *args) {
     PyObject *params_obj, *grads_obj;
     if (!PyArg_ParseTuple(args, "OO", &params_obj, &grads_obj) || !usable(self)) return NULL;
-    PyObject *params = PySequence_Fast(params_obj, "params must be an array or a list of arrays");
+    int single = PyObject_CheckBuffer(params_obj) || params_obj == Py_None;
+    PyObject *params = single ? PyTuple_Pack(1, params_obj) : PySequence_Fast(params_obj, "params must be an array or a list of arrays");
     if (!params) return NULL;
-    PyObject *grads = PySequence_Fast(grads_obj, "grads must be an array or a list of arrays");
+    PyObject *grads = single ? PyTuple_Pack(1, grads_obj) : PySequence_Fast(grads_obj, "grads must be an array or a list of arrays");
     if (!grads) {
         Py_DECREF(params);
         return NULL;
     }
     PyObject *result = NULL;
     Py_ssize_t count = PySequence_Fast_GET_SIZE(params);
+    Array few[8];
     Array *arrays = NULL;
     if (count != PySequence_Fast_GET_SIZE(grads)) {
         PyErr_Format(PyExc_ValueError, "params has %zd arrays but grads has %zd", count,
@@ -160,7 +163,7 @@ static PyObject *Optimizer_step(Optimizer *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "params is empty");
         goto done;
     }
-    arrays = PyMem_Calloc((size_t)count * 2, sizeof *arrays);
+    arrays = count <= 4 ? memset(few, 0, sizeof few) : PyMem_Calloc((size_t)count * 2, sizeof *arrays);
     if (!arrays) {
         PyErr_NoMemory();
         goto done;
@@ -180,9 +183,10 @@ static PyObject *Optimizer_step(Optimizer *self, PyObject *args) {
             PyErr_Format(PyExc_ValueError, "grads[%zd] has %zu elements but params[%zd] has %zu", i, g->n, i, p->n);
             goto done;
         }
-        gdopt_status status = p->is_double
-            ? gdopt_optimizer_check_f64(self->handle, (size_t)i, p->view.buf, g->view.buf, p->n)
-            : gdopt_optimizer_check_f32(self->handle, (size_t)i, p->view.buf, g->view.buf, p->n);
+        /* A single step is atomic by itself; several are checked together first. */
+        gdopt_status status = count == 1 ? GDOPT_OK
+            : p->is_double ? gdopt_optimizer_check_f64(self->handle, (size_t)i, p->view.buf, g->view.buf, p->n)
+                           : gdopt_optimizer_check_f32(self->handle, (size_t)i, p->view.buf, g->view.buf, p->n);
         if (status != GDOPT_OK) {
             raise_status(status);
             goto done;
@@ -202,7 +206,7 @@ static PyObject *Optimizer_step(Optimizer *self, PyObject *args) {
     result = status == GDOPT_OK ? Py_NewRef(Py_None) : raise_status(status);
 done:
     if (arrays) release(arrays, count * 2);
-    PyMem_Free(arrays);
+    if (arrays != few) PyMem_Free(arrays);
     Py_DECREF(params);
     Py_DECREF(grads);
     return result;

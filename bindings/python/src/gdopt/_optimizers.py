@@ -47,10 +47,6 @@ class Optimizer:
         length (one slot per position). Arrays must be C-contiguous float32 or float64,
         params writable. Every pair is checked before any is written, so on an exception
         no array and no state has changed. The GIL is released during large steps."""
-        if isinstance(params, np.ndarray) or not isinstance(params, (list, tuple)):
-            params, grads = [params], [grads]
-        elif not isinstance(grads, (list, tuple)):
-            raise ValueError("params is a list, so grads must be a list of the same length")
         self._handle.step(params, grads)
 
     @property
