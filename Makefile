@@ -43,6 +43,7 @@ PYTHON ?= python3
 # The Python package, built against build/lib/libgdopt.so, which it ships inside.
 python: $(LIB)
 	$(PYTHON) -c "import numpy" 2>/dev/null || $(PYTHON) -m pip install -q numpy
+	rm -rf bindings/python/build
 	$(PYTHON) -m pip install -q --force-reinstall --no-deps ./bindings/python
 
 test-python: python
