@@ -13,8 +13,10 @@ let package = Package(
         .library(name: "GDOpt", targets: ["GDOpt"]),
     ],
     targets: [
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
         .target(
             name: "GDOpt",
+            dependencies: ["COpenBLAS"],
             swiftSettings: [
                 // sqrt must not set errno, or the update loops cannot vectorise.
                 .unsafeFlags(["-Xcc", "-fno-math-errno"]),

@@ -34,6 +34,7 @@ private func status(of error: GDOptError) -> gdopt_status {
     case .format: GDOPT_ERR_FORMAT
     case .io: GDOPT_ERR_IO
     case .memory: GDOPT_ERR_MEMORY
+    case .callback: GDOPT_ERR_CALLBACK
     case .state: GDOPT_ERR_STATE
     }
 }

@@ -93,7 +93,10 @@ final class WorkerPool: @unchecked Sendable {
         return k > 0 ? k : onlineCPUs
     }
 
-    func setRequestedThreads(_ k: Int) { requested.store(k, ordering: .relaxed) }
+    func setRequestedThreads(_ k: Int) {
+        requested.store(k, ordering: .relaxed)
+        BLAS.setThreadCount(threadCount)
+    }
 
     func run(_ type: any RangeKernel.Type, _ kernel: UnsafeRawPointer, count: Int, parts: Int) {
         guard pthread_mutex_trylock(regionLock) == 0 else {

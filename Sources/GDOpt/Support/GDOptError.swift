@@ -15,13 +15,15 @@ public enum GDOptError: Error, Equatable, CustomStringConvertible {
     case io(String)
     /// An allocation failed.
     case memory(String)
+    /// A user callback asked to stop, or returned NaN.
+    case callback(String)
     /// The call is not allowed in the current state.
     case state(String)
 
     public var message: String {
         switch self {
         case .null(let m), .invalid(let m), .size(let m), .nonFinite(let m), .format(let m),
-            .io(let m), .memory(let m), .state(let m):
+            .io(let m), .memory(let m), .callback(let m), .state(let m):
             return m
         }
     }

@@ -1,0 +1,184 @@
+/// A reverse-mode automatic differentiation tape over dense tensors (micrograd's design
+/// on arrays): an append-only list of nodes, each op computing its value when recorded;
+/// `backward` walks the list once in reverse, applying each op's vector-Jacobian product
+/// (VJP.swift) and accumulating into the inputs' gradients, so a node used twice sums
+/// both contributions. `clear` keeps every buffer's capacity: a training loop that
+/// records the same graph each iteration allocates nothing after the first.
+///
+/// Not thread-safe: one tape per thread.
+public final class Tape<T: GDOptFloat> {
+    enum Kind {
+        case variable, constant
+        case unary(UnaryOp)
+        case binary(BinaryOp)
+        case loss(LossKind)
+    }
+
+    struct Record {
+        let kind: Kind
+        let a: Int, b: Int  // input node indices (-1 when unused)
+        let shape: Shape
+        let offset: Int  // of the value (and gradient) in the arenas
+        let saved: Int  // cross-entropy: offset of its softmax in `values`
+        let labelOffset: Int  // losses: offset of their labels in `labels`
+        let requiresGradient: Bool
+    }
+
+    var records: [Record] = []
+    var values: [T] = []
+    var gradients: [T] = []
+    var labels: [Int] = []
+    /// Bumped by `clear`; node ids carry it, so a node from before a clear is rejected.
+    private(set) var generation: Int64 = 0
+    private var differentiated = false
+
+    public init() {}
+
+    /// Drops every node and keeps the memory.
+    public func clear() {
+        records.removeAll(keepingCapacity: true)
+        values.removeAll(keepingCapacity: true)
+        gradients.removeAll(keepingCapacity: true)
+        labels.removeAll(keepingCapacity: true)
+        generation += 1
+        differentiated = false
+    }
+
+    // MARK: Nodes
+
+    /// A value on a tape: its index and the tape's generation when it was recorded.
+    public struct Node: Hashable, Sendable {
+        public let id: Int64
+        var index: Int { Int(id & 0xFFFF_FFFF) }
+        var generation: Int64 { id >> 32 }
+    }
+
+    func record(_ node: Node) throws(GDOptError) -> Record {
+        guard node.id >= 0, node.generation == generation, node.index < records.count else {
+            throw .invalid("node \(node.id) is not on this tape (it has \(records.count) nodes; nodes do not survive clear)")
+        }
+        return records[node.index]
+    }
+
+    private func append(_ kind: Kind, a: Int = -1, b: Int = -1, shape: Shape, saved: Int = -1, labelOffset: Int = -1) throws(GDOptError) -> Node {
+        guard records.count < Int(UInt32.max) else { throw .size("the tape holds too many nodes") }
+        let requires: Bool
+        switch kind {
+        case .variable: requires = true
+        case .constant: requires = false
+        default: requires = (a >= 0 && records[a].requiresGradient) || (b >= 0 && records[b].requiresGradient)
+        }
+        records.append(Record(kind: kind, a: a, b: b, shape: shape, offset: values.count, saved: saved,
+                              labelOffset: labelOffset, requiresGradient: requires))
+        values.append(contentsOf: repeatElement(0, count: shape.count))
+        differentiated = false
+        return Node(id: generation << 32 | Int64(records.count - 1))
+    }
+
+    /// A leaf whose gradient `backward` computes.
+    public func variable(_ data: UnsafeBufferPointer<T>, shape: Shape) throws(GDOptError) -> Node {
+        try leaf(.variable, data, shape)
+    }
+
+    /// A leaf without a gradient (inputs, targets).
+    public func constant(_ data: UnsafeBufferPointer<T>, shape: Shape) throws(GDOptError) -> Node {
+        try leaf(.constant, data, shape)
+    }
+
+    private func leaf(_ kind: Kind, _ data: UnsafeBufferPointer<T>, _ shape: Shape) throws(GDOptError) -> Node {
+        guard data.count == shape.count else { throw .size("data has \(data.count) elements, shape \(shape) needs \(shape.count)") }
+        let node = try append(kind, shape: shape)
+        let offset = records[node.index].offset
+        values.withUnsafeMutableBufferPointer { v in
+            for i in 0..<data.count { v[offset + i] = data[i] }
+        }
+        return node
+    }
+
+    public func unary(_ op: UnaryOp, _ x: Node) throws(GDOptError) -> Node {
+        let input = try record(x)
+        let shape: Shape
+        switch op {
+        case .sum, .mean: shape = .scalar
+        case .transpose: shape = input.shape.reversed
+        default: shape = input.shape
+        }
+        let node = try append(.unary(op), a: x.index, shape: shape)
+        forwardUnary(op, input, records[node.index])
+        return node
+    }
+
+    public func binary(_ op: BinaryOp, _ a: Node, _ b: Node) throws(GDOptError) -> Node {
+        let left = try record(a), right = try record(b)
+        let shape: Shape
+        if op == .matmul {
+            guard left.shape.rank == 2, right.shape.rank == 2 else {
+                throw .size("matmul needs two 2-D operands, got shapes \(left.shape) and \(right.shape)")
+            }
+            guard left.shape[1] == right.shape[0] else {
+                throw .size("matmul shapes \(left.shape) and \(right.shape) do not fit (\(left.shape[1]) vs \(right.shape[0]))")
+            }
+            shape = try Shape([left.shape[0], right.shape[1]])
+        } else {
+            shape = try Shape.broadcast(left.shape, right.shape)
+        }
+        let node = try append(.binary(op), a: a.index, b: b.index, shape: shape)
+        forwardBinary(op, left, right, records[node.index])
+        return node
+    }
+
+    /// A loss over `scores` (N×C) and N labels in 0..<C; the result is a scalar.
+    public func loss(_ kind: LossKind, scores: Node, labels classes: UnsafeBufferPointer<Int>) throws(GDOptError) -> Node {
+        let input = try record(scores)
+        guard input.shape.rank == 2 else { throw .size("scores must be 2-D (N×C), got shape \(input.shape)") }
+        let rows = input.shape[0], columns = input.shape[1]
+        guard classes.count == rows else { throw .size("labels has \(classes.count) entries, scores has \(rows) rows") }
+        for (i, label) in classes.enumerated() where !(0..<columns).contains(label) {
+            throw .invalid("labels[\(i)]=\(label) is outside 0..<\(columns)")
+        }
+        let labelOffset = labels.count
+        labels.append(contentsOf: classes)
+        // Cross-entropy keeps its softmax for the backward pass, in the value arena.
+        let saved = values.count
+        if kind == .softmaxCrossEntropy { values.append(contentsOf: repeatElement(0, count: rows * columns)) }
+        let node = try append(.loss(kind), a: scores.index, shape: .scalar, saved: saved, labelOffset: labelOffset)
+        forwardLoss(kind, input, records[node.index])
+        return node
+    }
+
+    // MARK: Results
+
+    public func shape(of node: Node) throws(GDOptError) -> Shape { try record(node).shape }
+
+    /// Copies the node's value into `out`, which must have the node's element count.
+    public func value(of node: Node, into out: UnsafeMutableBufferPointer<T>) throws(GDOptError) {
+        let r = try record(node)
+        try copy(from: values, r, into: out)
+    }
+
+    /// Copies the gradient that the last `backward` computed (zeros for nodes it did not
+    /// reach); `.state` before any backward since the node was recorded.
+    public func gradient(of node: Node, into out: UnsafeMutableBufferPointer<T>) throws(GDOptError) {
+        let r = try record(node)
+        guard differentiated else { throw .state("no backward has run since the last node was recorded") }
+        try copy(from: gradients, r, into: out)
+    }
+
+    private func copy(from arena: [T], _ r: Record, into out: UnsafeMutableBufferPointer<T>) throws(GDOptError) {
+        guard out.count == r.shape.count else { throw .size("out has \(out.count) elements, the node has \(r.shape.count)") }
+        for i in 0..<out.count { out[i] = arena[r.offset + i] }
+    }
+
+    /// Reverse mode from a scalar (one element) node: fills every reachable gradient.
+    public func backward(from root: Node) throws(GDOptError) {
+        let r = try record(root)
+        guard r.shape.count == 1 else { throw .size("backward needs a scalar, node \(root.id) has shape \(r.shape)") }
+        gradients.removeAll(keepingCapacity: true)
+        gradients.append(contentsOf: repeatElement(0, count: values.count))
+        gradients[r.offset] = 1
+        for index in stride(from: root.index, through: 0, by: -1) where records[index].requiresGradient {
+            backpropagate(records[index])
+        }
+        differentiated = true
+    }
+}
