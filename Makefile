@@ -12,12 +12,12 @@ VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-k
 # CPU tuning for `make native` (AVX2 + FMA); the default build runs on any x86-64.
 NATIVE_CPU ?= haswell
 
-.PHONY: all native test test-swift test-c test-python python bench install deps clean
+.PHONY: all build-deps native test test-swift test-c test-python python bench install deps clean
 all: $(LIB)
 
 # The release .so carries the Swift runtime inside; debug info is stripped (valgrind
 # 3.19 cannot read lld's, and users do not need it).
-$(LIB): Package.swift gdopt.map include/gdopt.h $(shell find Sources -name '*.swift' -o -name '*.c' -o -name '*.h')
+$(LIB): Package.swift gdopt.map include/gdopt.h $(shell find Sources -name '*.swift' -o -name '*.c' -o -name '*.h') | build-deps
 	$(SWIFT) build -c release --product gdopt --disable-local-rpath
 	mkdir -p $(BUILD)/lib $(BUILD)/include
 	cp include/gdopt.h $(BUILD)/include/gdopt.h
@@ -29,6 +29,11 @@ $(NATIVE_LIB): $(LIB)
 	    -Xswiftc -target-cpu -Xswiftc $(NATIVE_CPU) -Xcc -march=$(NATIVE_CPU)
 	mkdir -p $(dir $@)
 	strip --strip-debug -o $@ .build-native/release/libgdopt.so
+
+# OpenBLAS (the tape's matrix products), installed only when missing.
+build-deps:
+	@dpkg -s libopenblas-dev >/dev/null 2>&1 || { apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas-dev; }
 
 # Tools the tests use, installed only when missing.
 deps:

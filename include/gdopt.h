@@ -236,6 +236,116 @@ gdopt_status gdopt_clip_grad_norm_f64(double *const *grads, const size_t *lens, 
  * Errors: NULL (perm), SIZE (n = 0). Thread-safe. */
 gdopt_status gdopt_shuffle(uint64_t seed, uint64_t epoch, size_t *perm, size_t n);
 
+/* ---- Autodiff tape ------------------------------------------------------------------ */
+
+/* A reverse-mode tape over dense tensors of rank 0 to 8 (row-major, C order). Each op
+ * computes its value when recorded; gdopt_tape_backward then fills the gradient of every
+ * node that depends on a variable (a node used twice sums both contributions).
+ * gdopt_tape_clear drops the nodes but keeps the memory, so a training loop that records
+ * the same graph each iteration allocates only in the first. One tape per thread. */
+typedef struct gdopt_tape gdopt_tape;
+typedef int64_t gdopt_node; /* a node on a tape; nodes recorded before a clear are invalid after it */
+
+#define GDOPT_F32 1
+#define GDOPT_F64 2
+
+/* Unary ops: element-wise, or reducing to a scalar (SUM, MEAN), or reversing the axes (TRANSPOSE). */
+#define GDOPT_NEG 1
+#define GDOPT_EXP 2
+#define GDOPT_LOG 3
+#define GDOPT_TANH 4
+#define GDOPT_SIGMOID 5
+#define GDOPT_RELU 6      /* derivative 0 at 0 */
+#define GDOPT_SQUARE 7
+#define GDOPT_SQRT 8
+#define GDOPT_ABS 9       /* derivative 0 at 0 */
+#define GDOPT_SUM 10
+#define GDOPT_MEAN 11
+#define GDOPT_TRANSPOSE 12
+/* Binary ops: element-wise with numpy broadcasting, and the 2-D matrix product (OpenBLAS). */
+#define GDOPT_ADD 20
+#define GDOPT_SUB 21
+#define GDOPT_MUL 22
+#define GDOPT_DIV 23
+#define GDOPT_MATMUL 24
+/* Losses over scores N x C and N labels in [0, C), averaged over the N rows. */
+#define GDOPT_SOFTMAX_CROSS_ENTROPY 1 /* mean of logsumexp(s_i) - s_i[y_i], computed stably */
+#define GDOPT_MULTICLASS_HINGE 2      /* mean of sum over j != y_i of max(0, s_ij - s_iy + 1) */
+
+/* Creates an empty tape for GDOPT_F32 or GDOPT_F64 values. Free it with gdopt_tape_destroy.
+ * Errors: NULL (out), INVALID (dtype), MEMORY. */
+gdopt_status gdopt_tape_create(int dtype, gdopt_tape **out);
+
+/* Drops every node; keeps the memory. Errors: NULL, STATE. */
+gdopt_status gdopt_tape_clear(gdopt_tape *t);
+
+/* Records a leaf holding a copy of data (shape[0] x ... x shape[rank-1] elements; rank 0
+ * is a scalar and shape may then be NULL). Variables get gradients; constants do not.
+ * Errors: NULL, INVALID (the tape holds the other dtype), SIZE (rank > 8, a dimension of 0,
+ * too many elements), MEMORY, STATE. */
+gdopt_status gdopt_tape_variable_f32(gdopt_tape *t, const float *data, size_t rank, const size_t *shape, gdopt_node *out);
+gdopt_status gdopt_tape_variable_f64(gdopt_tape *t, const double *data, size_t rank, const size_t *shape, gdopt_node *out);
+gdopt_status gdopt_tape_constant_f32(gdopt_tape *t, const float *data, size_t rank, const size_t *shape, gdopt_node *out);
+gdopt_status gdopt_tape_constant_f64(gdopt_tape *t, const double *data, size_t rank, const size_t *shape, gdopt_node *out);
+
+/* Records op(x). Errors: NULL, INVALID (unknown op, a node not on this tape), MEMORY, STATE. */
+gdopt_status gdopt_tape_unary(gdopt_tape *t, int op, gdopt_node x, gdopt_node *out);
+
+/* Records a op b. Errors: NULL, INVALID (unknown op, a node not on this tape), SIZE (shapes
+ * that do not broadcast, or MATMUL operands that are not 2-D with a.cols == b.rows), MEMORY, STATE. */
+gdopt_status gdopt_tape_binary(gdopt_tape *t, int op, gdopt_node a, gdopt_node b, gdopt_node *out);
+
+/* Records a scalar loss of scores (N x C) and labels[0..n), n = N.
+ * Errors: NULL, INVALID (unknown kind, a label outside [0, C), a node not on this tape),
+ * SIZE (scores not 2-D, n != N), MEMORY, STATE. */
+gdopt_status gdopt_tape_loss(gdopt_tape *t, int kind, gdopt_node scores, const int64_t *labels, size_t n, gdopt_node *out);
+
+/* Computes the gradient of the scalar node with respect to every node before it.
+ * Errors: NULL, INVALID (a node not on this tape), SIZE (the node has more than one
+ * element), STATE. */
+gdopt_status gdopt_tape_backward(gdopt_tape *t, gdopt_node scalar);
+
+/* The node's rank and dimensions (shape has room for 8).
+ * Errors: NULL, INVALID (a node not on this tape), STATE. */
+gdopt_status gdopt_tape_shape(const gdopt_tape *t, gdopt_node x, size_t *rank, size_t shape[8]);
+
+/* Copies the node's value, or its gradient from the last backward (zeros where the
+ * backward did not reach), into out[0..n), n = the node's element count.
+ * Errors: NULL, INVALID (other dtype, a node not on this tape), SIZE (n), STATE (grad
+ * before any backward since the last node was recorded). */
+gdopt_status gdopt_tape_value_f32(const gdopt_tape *t, gdopt_node x, float *out, size_t n);
+gdopt_status gdopt_tape_value_f64(const gdopt_tape *t, gdopt_node x, double *out, size_t n);
+gdopt_status gdopt_tape_grad_f32(const gdopt_tape *t, gdopt_node x, float *out, size_t n);
+gdopt_status gdopt_tape_grad_f64(const gdopt_tape *t, gdopt_node x, double *out, size_t n);
+
+/* Frees the tape. NULL is a no-op. */
+void gdopt_tape_destroy(gdopt_tape *t);
+
+/* ---- Gradient check ---------------------------------------------------------------- */
+
+/* NLopt's objective: returns f(x) and, when grad is not NULL, writes the gradient into
+ * grad[0..n). Returning NaN aborts the computation (GDOPT_ERR_CALLBACK). */
+typedef double (*gdopt_objective)(size_t n, const double *x, double *grad, void *data);
+
+typedef struct {
+    double max_abs_error;  /* max |analytic - numeric| */
+    double max_rel_error;  /* max |a - b| / max(|a|, |b|), 0 where both are 0 */
+    size_t worst_index;    /* the coordinate of max_rel_error */
+    double analytic_at_worst, numeric_at_worst;
+    size_t evaluations;    /* calls of f: 1 + 2n */
+} gdopt_gradcheck_result;
+
+/* grad_out[i] = (f(x + h e_i) - f(x - h e_i)) / 2h, computed on a private copy of x (x is
+ * never written; f is called with grad = NULL). h must be finite and > 0 (1e-5 is usual).
+ * Errors: NULL (f, x, grad_out), SIZE (n), INVALID (h), CALLBACK (f returned NaN). */
+gdopt_status gdopt_numerical_gradient(gdopt_objective f, void *data, const double *x, size_t n, double h,
+                                      double *grad_out);
+
+/* Compares f's analytic gradient at x with gdopt_numerical_gradient.
+ * Errors: as gdopt_numerical_gradient, with res instead of grad_out. */
+gdopt_status gdopt_gradcheck(gdopt_objective f, void *data, const double *x, size_t n, double h,
+                             gdopt_gradcheck_result *res);
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,9 +12,16 @@ struct HandleHeader {
 
 enum HandleKind: UInt64 {
     case optimizer = 0x6764_6f70_744f_5054  // "gdoptOPT"
+    case tape = 0x6764_6f70_7454_4150  // "gdoptTAP"
     case destroyed = 0xDEAD_DEAD_DEAD_DEAD
 
-    var typeName: String { self == .optimizer ? "gdopt_optimizer" : "destroyed handle" }
+    var typeName: String {
+        switch self {
+        case .optimizer: "gdopt_optimizer"
+        case .tape: "gdopt_tape"
+        case .destroyed: "destroyed handle"
+        }
+    }
 }
 
 enum Handles {

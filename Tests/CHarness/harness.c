@@ -87,6 +87,18 @@ static int unchanged(const Snapshot *before) {
         check(ok_, #call " -> " #status " naming " argument, __LINE__);                                      \
     } while (0)
 
+/* A row of the error table for calls without an optimizer: status and message only. */
+#define EXPECT_STATUS(status, function, argument, call)                                                       \
+    do {                                                                                                      \
+        gdopt_status got_ = (call);                                                                           \
+        const char *message_ = CALL(gdopt_last_error)();                                                      \
+        int ok_ = got_ == (status) && strncmp(message_, function ": ", strlen(function ": ")) == 0 &&          \
+                  strstr(message_, argument) != NULL;                                                         \
+        if (!ok_)                                                                                             \
+            fprintf(stderr, "  got %s, message \"%s\"\n", CALL(gdopt_status_name)(got_), message_);          \
+        check(ok_, #call " -> " #status " naming " argument, __LINE__);                                       \
+    } while (0)
+
 static void fill(void) {
     for (int i = 0; i < N; i++) {
         params[i] = 0.1f * (float)i - 0.3f;
@@ -395,6 +407,143 @@ static void test_fork_after_threads(void) {
     free(g);
 }
 
+/* y = sum((x * w) @ m) with x 2x3 (variable), w 3 (constant, broadcast), m 3x2 (variable). */
+static void test_tape(void) {
+    gdopt_tape *t = NULL;
+    CHECK(CALL(gdopt_tape_create)(GDOPT_F64, &t) == GDOPT_OK);
+    for (int iteration = 0; iteration < 2; iteration++) { /* the second one reuses the memory */
+        CHECK(CALL(gdopt_tape_clear)(t) == GDOPT_OK);
+        double xv[6] = {1, 2, 3, 4, 5, 6}, wv[3] = {0.5, -1, 2}, mv[6] = {1, 0, 0, 1, 1, 1};
+        size_t xs[2] = {2, 3}, ws[1] = {3}, ms[2] = {3, 2};
+        gdopt_node x, w, m, xw, prod, y;
+        CHECK(CALL(gdopt_tape_variable_f64)(t, xv, 2, xs, &x) == GDOPT_OK);
+        CHECK(CALL(gdopt_tape_constant_f64)(t, wv, 1, ws, &w) == GDOPT_OK);
+        CHECK(CALL(gdopt_tape_variable_f64)(t, mv, 2, ms, &m) == GDOPT_OK);
+        CHECK(CALL(gdopt_tape_binary)(t, GDOPT_MUL, x, w, &xw) == GDOPT_OK);
+        CHECK(CALL(gdopt_tape_binary)(t, GDOPT_MATMUL, xw, m, &prod) == GDOPT_OK);
+        CHECK(CALL(gdopt_tape_unary)(t, GDOPT_SUM, prod, &y) == GDOPT_OK);
+        size_t rank = 9, shape[8] = {0};
+        CHECK(CALL(gdopt_tape_shape)(t, prod, &rank, shape) == GDOPT_OK && rank == 2 && shape[0] == 2 && shape[1] == 2);
+        CHECK(CALL(gdopt_tape_shape)(t, y, &rank, shape) == GDOPT_OK && rank == 0);
+        EXPECT_STATUS(GDOPT_ERR_STATE, "gdopt_tape_grad_f64", "no backward", CALL(gdopt_tape_grad_f64)(t, x, xv, 6));
+        CHECK(CALL(gdopt_tape_backward)(t, y) == GDOPT_OK);
+        double value = 0, gx[6], gm[6];
+        CHECK(CALL(gdopt_tape_value_f64)(t, y, &value, 1) == GDOPT_OK);
+        /* xw = [[.5,-2,6],[2,-5,12]]; xw@m = [[6.5,4],[14,7]]: sum 31.5 */
+        CHECK(value == 31.5);
+        CHECK(CALL(gdopt_tape_grad_f64)(t, x, gx, 6) == GDOPT_OK);
+        CHECK(CALL(gdopt_tape_grad_f64)(t, m, gm, 6) == GDOPT_OK);
+        /* dy/dx[i][j] = w[j] * (m[j][0] + m[j][1]) = {0.5, -1, 4}; dy/dm[j][k] = sum_i xw[i][j] */
+        CHECK(gx[0] == 0.5 && gx[1] == -1 && gx[2] == 4 && gx[3] == 0.5 && gx[4] == -1 && gx[5] == 4);
+        CHECK(gm[0] == 2.5 && gm[1] == 2.5 && gm[2] == -7 && gm[3] == -7 && gm[4] == 18 && gm[5] == 18);
+    }
+
+    /* Cross-entropy: gradient rows sum to zero; hinge of a confident row is zero. */
+    double scores[6] = {2, 1, 0, 0, 0, 5};
+    size_t ss[2] = {2, 3};
+    int64_t labels[2] = {0, 2};
+    gdopt_node s, ce, hinge;
+    CHECK(CALL(gdopt_tape_variable_f64)(t, scores, 2, ss, &s) == GDOPT_OK);
+    CHECK(CALL(gdopt_tape_loss)(t, GDOPT_SOFTMAX_CROSS_ENTROPY, s, labels, 2, &ce) == GDOPT_OK);
+    CHECK(CALL(gdopt_tape_loss)(t, GDOPT_MULTICLASS_HINGE, s, labels, 2, &hinge) == GDOPT_OK);
+    double loss = 0, gs[6];
+    CHECK(CALL(gdopt_tape_value_f64)(t, hinge, &loss, 1) == GDOPT_OK && loss == 0);
+    CHECK(CALL(gdopt_tape_backward)(t, ce) == GDOPT_OK && CALL(gdopt_tape_grad_f64)(t, s, gs, 6) == GDOPT_OK);
+    CHECK(fabs(gs[0] + gs[1] + gs[2]) < 1e-15 && gs[0] < 0 && gs[5] < 0);
+
+    /* Bad input: every call fails cleanly, naming the argument. */
+    gdopt_node bad;
+    size_t rank9[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1}, zero[2] = {2, 0};
+    float f = 0;
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_create", "dtype=5", CALL(gdopt_tape_create)(5, &t));
+    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_tape_create", "out", CALL(gdopt_tape_create)(GDOPT_F32, NULL));
+    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_tape_variable_f64", "rank=9", CALL(gdopt_tape_variable_f64)(t, scores, 9, rank9, &bad));
+    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_tape_variable_f64", "shape[1]=0", CALL(gdopt_tape_variable_f64)(t, scores, 2, zero, &bad));
+    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_tape_variable_f64", "data", CALL(gdopt_tape_variable_f64)(t, NULL, 2, ss, &bad));
+    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_tape_constant_f64", "shape", CALL(gdopt_tape_constant_f64)(t, scores, 2, NULL, &bad));
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_variable_f32", "t holds float64 values, got float32",
+                  CALL(gdopt_tape_variable_f32)(t, &f, 0, NULL, &bad));
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_unary", "op=99", CALL(gdopt_tape_unary)(t, 99, s, &bad));
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_binary", "op=1 is not a binary op", CALL(gdopt_tape_binary)(t, GDOPT_NEG, s, s, &bad));
+    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_tape_binary", "matmul shapes (2, 3) and (2, 3)", CALL(gdopt_tape_binary)(t, GDOPT_MATMUL, s, s, &bad));
+    gdopt_node column;
+    size_t cs[1] = {2};
+    CHECK(CALL(gdopt_tape_constant_f64)(t, scores, 1, cs, &column) == GDOPT_OK);
+    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_tape_binary", "do not broadcast", CALL(gdopt_tape_binary)(t, GDOPT_ADD, s, column, &bad));
+    int64_t out_of_range[2] = {0, 7};
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_loss", "labels[1]=7", CALL(gdopt_tape_loss)(t, GDOPT_MULTICLASS_HINGE, s, out_of_range, 2, &bad));
+    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_tape_loss", "labels has 1 entries, scores has 2 rows",
+                  CALL(gdopt_tape_loss)(t, GDOPT_MULTICLASS_HINGE, s, labels, 1, &bad));
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_loss", "kind=9", CALL(gdopt_tape_loss)(t, 9, s, labels, 2, &bad));
+    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_tape_loss", "scores must be 2-D", CALL(gdopt_tape_loss)(t, GDOPT_MULTICLASS_HINGE, column, labels, 2, &bad));
+    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_tape_loss", "labels", CALL(gdopt_tape_loss)(t, GDOPT_MULTICLASS_HINGE, s, NULL, 2, &bad));
+    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_tape_backward", "backward needs a scalar", CALL(gdopt_tape_backward)(t, s));
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_backward", "not on this tape", CALL(gdopt_tape_backward)(t, 12345));
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_backward", "not on this tape", CALL(gdopt_tape_backward)(t, -1));
+    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_tape_value_f64", "out has 5 elements, the node has 6", CALL(gdopt_tape_value_f64)(t, s, gs, 5));
+    size_t dims[8];
+    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_tape_shape", "rank", CALL(gdopt_tape_shape)(t, s, NULL, dims));
+    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_tape_clear", "t", CALL(gdopt_tape_clear)(NULL));
+    CHECK(CALL(gdopt_tape_clear)(t) == GDOPT_OK);
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_unary", "nodes do not survive clear", CALL(gdopt_tape_unary)(t, GDOPT_EXP, s, &bad));
+    CALL(gdopt_tape_destroy)(t);
+    EXPECT_STATUS(GDOPT_ERR_STATE, "gdopt_tape_clear", "destroyed", CALL(gdopt_tape_clear)(t));
+    CALL(gdopt_tape_destroy)(NULL);
+
+    /* float32 tapes. */
+    CHECK(CALL(gdopt_tape_create)(GDOPT_F32, &t) == GDOPT_OK);
+    float v[3] = {1, -2, 3}, g[3], out[3];
+    size_t vs[1] = {3};
+    gdopt_node a, sq, total;
+    CHECK(CALL(gdopt_tape_variable_f32)(t, v, 1, vs, &a) == GDOPT_OK);
+    CHECK(CALL(gdopt_tape_unary)(t, GDOPT_SQUARE, a, &sq) == GDOPT_OK && CALL(gdopt_tape_unary)(t, GDOPT_MEAN, sq, &total) == GDOPT_OK);
+    CHECK(CALL(gdopt_tape_backward)(t, total) == GDOPT_OK && CALL(gdopt_tape_grad_f32)(t, a, g, 3) == GDOPT_OK);
+    CHECK(CALL(gdopt_tape_value_f32)(t, sq, out, 3) == GDOPT_OK && out[1] == 4.0f);
+    CHECK(fabsf(g[0] - 2.0f / 3) < 1e-7f && fabsf(g[1] + 4.0f / 3) < 1e-7f);
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_grad_f64", "got float64", CALL(gdopt_tape_grad_f64)(t, a, gs, 3));
+    CALL(gdopt_tape_destroy)(t);
+}
+
+/* Rosenbrock: the objective of the gradient-check tests. data points at an int: 1 for a
+ * correct gradient, 0 for a wrong one, 2 to return NaN. */
+static double rosenbrock(size_t n, const double *x, double *grad, void *data) {
+    int mode = *(int *)data;
+    if (mode == 2) return NAN;
+    double f = 0;
+    for (size_t i = 0; i + 1 < n; i++) f += 100 * pow(x[i + 1] - x[i] * x[i], 2) + pow(1 - x[i], 2);
+    if (grad) {
+        for (size_t i = 0; i < n; i++) grad[i] = 0;
+        for (size_t i = 0; i + 1 < n; i++) {
+            grad[i] += -400 * x[i] * (x[i + 1] - x[i] * x[i]) - 2 * (1 - x[i]);
+            grad[i + 1] += 200 * (x[i + 1] - x[i] * x[i]) * (mode == 1 ? 1 : 2);
+        }
+    }
+    return f;
+}
+
+static void test_gradcheck(void) {
+    double x[4] = {-1.2, 1, 0.5, 0.8}, saved[4], numeric[4], analytic[4];
+    memcpy(saved, x, sizeof x);
+    int correct = 1, wrong = 0, nan_mode = 2;
+    gdopt_gradcheck_result r;
+    CHECK(CALL(gdopt_numerical_gradient)(rosenbrock, &correct, x, 4, 1e-5, numeric) == GDOPT_OK);
+    rosenbrock(4, x, analytic, &correct);
+    for (int i = 0; i < 4; i++) CHECK(fabs(numeric[i] - analytic[i]) < 1e-5 * fabs(analytic[i]) + 1e-8);
+    CHECK(memcmp(x, saved, sizeof x) == 0); /* x is never written */
+    CHECK(CALL(gdopt_gradcheck)(rosenbrock, &correct, x, 4, 1e-5, &r) == GDOPT_OK);
+    CHECK(r.max_rel_error < 1e-7 && r.evaluations == 9);
+    CHECK(CALL(gdopt_gradcheck)(rosenbrock, &wrong, x, 4, 1e-5, &r) == GDOPT_OK);
+    CHECK(r.max_rel_error > 0.1 && r.worst_index >= 1 && r.analytic_at_worst != r.numeric_at_worst);
+    EXPECT_STATUS(GDOPT_ERR_CALLBACK, "gdopt_gradcheck", "NaN", CALL(gdopt_gradcheck)(rosenbrock, &nan_mode, x, 4, 1e-5, &r));
+    EXPECT_STATUS(GDOPT_ERR_CALLBACK, "gdopt_numerical_gradient", "NaN", CALL(gdopt_numerical_gradient)(rosenbrock, &nan_mode, x, 4, 1e-5, numeric));
+    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_numerical_gradient", "f", CALL(gdopt_numerical_gradient)(NULL, NULL, x, 4, 1e-5, numeric));
+    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_numerical_gradient", "grad_out", CALL(gdopt_numerical_gradient)(rosenbrock, &correct, x, 4, 1e-5, NULL));
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_numerical_gradient", "h=0", CALL(gdopt_numerical_gradient)(rosenbrock, &correct, x, 4, 0, numeric));
+    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_gradcheck", "n=0", CALL(gdopt_gradcheck)(rosenbrock, &correct, x, 0, 1e-5, &r));
+    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_gradcheck", "res", CALL(gdopt_gradcheck)(rosenbrock, &correct, x, 4, 1e-5, NULL));
+    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_gradcheck", "x", CALL(gdopt_gradcheck)(rosenbrock, &correct, NULL, 4, 1e-5, &r));
+}
+
 int main(int argc, char **argv) {
 #ifdef GDOPT_HARNESS_DLOPEN
     if (argc < 2 || !load_library(argv[1])) {
@@ -412,6 +561,8 @@ int main(int argc, char **argv) {
     test_helpers();
     test_last_error_is_per_thread();
     test_fork_after_threads();
+    test_tape();
+    test_gradcheck();
 #ifdef GDOPT_HARNESS_DLOPEN
     dlclose(library);
 #endif

@@ -1,7 +1,8 @@
 /* Takes `steps` steps of every kind, through the optimizer objects (large, threaded, with
- * clipping and the non-finite check) and the stateless kernels. Run under valgrind with
- * two step counts by `make test`: the allocation counts must be equal, i.e. a step
- * allocates nothing. */
+ * clipping and the non-finite check) and the stateless kernels, and records, differentiates
+ * and clears a small network on a tape each step. Run under valgrind with two step counts
+ * by `make test`: the allocation counts must be equal, i.e. a step allocates nothing and
+ * a cleared tape reuses its memory. */
 #include <gdopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,22 @@ int main(int argc, char **argv) {
     }
     double q[8] = {0}, h[8] = {1, 2, 3, 4, 5, 6, 7, 8}, a[8] = {0}, b[8] = {0}, c[8] = {0};
     int failures = 0;
+    gdopt_tape *tape;
+    gdopt_tape_create(GDOPT_F32, &tape);
+    static float x[16 * 8], w[8 * 4], gw[8 * 4];
+    for (int i = 0; i < 16 * 8; i++) x[i] = (float)(i % 5) * 0.1f;
+    int64_t labels[16] = {0};
+    const size_t xs[2] = {16, 8}, ws[2] = {8, 4};
     for (int s = 1; s <= steps; s++) {
+        gdopt_node xn, wn, scores, activated, loss;
+        failures += gdopt_tape_clear(tape) != GDOPT_OK;
+        failures += gdopt_tape_constant_f32(tape, x, 2, xs, &xn) != GDOPT_OK;
+        failures += gdopt_tape_variable_f32(tape, w, 2, ws, &wn) != GDOPT_OK;
+        failures += gdopt_tape_binary(tape, GDOPT_MATMUL, xn, wn, &scores) != GDOPT_OK;
+        failures += gdopt_tape_unary(tape, GDOPT_TANH, scores, &activated) != GDOPT_OK;
+        failures += gdopt_tape_loss(tape, GDOPT_SOFTMAX_CROSS_ENTROPY, activated, labels, 16, &loss) != GDOPT_OK;
+        failures += gdopt_tape_backward(tape, loss) != GDOPT_OK;
+        failures += gdopt_tape_grad_f32(tape, wn, gw, 8 * 4) != GDOPT_OK;
         for (int k = 0; k < 5; k++) failures += gdopt_optimizer_step_f32(o[k], 0, p, g, n) != GDOPT_OK;
         failures += gdopt_sgd_update_f64(q, h, a, 8, (uint64_t)s, 1e-3, 0.9, 0, 0, 1, 0) != GDOPT_OK;
         failures += gdopt_adagrad_update_f64(q, h, a, 8, (uint64_t)s, 1e-3, 0, 0, 1e-10, 0) != GDOPT_OK;
@@ -32,6 +48,7 @@ int main(int argc, char **argv) {
                                           GDOPT_ADAM_AMSGRAD | GDOPT_ADAM_DECOUPLED) != GDOPT_OK;
     }
     for (int k = 0; k < 5; k++) gdopt_optimizer_destroy(o[k]);
+    gdopt_tape_destroy(tape);
     free(p);
     free(g);
     printf("%d steps, %d failures\n", steps, failures);

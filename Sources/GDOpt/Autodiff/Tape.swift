@@ -35,6 +35,8 @@ public final class Tape<T: GDOptFloat> {
     public init() {}
 
     /// Drops every node and keeps the memory.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func clear() {
         records.removeAll(keepingCapacity: true)
         values.removeAll(keepingCapacity: true)
@@ -49,6 +51,7 @@ public final class Tape<T: GDOptFloat> {
     /// A value on a tape: its index and the tape's generation when it was recorded.
     public struct Node: Hashable, Sendable {
         public let id: Int64
+        public init(id: Int64) { self.id = id }
         var index: Int { Int(id & 0xFFFF_FFFF) }
         var generation: Int64 { id >> 32 }
     }
@@ -76,11 +79,15 @@ public final class Tape<T: GDOptFloat> {
     }
 
     /// A leaf whose gradient `backward` computes.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func variable(_ data: UnsafeBufferPointer<T>, shape: Shape) throws(GDOptError) -> Node {
         try leaf(.variable, data, shape)
     }
 
     /// A leaf without a gradient (inputs, targets).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func constant(_ data: UnsafeBufferPointer<T>, shape: Shape) throws(GDOptError) -> Node {
         try leaf(.constant, data, shape)
     }
@@ -95,6 +102,8 @@ public final class Tape<T: GDOptFloat> {
         return node
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func unary(_ op: UnaryOp, _ x: Node) throws(GDOptError) -> Node {
         let input = try record(x)
         let shape: Shape
@@ -108,6 +117,8 @@ public final class Tape<T: GDOptFloat> {
         return node
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func binary(_ op: BinaryOp, _ a: Node, _ b: Node) throws(GDOptError) -> Node {
         let left = try record(a), right = try record(b)
         let shape: Shape
@@ -118,7 +129,9 @@ public final class Tape<T: GDOptFloat> {
             guard left.shape[1] == right.shape[0] else {
                 throw .size("matmul shapes \(left.shape) and \(right.shape) do not fit (\(left.shape[1]) vs \(right.shape[0]))")
             }
-            shape = try Shape([left.shape[0], right.shape[1]])
+            var product = left.shape  // m×k becomes m×n, without building an array
+            product[1] = right.shape[1]
+            shape = product
         } else {
             shape = try Shape.broadcast(left.shape, right.shape)
         }
@@ -128,6 +141,8 @@ public final class Tape<T: GDOptFloat> {
     }
 
     /// A loss over `scores` (N×C) and N labels in 0..<C; the result is a scalar.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func loss(_ kind: LossKind, scores: Node, labels classes: UnsafeBufferPointer<Int>) throws(GDOptError) -> Node {
         let input = try record(scores)
         guard input.shape.rank == 2 else { throw .size("scores must be 2-D (N×C), got shape \(input.shape)") }
@@ -148,9 +163,13 @@ public final class Tape<T: GDOptFloat> {
 
     // MARK: Results
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func shape(of node: Node) throws(GDOptError) -> Shape { try record(node).shape }
 
     /// Copies the node's value into `out`, which must have the node's element count.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func value(of node: Node, into out: UnsafeMutableBufferPointer<T>) throws(GDOptError) {
         let r = try record(node)
         try copy(from: values, r, into: out)
@@ -158,6 +177,8 @@ public final class Tape<T: GDOptFloat> {
 
     /// Copies the gradient that the last `backward` computed (zeros for nodes it did not
     /// reach); `.state` before any backward since the node was recorded.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func gradient(of node: Node, into out: UnsafeMutableBufferPointer<T>) throws(GDOptError) {
         let r = try record(node)
         guard differentiated else { throw .state("no backward has run since the last node was recorded") }
@@ -170,6 +191,8 @@ public final class Tape<T: GDOptFloat> {
     }
 
     /// Reverse mode from a scalar (one element) node: fills every reachable gradient.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func backward(from root: Node) throws(GDOptError) {
         let r = try record(root)
         guard r.shape.count == 1 else { throw .size("backward needs a scalar, node \(root.id) has shape \(r.shape)") }
