@@ -1,0 +1,138 @@
+"""Reverse-mode autodiff on the library's tape, with Python operators.
+
+    tape = gdopt.Tape()
+    w = tape.variable(w_array)
+    x = tape.constant(batch)
+    loss = gdopt.softmax_cross_entropy(x @ w + b, labels)
+    loss.backward()
+    w.grad            # a numpy array of w's shape
+"""
+from __future__ import annotations
+
+from typing import Union
+
+import numpy as np
+
+from . import _gdopt
+
+_NEG, _EXP, _LOG, _TANH, _SIGMOID, _RELU, _SQUARE, _SQRT, _ABS, _SUM, _MEAN, _TRANSPOSE = range(1, 13)
+_ADD, _SUB, _MUL, _DIV, _MATMUL = range(20, 25)
+_SOFTMAX_CROSS_ENTROPY, _MULTICLASS_HINGE = 1, 2
+
+Operand = Union["Node", float, int, np.ndarray]
+
+
+class Tape:
+    """A tape of float64 (default) or float32 values. ``clear()`` drops every node and keeps
+    the memory, so a training loop that records the same graph each step stops allocating
+    in the library after its first step. Not thread-safe: one tape per thread."""
+
+    def __init__(self, dtype=np.float64) -> None:
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise TypeError(f"dtype must be float32 or float64, got {self.dtype}")
+        self._handle = _gdopt.Tape(1 if self.dtype == np.float32 else 2)
+
+    def variable(self, data) -> "Node":
+        """A leaf with a gradient, holding a copy of ``data`` (an array of the tape's dtype)."""
+        return Node(self, self._handle.leaf(data, True))
+
+    def constant(self, data) -> "Node":
+        """A leaf without a gradient (inputs, targets)."""
+        return Node(self, self._handle.leaf(data, False))
+
+    def clear(self) -> None:
+        """Drops every node; nodes recorded before are invalid afterwards."""
+        self._handle.clear()
+
+    def _node(self, operand: Operand) -> int:
+        if isinstance(operand, Node):
+            if operand.tape is not self:
+                raise ValueError("the operands are on different tapes")
+            return operand.id
+        return self._handle.leaf(np.asarray(operand, dtype=self.dtype), False)
+
+    def _unary(self, op: int, x: "Node") -> "Node":
+        return Node(self, self._handle.unary(op, x.id))
+
+    def _binary(self, op: int, a: Operand, b: Operand) -> "Node":
+        return Node(self, self._handle.binary(op, self._node(a), self._node(b)))
+
+
+class Node:
+    """A value on a tape. Supports ``+ - * / @``, unary minus, numpy broadcasting, and
+    the methods below; ``value`` and ``grad`` are numpy copies."""
+
+    __slots__ = ("tape", "id")
+
+    def __init__(self, tape: Tape, id: int) -> None:
+        self.tape, self.id = tape, id
+
+    @property
+    def shape(self) -> tuple:
+        return self.tape._handle.shape(self.id)
+
+    @property
+    def value(self) -> np.ndarray:
+        out = np.empty(self.shape, dtype=self.tape.dtype)
+        self.tape._handle.read(self.id, out, False)
+        return out
+
+    @property
+    def grad(self) -> np.ndarray:
+        """The gradient from the last ``backward`` (zeros where it did not reach)."""
+        out = np.empty(self.shape, dtype=self.tape.dtype)
+        self.tape._handle.read(self.id, out, True)
+        return out
+
+    def backward(self) -> None:
+        """Computes the gradient of this scalar node with respect to every node before it."""
+        self.tape._handle.backward(self.id)
+
+    def __add__(self, other: Operand) -> "Node": return self.tape._binary(_ADD, self, other)
+    def __radd__(self, other: Operand) -> "Node": return self.tape._binary(_ADD, other, self)
+    def __sub__(self, other: Operand) -> "Node": return self.tape._binary(_SUB, self, other)
+    def __rsub__(self, other: Operand) -> "Node": return self.tape._binary(_SUB, other, self)
+    def __mul__(self, other: Operand) -> "Node": return self.tape._binary(_MUL, self, other)
+    def __rmul__(self, other: Operand) -> "Node": return self.tape._binary(_MUL, other, self)
+    def __truediv__(self, other: Operand) -> "Node": return self.tape._binary(_DIV, self, other)
+    def __rtruediv__(self, other: Operand) -> "Node": return self.tape._binary(_DIV, other, self)
+    def __matmul__(self, other: Operand) -> "Node": return self.tape._binary(_MATMUL, self, other)
+    def __rmatmul__(self, other: Operand) -> "Node": return self.tape._binary(_MATMUL, other, self)
+    def __neg__(self) -> "Node": return self.tape._unary(_NEG, self)
+
+    def exp(self) -> "Node": return self.tape._unary(_EXP, self)
+    def log(self) -> "Node": return self.tape._unary(_LOG, self)
+    def tanh(self) -> "Node": return self.tape._unary(_TANH, self)
+    def sigmoid(self) -> "Node": return self.tape._unary(_SIGMOID, self)
+    def relu(self) -> "Node": return self.tape._unary(_RELU, self)
+    def square(self) -> "Node": return self.tape._unary(_SQUARE, self)
+    def sqrt(self) -> "Node": return self.tape._unary(_SQRT, self)
+    def abs(self) -> "Node": return self.tape._unary(_ABS, self)
+    def sum(self) -> "Node": return self.tape._unary(_SUM, self)
+    def mean(self) -> "Node": return self.tape._unary(_MEAN, self)
+
+    @property
+    def T(self) -> "Node":
+        """The axes reversed (a matrix transpose for 2-D)."""
+        return self.tape._unary(_TRANSPOSE, self)
+
+    def __repr__(self) -> str:
+        return f"Node(id={self.id}, shape={self.shape})"
+
+
+def _loss(kind: int, scores: Node, labels) -> Node:
+    labels = np.ascontiguousarray(labels, dtype=np.int64)
+    return Node(scores.tape, scores.tape._handle.loss(kind, scores.id, labels))
+
+
+def softmax_cross_entropy(scores: Node, labels) -> Node:
+    """Mean over rows of -log softmax(scores)[label], computed with log-sum-exp.
+    ``scores`` is N×C; ``labels`` holds N integers in [0, C)."""
+    return _loss(_SOFTMAX_CROSS_ENTROPY, scores, labels)
+
+
+def multiclass_hinge(scores: Node, labels) -> Node:
+    """The multiclass SVM loss with delta = 1: mean over rows of
+    sum over j != label of max(0, s_j - s_label + 1)."""
+    return _loss(_MULTICLASS_HINGE, scores, labels)
