@@ -163,3 +163,31 @@ func check(_ f: Objective, at x: [Double]) throws -> GradientCheck {
 }
 
 import Foundation
+
+/// The float32 elementary functions against double-precision libm, in ulps of the result.
+@Suite struct ElementaryTests {
+    static func ulps(_ value: Float, _ exact: Double) -> Double {
+        Swift.abs(Double(value) - exact) / Double(Float(exact).ulp)
+    }
+
+    @Test func float32ExpAndTanhAreWithinAFewUlps() throws {
+        let tape = Tape<Float>()
+        var inputs: [Float] = stride(from: -87.0, through: 88.7, by: 0.01).map { Float($0) }
+        inputs += stride(from: -1.0, through: 1.0, by: 1e-4).map { Float($0) } + [0, 1e-30, -1e-30, 1e-5]
+        let x = try inputs.withUnsafeBufferPointer { try tape.constant($0, shape: try Shape([inputs.count])) }
+        for (op, reference, limit) in [(UnaryOp.exp, Foundation.exp, 2.0), (.tanh, Foundation.tanh, 5.0)] as [(UnaryOp, (Double) -> Double, Double)] {
+            let y = try tape.unary(op, x)
+            var out = [Float](repeating: 0, count: inputs.count)
+            try out.withUnsafeMutableBufferPointer { try tape.value(of: y, into: $0) }
+            let worst = zip(out, inputs).map { Self.ulps($0, reference(Double($1))) }.max()!
+            #expect(worst <= limit, "\(op): \(worst) ulps")
+        }
+        let edges: [Float] = [.nan, .infinity, -.infinity, -120, 100]
+        let e = try edges.withUnsafeBufferPointer { try tape.constant($0, shape: try Shape([5])) }
+        var out = [Float](repeating: 0, count: 5)
+        try out.withUnsafeMutableBufferPointer { try tape.value(of: try tape.unary(.exp, e), into: $0) }
+        #expect(out[0].isNaN && out[1] == .infinity && out[2] == 0 && out[3] == 0 && out[4] == .infinity)
+        try out.withUnsafeMutableBufferPointer { try tape.value(of: try tape.unary(.tanh, e), into: $0) }
+        #expect(out[0].isNaN && out[1] == 1 && out[2] == -1 && out[3] == -1 && out[4] == 1)
+    }
+}

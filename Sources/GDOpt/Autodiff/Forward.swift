@@ -38,14 +38,31 @@ extension Tape {
             }
             walk(out.shape, left.shape.broadcastStrides(to: out.shape), right.shape.broadcastStrides(to: out.shape)) {
                 o, ia, ib, length, sa, sb in
-                switch op {
-                case .add: for j in 0..<length { y[o + j] = a[ia + j * sa] + b[ib + j * sb] }
-                case .sub: for j in 0..<length { y[o + j] = a[ia + j * sa] - b[ib + j * sb] }
-                case .mul: for j in 0..<length { y[o + j] = a[ia + j * sa] * b[ib + j * sb] }
-                case .div: for j in 0..<length { y[o + j] = a[ia + j * sa] / b[ib + j * sb] }
-                case .matmul: break
+                // The common runs (both contiguous, or one side broadcast) as plain loops over
+                // unit strides, which vectorise; other strides fall through to the general form.
+                if sa == 1 && sb == 1 {
+                    combine(op, y + o, a + ia, 1, b + ib, 1, length)
+                } else if sa == 1 && sb == 0 {
+                    combine(op, y + o, a + ia, 1, b + ib, 0, length)
+                } else if sa == 0 && sb == 1 {
+                    combine(op, y + o, a + ia, 0, b + ib, 1, length)
+                } else {
+                    combine(op, y + o, a + ia, sa, b + ib, sb, length)
                 }
             }
+        }
+    }
+
+    /// y[j] = a[j·sa] op b[j·sb]; inlined with constant strides at each call above.
+    @inline(__always)
+    private func combine(_ op: BinaryOp, _ y: UnsafeMutablePointer<T>, _ a: UnsafeMutablePointer<T>, _ sa: Int,
+                         _ b: UnsafeMutablePointer<T>, _ sb: Int, _ length: Int) {
+        switch op {
+        case .add: for j in 0..<length { y[j] = a[j * sa] + b[j * sb] }
+        case .sub: for j in 0..<length { y[j] = a[j * sa] - b[j * sb] }
+        case .mul: for j in 0..<length { y[j] = a[j * sa] * b[j * sb] }
+        case .div: for j in 0..<length { y[j] = a[j * sa] / b[j * sb] }
+        case .matmul: break
         }
     }
 }
