@@ -3,29 +3,28 @@
 extension Tape {
     func forwardLoss(_ kind: LossKind, _ input: Record, _ out: Record) {
         let rows = input.shape[0], columns = input.shape[1]
-        values.withUnsafeMutableBufferPointer { arena in
-            labels.withUnsafeBufferPointer { classes in
-                let s = arena.baseAddress! + input.offset, y = classes.baseAddress! + out.labelOffset
-                var total: T = 0
-                for i in 0..<rows {
-                    let row = s + i * columns, label = y[i]
-                    switch kind {
-                    case .softmaxCrossEntropy:
-                        // log Σ exp(s) = max + log Σ exp(s − max): no overflow. The softmax is kept.
-                        var peak = row[0]
-                        for j in 1..<max(columns, 1) where row[j] > peak { peak = row[j] }
-                        var sum: T = 0
-                        for j in 0..<columns { sum += exponential(row[j] - peak) }
-                        let logSumExp = peak + logarithm(sum)
-                        total += logSumExp - row[label]
-                        let p = arena.baseAddress! + out.saved + i * columns
-                        for j in 0..<columns { p[j] = exponential(row[j] - logSumExp) }
-                    case .multiclassHinge:
-                        for j in 0..<columns where j != label { total += Swift.max(0, row[j] - row[label] + 1) }
-                    }
+        let arena = values
+        labels.withUnsafeBufferPointer { classes in
+            let s = arena.base + input.offset, y = classes.baseAddress! + out.labelOffset
+            var total: T = 0
+            for i in 0..<rows {
+                let row = s + i * columns, label = y[i]
+                switch kind {
+                case .softmaxCrossEntropy:
+                    // log Σ exp(s) = max + log Σ exp(s − max): no overflow. The softmax is kept.
+                    var peak = row[0]
+                    for j in 1..<max(columns, 1) where row[j] > peak { peak = row[j] }
+                    var sum: T = 0
+                    for j in 0..<columns { sum += exponential(row[j] - peak) }
+                    let logSumExp = peak + logarithm(sum)
+                    total += logSumExp - row[label]
+                    let p = arena.base + out.saved + i * columns
+                    for j in 0..<columns { p[j] = exponential(row[j] - logSumExp) }
+                case .multiclassHinge:
+                    for j in 0..<columns where j != label { total += Swift.max(0, row[j] - row[label] + 1) }
                 }
-                arena[out.offset] = total / T(rows)
             }
+            arena[out.offset] = total / T(rows)
         }
     }
 
@@ -33,25 +32,23 @@ extension Tape {
         let input = records[r.a]
         guard input.requiresGradient else { return }
         let rows = input.shape[0], columns = input.shape[1]
-        values.withUnsafeBufferPointer { arena in
-            gradients.withUnsafeMutableBufferPointer { grads in
-                labels.withUnsafeBufferPointer { classes in
-                    let s = arena.baseAddress! + input.offset, y = classes.baseAddress! + r.labelOffset
-                    let gs = grads.baseAddress! + input.offset
-                    let scale = grads[r.offset] / T(rows)
-                    for i in 0..<rows {
-                        let row = s + i * columns, g = gs + i * columns, label = y[i]
-                        switch kind {
-                        case .softmaxCrossEntropy:  // (softmax − one-hot) / N
-                            let p = arena.baseAddress! + r.saved + i * columns
-                            for j in 0..<columns { g[j] += scale * p[j] }
-                            g[label] -= scale
-                        case .multiclassHinge:  // +1 per violating class, −(count) for the label
-                            for j in 0..<columns where j != label && row[j] - row[label] + 1 > 0 {
-                                g[j] += scale
-                                g[label] -= scale
-                            }
-                        }
+        let arena = values
+        let grads = gradients
+        labels.withUnsafeBufferPointer { classes in
+            let s = arena.base + input.offset, y = classes.baseAddress! + r.labelOffset
+            let gs = grads.base + input.offset
+            let scale = grads[r.offset] / T(rows)
+            for i in 0..<rows {
+                let row = s + i * columns, g = gs + i * columns, label = y[i]
+                switch kind {
+                case .softmaxCrossEntropy:  // (softmax − one-hot) / N
+                    let p = arena.base + r.saved + i * columns
+                    for j in 0..<columns { g[j] += scale * p[j] }
+                    g[label] -= scale
+                case .multiclassHinge:  // +1 per violating class, −(count) for the label
+                    for j in 0..<columns where j != label && row[j] - row[label] + 1 > 0 {
+                        g[j] += scale
+                        g[label] -= scale
                     }
                 }
             }

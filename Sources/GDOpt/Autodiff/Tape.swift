@@ -25,8 +25,8 @@ public final class Tape<T: GDOptFloat> {
     }
 
     var records: [Record] = []
-    var values: [T] = []
-    var gradients: [T] = []
+    let values = Arena<T>()
+    let gradients = Arena<T>()
     var labels: [Int] = []
     /// Bumped by `clear`; node ids carry it, so a node from before a clear is rejected.
     private(set) var generation: Int64 = 0
@@ -39,8 +39,8 @@ public final class Tape<T: GDOptFloat> {
     @_specialize(where T == Double)
     public func clear() {
         records.removeAll(keepingCapacity: true)
-        values.removeAll(keepingCapacity: true)
-        gradients.removeAll(keepingCapacity: true)
+        values.removeAll()
+        gradients.removeAll()
         labels.removeAll(keepingCapacity: true)
         generation += 1
         differentiated = false
@@ -71,9 +71,9 @@ public final class Tape<T: GDOptFloat> {
         case .constant: requires = false
         default: requires = (a >= 0 && records[a].requiresGradient) || (b >= 0 && records[b].requiresGradient)
         }
-        records.append(Record(kind: kind, a: a, b: b, shape: shape, offset: values.count, saved: saved,
+        let offset = try values.grow(by: shape.count)
+        records.append(Record(kind: kind, a: a, b: b, shape: shape, offset: offset, saved: saved,
                               labelOffset: labelOffset, requiresGradient: requires))
-        values.append(contentsOf: repeatElement(0, count: shape.count))
         differentiated = false
         return Node(id: generation << 32 | Int64(records.count - 1))
     }
@@ -95,10 +95,7 @@ public final class Tape<T: GDOptFloat> {
     private func leaf(_ kind: Kind, _ data: UnsafeBufferPointer<T>, _ shape: Shape) throws(GDOptError) -> Node {
         guard data.count == shape.count else { throw .size("data has \(data.count) elements, shape \(shape) needs \(shape.count)") }
         let node = try append(kind, shape: shape)
-        let offset = records[node.index].offset
-        values.withUnsafeMutableBufferPointer { v in
-            for i in 0..<data.count { v[offset + i] = data[i] }
-        }
+        if let source = data.baseAddress { (values.base + records[node.index].offset).update(from: source, count: data.count) }
         return node
     }
 
@@ -154,8 +151,7 @@ public final class Tape<T: GDOptFloat> {
         let labelOffset = labels.count
         labels.append(contentsOf: classes)
         // Cross-entropy keeps its softmax for the backward pass, in the value arena.
-        let saved = values.count
-        if kind == .softmaxCrossEntropy { values.append(contentsOf: repeatElement(0, count: rows * columns)) }
+        let saved = kind == .softmaxCrossEntropy ? try values.grow(by: rows * columns) : -1
         let node = try append(.loss(kind), a: scores.index, shape: .scalar, saved: saved, labelOffset: labelOffset)
         forwardLoss(kind, input, records[node.index])
         return node
@@ -185,7 +181,7 @@ public final class Tape<T: GDOptFloat> {
         try copy(from: gradients, r, into: out)
     }
 
-    private func copy(from arena: [T], _ r: Record, into out: UnsafeMutableBufferPointer<T>) throws(GDOptError) {
+    private func copy(from arena: Arena<T>, _ r: Record, into out: UnsafeMutableBufferPointer<T>) throws(GDOptError) {
         guard out.count == r.shape.count else { throw .size("out has \(out.count) elements, the node has \(r.shape.count)") }
         for i in 0..<out.count { out[i] = arena[r.offset + i] }
     }
@@ -196,8 +192,7 @@ public final class Tape<T: GDOptFloat> {
     public func backward(from root: Node) throws(GDOptError) {
         let r = try record(root)
         guard r.shape.count == 1 else { throw .size("backward needs a scalar, node \(root.id) has shape \(r.shape)") }
-        gradients.removeAll(keepingCapacity: true)
-        gradients.append(contentsOf: repeatElement(0, count: values.count))
+        try gradients.zeroed(count: values.count)
         gradients[r.offset] = 1
         for index in stride(from: root.index, through: 0, by: -1) where records[index].requiresGradient {
             backpropagate(records[index])
