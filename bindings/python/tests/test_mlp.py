@@ -1,15 +1,13 @@
 """End to end: a 64-128-10 tanh MLP on scikit-learn's digits (shipped offline with
 scikit-learn), trained through the tape with gdopt.Adam and gdopt.batches."""
 import numpy as np
-import pytest
+from sklearn.datasets import load_digits  # make test installs scikit-learn
 
 import gdopt
 
-sklearn = pytest.importorskip("sklearn.datasets", reason="make test installs scikit-learn")
-
 
 def test_mlp_on_digits_reaches_95_percent():
-    digits = sklearn.load_digits()
+    digits = load_digits()
     X = (digits.data / 16.0).astype(np.float32)
     y = digits.target.astype(np.int64)
     order = np.random.default_rng(0).permutation(len(X))
