@@ -191,3 +191,23 @@ import Foundation
         #expect(out[0].isNaN && out[1] == 1 && out[2] == -1 && out[3] == -1 && out[4] == 1)
     }
 }
+
+@Suite struct TensorOperatorTests {
+    @Test func operatorsBuildTheSameGraphAsTheMethods() throws {
+        let tape = Tape<Double>()
+        let x = try tape.variable([1, 2, 3, 4, 5, 6], shape: try Shape([2, 3]))
+        let w = try tape.variable([0.5, -1, 2, 1, 0, -0.5], shape: try Shape([3, 2]))
+        let b = try tape.constant([0.1, -0.1], shape: try Shape([2]))
+        let loss = try tape.loss(.multiclassHinge, scores: try (x ⊗ w + b).tanh(), labels: [0, 1])
+        try loss.backward()
+        #expect(try loss.shape == .scalar)
+        // x·w + b = [[4.6, −0.6], [12.1, −2.1]]; only row 1 (label 1) violates its margin.
+        let expected = (0 + (1 + Foundation.tanh(12.1) - Foundation.tanh(-2.1))) / 2
+        #expect(Swift.abs(try loss.value()[0] - expected) < 1e-12)
+        let g = try w.gradient()
+        #expect(g.count == 6 && g.contains { $0 != 0 })
+        #expect(throws: GDOptError.self) { _ = try x ⊗ x }
+        #expect(try (-(x * x)).sum().value() == [-91])
+        #expect(try x.transposed().shape.dimensions == [3, 2])
+    }
+}
