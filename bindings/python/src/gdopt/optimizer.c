@@ -142,21 +142,20 @@ static PyObject *Optimizer_reset(Optimizer *self, PyObject *unused) {
     return status == GDOPT_OK ? Py_NewRef(Py_None) : raise_status(status);
 }
 
-static PyObject *Optimizer_save(Optimizer *self, PyObject *args) {
+/* save(path) and load(path): one path argument (str or os.PathLike). */
+static PyObject *with_path(Optimizer *self, PyObject *args, int saving) {
     PyObject *path = NULL;
     if (!PyArg_ParseTuple(args, "O&", PyUnicode_FSConverter, &path)) return NULL;
-    gdopt_status status = usable(self) ? gdopt_optimizer_save(self->handle, PyBytes_AS_STRING(path)) : -1;
+    gdopt_status status = -1;
+    if (usable(self))
+        status = saving ? gdopt_optimizer_save(self->handle, PyBytes_AS_STRING(path))
+                        : gdopt_optimizer_load(self->handle, PyBytes_AS_STRING(path));
     Py_DECREF(path);
     return status == GDOPT_OK ? Py_NewRef(Py_None) : status < 0 ? NULL : raise_status(status);
 }
 
-static PyObject *Optimizer_load(Optimizer *self, PyObject *args) {
-    PyObject *path = NULL;
-    if (!PyArg_ParseTuple(args, "O&", PyUnicode_FSConverter, &path)) return NULL;
-    gdopt_status status = usable(self) ? gdopt_optimizer_load(self->handle, PyBytes_AS_STRING(path)) : -1;
-    Py_DECREF(path);
-    return status == GDOPT_OK ? Py_NewRef(Py_None) : status < 0 ? NULL : raise_status(status);
-}
+static PyObject *Optimizer_save(Optimizer *self, PyObject *args) { return with_path(self, args, 1); }
+static PyObject *Optimizer_load(Optimizer *self, PyObject *args) { return with_path(self, args, 0); }
 
 static PyObject *Optimizer_serialize(Optimizer *self, PyObject *unused) {
     (void)unused;
