@@ -78,6 +78,7 @@ def test_python_numbers_and_arrays_mix_with_nodes():
     tape = gdopt.Tape()
     x = tape.variable(np.array([1.0, 2.0]))
     y = (2 * x + 1 - x / 4 + np.array([0.5, 0.5])).sum()
+    assert isinstance(np.array([1.0, 1.0]) + x, gdopt.Node)  # numpy defers to the node
     y.backward()
     assert y.value == pytest.approx(2 * 3 + 2 - 0.75 + 1)
     np.testing.assert_allclose(x.grad, [1.75, 1.75])

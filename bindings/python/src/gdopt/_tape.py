@@ -64,6 +64,7 @@ class Node:
     the methods below; ``value`` and ``grad`` are numpy copies."""
 
     __slots__ = ("tape", "id")
+    __array_ufunc__ = None  # numpy arrays on the left defer to the reflected operators here
 
     def __init__(self, tape: Tape, id: int) -> None:
         self.tape, self.id = tape, id
