@@ -346,6 +346,84 @@ gdopt_status gdopt_numerical_gradient(gdopt_objective f, void *data, const doubl
 gdopt_status gdopt_gradcheck(gdopt_objective f, void *data, const double *x, size_t n, double h,
                              gdopt_gradcheck_result *res);
 
+/* ---- Minimize drivers ------------------------------------------------------------- */
+
+/* Minimisation in the manner of scipy.optimize.minimize and NLopt. Methods:
+ *   "gd"                  x -= lr*g (the SGD kernel)
+ *   "gd_linesearch"       steepest descent with Armijo backtracking (each search starts at
+ *                         twice the last step)
+ *   "momentum"            heavy ball: the SGD kernel with momentum
+ *   "adam"                the Adam kernel on the full gradient
+ *   "lbfgs"               two-loop recursion over `memory` pairs, strong Wolfe line search
+ *                         (Nocedal & Wright Alg. 3.5/3.6, cubic interpolation)
+ *   "newton"              H d = -g by Cholesky; when H is not positive definite, H + tau I with
+ *                         tau raised until it is (so saddles are escaped), then Armijo from 1.
+ *                         H is gdopt_solver_set_hessian's, else centred differences of the
+ *                         gradient (2n evaluations that never become the result)
+ *   "random_search"       uniform samples of the box [lower, upper]^n, seeded (SplitMix64)
+ *   "random_local_search" best + step_scale*u, u uniform in [-1, 1]^n, clamped to the box
+ * Options (gdopt_solver_set), defaults in brackets:
+ *   max_iter [1000]  iterations (samples for the random methods)
+ *   max_evals [0]    objective calls, 0 = no limit
+ *   gtol [1e-5]      stop when max|g_i| <= gtol (scipy's default)
+ *   ftol [0]         stop when |f_prev - f| <= ftol * max(1, |f|) (0 = off)
+ *   xtol [0]         stop when max|dx_i| <= xtol * max(1, max|x_i|) (0 = off)
+ *   lr [1e-3]        gd, momentum, adam
+ *   momentum [0.9]   momentum, in [0, 1)
+ *   memory [10]      lbfgs pairs
+ *   c1 [1e-4], c2 [0.9]  sufficient decrease and curvature constants, 0 <= c1 < c2 < 1
+ *   seed [0], step_scale [0.1], lower [-1], upper [1]   the random methods
+ * One solver per thread; different solvers may run on different threads. */
+typedef struct gdopt_solver gdopt_solver;
+
+typedef struct {
+    size_t iteration, evaluations;
+    double f;         /* the current iterate's value (the best so far for the random methods) */
+    double grad_norm; /* max |g_i| at the iterate (NaN for the random methods) */
+    double step;      /* max |dx_i| of this iteration */
+} gdopt_progress;
+
+typedef struct {
+    double f, grad_norm; /* at the returned x, the best point seen */
+    size_t iterations, evaluations;
+    int reason;          /* GDOPT_CONVERGED_* or GDOPT_MAX_* or GDOPT_STOPPED_BY_CALLBACK */
+} gdopt_result;
+
+#define GDOPT_CONVERGED_GTOL 1
+#define GDOPT_CONVERGED_FTOL 2
+#define GDOPT_CONVERGED_XTOL 3 /* also: a line search found no decrease */
+#define GDOPT_MAX_ITER 4
+#define GDOPT_MAX_EVALS 5
+#define GDOPT_STOPPED_BY_CALLBACK 6
+
+/* Errors: NULL, INVALID (unknown method), MEMORY. Free with gdopt_solver_destroy. */
+gdopt_status gdopt_solver_create(const char *method, gdopt_solver **out);
+
+/* Errors: NULL, INVALID (unknown name, NaN/Inf or out-of-range value), STATE. */
+gdopt_status gdopt_solver_set(gdopt_solver *s, const char *name, double value);
+
+/* Reads an option (an addition to the contract). Errors: NULL, INVALID (unknown name), STATE. */
+gdopt_status gdopt_solver_get(const gdopt_solver *s, const char *name, double *value);
+
+/* cb runs after every iteration; a nonzero return stops the run, which then returns GDOPT_OK
+ * with reason GDOPT_STOPPED_BY_CALLBACK. cb = NULL removes it. Errors: NULL (s), STATE. */
+gdopt_status gdopt_solver_set_progress(gdopt_solver *s, int (*cb)(const gdopt_progress *, void *), void *data);
+
+/* hess writes the Hessian at x into H (n x n, row-major) for "newton"; a nonzero return
+ * aborts the run with GDOPT_ERR_CALLBACK. hess = NULL goes back to finite differences.
+ * Errors: NULL (s), STATE. */
+gdopt_status gdopt_solver_set_hessian(gdopt_solver *s, int (*hess)(size_t n, const double *x, double *H, void *data),
+                                      void *data);
+
+/* Minimises f from x[0..n). On return x holds the best point seen, also on
+ * GDOPT_ERR_CALLBACK (f returned NaN, or hess asked to stop). res may be NULL.
+ * Errors: NULL (s, f, x), SIZE (n), INVALID (lower >= upper, c2 <= c1), CALLBACK, STATE. */
+gdopt_status gdopt_solver_minimize(gdopt_solver *s, gdopt_objective f, void *data, double *x, size_t n,
+                                   gdopt_result *res);
+
+/* Frees the solver. NULL is a no-op. */
+void gdopt_solver_destroy(gdopt_solver *s);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,12 +13,14 @@ struct HandleHeader {
 enum HandleKind: UInt64 {
     case optimizer = 0x6764_6f70_744f_5054  // "gdoptOPT"
     case tape = 0x6764_6f70_7454_4150  // "gdoptTAP"
+    case solver = 0x6764_6f70_7453_4f4c  // "gdoptSOL"
     case destroyed = 0xDEAD_DEAD_DEAD_DEAD
 
     var typeName: String {
         switch self {
         case .optimizer: "gdopt_optimizer"
         case .tape: "gdopt_tape"
+        case .solver: "gdopt_solver"
         case .destroyed: "destroyed handle"
         }
     }

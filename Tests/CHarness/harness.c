@@ -544,6 +544,69 @@ static void test_gradcheck(void) {
     EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_gradcheck", "x", CALL(gdopt_gradcheck)(rosenbrock, &correct, NULL, 4, 1e-5, &r));
 }
 
+static int stop_at_three(const gdopt_progress *p, void *data) {
+    (*(int *)data)++;
+    return p->iteration >= 3;
+}
+
+static int rosenbrock2_hessian(size_t n, const double *x, double *h, void *data) {
+    (void)n;
+    if (data) return 1; /* asked to abort */
+    h[0] = 1200 * x[0] * x[0] - 400 * x[1] + 2;
+    h[1] = h[2] = -400 * x[0];
+    h[3] = 200;
+    return 0;
+}
+
+static void test_solvers(void) {
+    const char *methods[] = {"lbfgs", "newton"};
+    int correct = 1, nan_mode = 2, abort_flag = 1;
+    for (int m = 0; m < 2; m++) {
+        gdopt_solver *s = NULL;
+        CHECK(CALL(gdopt_solver_create)(methods[m], &s) == GDOPT_OK);
+        CHECK(CALL(gdopt_solver_set)(s, "gtol", 1e-8) == GDOPT_OK);
+        double gtol = 0, x[2] = {-1.2, 1};
+        CHECK(CALL(gdopt_solver_get)(s, "gtol", &gtol) == GDOPT_OK && gtol == 1e-8);
+        if (m == 1) CHECK(CALL(gdopt_solver_set_hessian)(s, rosenbrock2_hessian, NULL) == GDOPT_OK);
+        gdopt_result r;
+        CHECK(CALL(gdopt_solver_minimize)(s, rosenbrock, &correct, x, 2, &r) == GDOPT_OK);
+        CHECK(r.reason == GDOPT_CONVERGED_GTOL && r.grad_norm <= 1e-8 && fabs(x[0] - 1) < 1e-7 && fabs(x[1] - 1) < 1e-7);
+        CHECK(r.f < 1e-15 && r.iterations > 5 && r.evaluations >= r.iterations);
+        CALL(gdopt_solver_destroy)(s);
+    }
+
+    gdopt_solver *s = NULL;
+    gdopt_result r;
+    double x[2] = {-1.2, 1};
+    int calls = 0;
+    CHECK(CALL(gdopt_solver_create)("lbfgs", &s) == GDOPT_OK);
+    CHECK(CALL(gdopt_solver_set_progress)(s, stop_at_three, &calls) == GDOPT_OK);
+    CHECK(CALL(gdopt_solver_minimize)(s, rosenbrock, &correct, x, 2, &r) == GDOPT_OK);
+    CHECK(r.reason == GDOPT_STOPPED_BY_CALLBACK && r.iterations == 3 && calls == 3);
+    CHECK(CALL(gdopt_solver_set_progress)(s, NULL, NULL) == GDOPT_OK);
+    CHECK(CALL(gdopt_solver_set)(s, "max_evals", 4) == GDOPT_OK);
+    CHECK(CALL(gdopt_solver_minimize)(s, rosenbrock, &correct, x, 2, NULL) == GDOPT_OK);
+    double before[2] = {x[0], x[1]};
+    EXPECT_STATUS(GDOPT_ERR_CALLBACK, "gdopt_solver_minimize", "NaN", CALL(gdopt_solver_minimize)(s, rosenbrock, &nan_mode, x, 2, &r));
+    CHECK(x[0] == before[0] && x[1] == before[1]); /* no good point was found: x is where it started */
+    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_solver_minimize", "f", CALL(gdopt_solver_minimize)(s, NULL, NULL, x, 2, &r));
+    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_solver_minimize", "x", CALL(gdopt_solver_minimize)(s, rosenbrock, &correct, NULL, 2, &r));
+    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_solver_minimize", "n=0", CALL(gdopt_solver_minimize)(s, rosenbrock, &correct, x, 0, &r));
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_solver_set", "tolerance", CALL(gdopt_solver_set)(s, "tolerance", 1));
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_solver_set", "gtol=nan", CALL(gdopt_solver_set)(s, "gtol", NAN));
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_solver_create", "bfgs", CALL(gdopt_solver_create)("bfgs", &s));
+    CHECK(CALL(gdopt_solver_set)(s, "lower", 5) == GDOPT_OK);
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_solver_minimize", "lower=5", CALL(gdopt_solver_minimize)(s, rosenbrock, &correct, x, 2, &r));
+    CALL(gdopt_solver_destroy)(s);
+    EXPECT_STATUS(GDOPT_ERR_STATE, "gdopt_solver_set", "destroyed", CALL(gdopt_solver_set)(s, "gtol", 1));
+    CALL(gdopt_solver_destroy)(NULL);
+
+    CHECK(CALL(gdopt_solver_create)("newton", &s) == GDOPT_OK);
+    CHECK(CALL(gdopt_solver_set_hessian)(s, rosenbrock2_hessian, &abort_flag) == GDOPT_OK);
+    EXPECT_STATUS(GDOPT_ERR_CALLBACK, "gdopt_solver_minimize", "Hessian", CALL(gdopt_solver_minimize)(s, rosenbrock, &correct, x, 2, &r));
+    CALL(gdopt_solver_destroy)(s);
+}
+
 int main(int argc, char **argv) {
 #ifdef GDOPT_HARNESS_DLOPEN
     if (argc < 2 || !load_library(argv[1])) {
@@ -563,6 +626,7 @@ int main(int argc, char **argv) {
     test_fork_after_threads();
     test_tape();
     test_gradcheck();
+    test_solvers();
 #ifdef GDOPT_HARNESS_DLOPEN
     dlclose(library);
 #endif
