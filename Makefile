@@ -52,7 +52,7 @@ python: $(LIB)
 	$(PYTHON) -m pip install -q --force-reinstall --no-deps ./bindings/python
 
 test-python: python
-	$(PYTHON) -c "import pytest, sklearn" 2>/dev/null || $(PYTHON) -m pip install -q pytest scikit-learn
+	$(PYTHON) -c "import pytest, sklearn, tqdm" 2>/dev/null || $(PYTHON) -m pip install -q pytest scikit-learn tqdm
 	cd bindings/python && $(PYTHON) -m pytest -q tests 2>&1 | tail -n 15; exit $${PIPESTATUS[0]}
 
 test-swift: $(LIB)

@@ -29,7 +29,8 @@ setup(
     ext_modules=[
         Extension(
             "gdopt._gdopt",
-            ["src/gdopt/_gdopt.c", "src/gdopt/optimizer.c", "src/gdopt/tape.c", "src/gdopt/gradcheck.c"],
+            ["src/gdopt/_gdopt.c", "src/gdopt/optimizer.c", "src/gdopt/tape.c", "src/gdopt/gradcheck.c",
+             "src/gdopt/solver.c"],
             include_dirs=[str(ROOT / "include")],
             library_dirs=[str(LIBRARY.parent)],
             libraries=["gdopt"],

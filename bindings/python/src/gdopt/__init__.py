@@ -9,13 +9,15 @@ import numpy as np
 from . import _gdopt
 from ._gdopt import NonFiniteError
 from ._gradcheck import GradCheckResult, grad_check, numerical_gradient
+from ._minimize import MinimizeResult, Progress, minimize
 from ._optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from ._tape import Node, Tape, multiclass_hinge, softmax_cross_entropy
 
 __version__ = _gdopt.version()
 __all__ = ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Optimizer", "NonFiniteError", "clip_grad_norm",
            "batches", "set_num_threads", "Tape", "Node", "softmax_cross_entropy", "multiclass_hinge",
-           "numerical_gradient", "grad_check", "GradCheckResult", "__version__"]
+           "numerical_gradient", "grad_check", "GradCheckResult", "minimize", "MinimizeResult", "Progress",
+           "__version__"]
 
 
 def clip_grad_norm(grads: Union[np.ndarray, Sequence[np.ndarray]], max_norm: float) -> float:

@@ -148,6 +148,8 @@ static PyMethodDef functions[] = {
     {"numerical_gradient", numerical_gradient, METH_VARARGS,
      "numerical_gradient(f, x, h, out): centred differences of f(x_view, None) into out."},
     {"gradcheck", gradcheck, METH_VARARGS, "gradcheck(f, x, h) -> tuple: gdopt_gradcheck's result fields."},
+    {"minimize", minimize, METH_VARARGS,
+     "minimize(method, options, f, x, progress) -> (f, grad_norm, nit, nfev, reason): one solver run."},
     {NULL, NULL, 0, NULL},
 };
 

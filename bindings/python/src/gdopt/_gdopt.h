@@ -26,6 +26,19 @@ enum { ALLOW_SCALAR = 2 }; /* a flag of acquire's `flags`, with 1 = writable */
 int acquire(PyObject *obj, Array *a, int flags, const char *name, Py_ssize_t index);
 void release(Array *arrays, Py_ssize_t count);
 
+/* Python objectives behind gdopt_objective: f(x_view, grad_view_or_None) -> float. An
+ * exception stops the C call (NaN is returned to it) and is kept here to be re-raised. */
+typedef struct {
+    PyObject *callable;
+    PyObject *type, *value, *traceback;
+} Context;
+
+double trampoline(size_t n, const double *x, double *grad, void *data);
+
+/* After the C call: re-raises what a callback raised, else maps the status; 1 if neither. */
+int finish(Context *context, gdopt_status status);
+
 PyObject *numerical_gradient(PyObject *module, PyObject *args);
 PyObject *gradcheck(PyObject *module, PyObject *args);
+PyObject *minimize(PyObject *module, PyObject *args);
 #endif

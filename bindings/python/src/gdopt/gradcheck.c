@@ -6,12 +6,7 @@
 
 #include <math.h>
 
-typedef struct {
-    PyObject *callable;
-    PyObject *type, *value, *traceback; /* the exception f raised, if any */
-} Context;
-
-static double trampoline(size_t n, const double *x, double *grad, void *data) {
+double trampoline(size_t n, const double *x, double *grad, void *data) {
     Context *context = data;
     if (context->type) return NAN; /* already failed: stop */
     PyObject *xview = PyMemoryView_FromMemory((char *)x, (Py_ssize_t)(n * sizeof *x), PyBUF_READ);
@@ -30,7 +25,7 @@ static double trampoline(size_t n, const double *x, double *grad, void *data) {
 }
 
 /* After the C call: re-raise what f raised, else map the status. */
-static int finish(Context *context, gdopt_status status) {
+int finish(Context *context, gdopt_status status) {
     if (context->type) {
         PyErr_Restore(context->type, context->value, context->traceback);
         return 0;
