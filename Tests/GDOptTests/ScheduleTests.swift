@@ -41,8 +41,10 @@ import Testing
             let expected = step <= 2 ? anneal(initial, 1, step / 2) : anneal(1, final, (step - 2) / 7)
             #expect(Swift.abs(try s.learningRate(at: UInt64(t)) - expected) < 1e-15)
         }
-        #expect(Swift.abs(try s.learningRate(at: 0) - initial) < 1e-16 && Swift.abs(try s.learningRate(at: 2) - 1) < 1e-15)
-        #expect(Swift.abs(try s.learningRate(at: 9) - final) < 1e-18 && Swift.abs(try s.learningRate(at: 50) - final) < 1e-18)
+        let (first, peak, last, past) = (try s.learningRate(at: 0), try s.learningRate(at: 2), try s.learningRate(at: 9),
+                                         try s.learningRate(at: 50))
+        #expect(Swift.abs(first - initial) < 1e-16 && Swift.abs(peak - 1) < 1e-15)
+        #expect(Swift.abs(last - final) < 1e-18 && Swift.abs(past - final) < 1e-18)
     }
 
     @Test func plateauReducesAfterPatience() throws {
