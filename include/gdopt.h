@@ -236,6 +236,47 @@ gdopt_status gdopt_clip_grad_norm_f64(double *const *grads, const size_t *lens, 
  * Errors: NULL (perm), SIZE (n = 0). Thread-safe. */
 gdopt_status gdopt_shuffle(uint64_t seed, uint64_t epoch, size_t *perm, size_t n);
 
+/* ---- Learning-rate schedules ------------------------------------------------------- */
+
+/* The values of torch.optim.lr_scheduler; `step` counts from 0. Kinds and parameters
+ * (defaults in brackets; every kind has base_lr [1e-3]):
+ *   "constant"       base_lr
+ *   "step"           step_size [1], gamma [0.1]: base * gamma^floor(t / step_size)
+ *   "exponential"    gamma [0.9]: base * gamma^t
+ *   "cosine"         t_max [100], eta_min [0]: eta_min + (base - eta_min)(1 + cos(pi t / t_max))/2,
+ *                    torch's closed form, periodic past t_max
+ *   "warmup_cosine"  warmup_steps [10], t_max [100], eta_min [0]: base (t+1)/w for t < w, then
+ *                    the cosine from w to t_max, eta_min after
+ *   "inverse_time"   decay [0.01]: base / (1 + decay t)
+ *   "one_cycle"      max_lr [0.1], total_steps [100], pct_start [0.3], div_factor [25],
+ *                    final_div_factor [1e4]: torch's OneCycleLR (two cosine phases); base_lr
+ *                    is unused; past total_steps - 1 it stays at the final value
+ *   "plateau"        factor [0.1], patience [10], threshold [1e-4], min_lr [0]: torch's
+ *                    ReduceLROnPlateau (mode min, relative threshold, cooldown 0), driven by
+ *                    gdopt_schedule_observe; gdopt_schedule_lr ignores step
+ * One schedule per thread. */
+typedef struct gdopt_schedule gdopt_schedule;
+
+/* Errors: NULL, INVALID (unknown kind), MEMORY. Free with gdopt_schedule_destroy. */
+gdopt_status gdopt_schedule_create(const char *kind, gdopt_schedule **out);
+
+/* Errors: NULL, INVALID (a name the kind does not have, NaN/Inf or out of range), STATE. */
+gdopt_status gdopt_schedule_set(gdopt_schedule *s, const char *name, double value);
+
+/* Reads a parameter (an addition to the contract). Errors: NULL, INVALID, STATE. */
+gdopt_status gdopt_schedule_get(const gdopt_schedule *s, const char *name, double *value);
+
+/* The learning rate at step. Errors: NULL, INVALID (inconsistent parameters, e.g.
+ * warmup_steps >= t_max, step_size < 1, total_steps < 2), STATE. */
+gdopt_status gdopt_schedule_lr(const gdopt_schedule *s, uint64_t step, double *lr);
+
+/* Feeds one metric (lower is better) to a plateau schedule.
+ * Errors: NULL, INVALID (NaN), STATE (not a plateau schedule, or a destroyed handle). */
+gdopt_status gdopt_schedule_observe(gdopt_schedule *s, double metric);
+
+/* Frees the schedule. NULL is a no-op. */
+void gdopt_schedule_destroy(gdopt_schedule *s);
+
 /* ---- Autodiff tape ------------------------------------------------------------------ */
 
 /* A reverse-mode tape over dense tensors of rank 0 to 8 (row-major, C order). Each op

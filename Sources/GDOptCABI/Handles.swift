@@ -14,6 +14,7 @@ enum HandleKind: UInt64 {
     case optimizer = 0x6764_6f70_744f_5054  // "gdoptOPT"
     case tape = 0x6764_6f70_7454_4150  // "gdoptTAP"
     case solver = 0x6764_6f70_7453_4f4c  // "gdoptSOL"
+    case schedule = 0x6764_6f70_7453_4348  // "gdoptSCH"
     case destroyed = 0xDEAD_DEAD_DEAD_DEAD
 
     var typeName: String {
@@ -21,6 +22,7 @@ enum HandleKind: UInt64 {
         case .optimizer: "gdopt_optimizer"
         case .tape: "gdopt_tape"
         case .solver: "gdopt_solver"
+        case .schedule: "gdopt_schedule"
         case .destroyed: "destroyed handle"
         }
     }

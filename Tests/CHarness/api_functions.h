@@ -9,6 +9,8 @@
     X(gdopt_sgd_update_f32) X(gdopt_sgd_update_f64) X(gdopt_adagrad_update_f32) X(gdopt_adagrad_update_f64) \
     X(gdopt_rmsprop_update_f32) X(gdopt_rmsprop_update_f64) X(gdopt_adam_update_f32) X(gdopt_adam_update_f64) \
     X(gdopt_clip_grad_norm_f32) X(gdopt_clip_grad_norm_f64) X(gdopt_shuffle) \
+    X(gdopt_schedule_create) X(gdopt_schedule_set) X(gdopt_schedule_get) X(gdopt_schedule_lr) \
+    X(gdopt_schedule_observe) X(gdopt_schedule_destroy) \
     X(gdopt_tape_create) X(gdopt_tape_clear) X(gdopt_tape_variable_f32) X(gdopt_tape_variable_f64) \
     X(gdopt_tape_constant_f32) X(gdopt_tape_constant_f64) X(gdopt_tape_unary) X(gdopt_tape_binary) X(gdopt_tape_loss) \
     X(gdopt_tape_backward) X(gdopt_tape_shape) X(gdopt_tape_value_f32) X(gdopt_tape_value_f64) X(gdopt_tape_grad_f32) \

@@ -544,6 +544,29 @@ static void test_gradcheck(void) {
     EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_gradcheck", "x", CALL(gdopt_gradcheck)(rosenbrock, &correct, NULL, 4, 1e-5, &r));
 }
 
+static void test_schedules(void) {
+    gdopt_schedule *s = NULL;
+    double lr = 0;
+    CHECK(CALL(gdopt_schedule_create)("step", &s) == GDOPT_OK);
+    CHECK(CALL(gdopt_schedule_set)(s, "base_lr", 0.8) == GDOPT_OK && CALL(gdopt_schedule_set)(s, "step_size", 2) == GDOPT_OK);
+    CHECK(CALL(gdopt_schedule_lr)(s, 3, &lr) == GDOPT_OK && fabs(lr - 0.08) < 1e-16);
+    CHECK(CALL(gdopt_schedule_get)(s, "gamma", &lr) == GDOPT_OK && lr == 0.1);
+    EXPECT_STATUS(GDOPT_ERR_STATE, "gdopt_schedule_observe", "plateau", CALL(gdopt_schedule_observe)(s, 1.0));
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_schedule_set", "t_max", CALL(gdopt_schedule_set)(s, "t_max", 5));
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_schedule_set", "gamma=-1", CALL(gdopt_schedule_set)(s, "gamma", -1));
+    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_schedule_lr", "lr", CALL(gdopt_schedule_lr)(s, 0, NULL));
+    CALL(gdopt_schedule_destroy)(s);
+    EXPECT_STATUS(GDOPT_ERR_STATE, "gdopt_schedule_lr", "destroyed", CALL(gdopt_schedule_lr)(s, 0, &lr));
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_schedule_create", "linear", CALL(gdopt_schedule_create)("linear", &s));
+    CHECK(CALL(gdopt_schedule_create)("plateau", &s) == GDOPT_OK);
+    CHECK(CALL(gdopt_schedule_set)(s, "patience", 0) == GDOPT_OK);
+    CHECK(CALL(gdopt_schedule_observe)(s, 5) == GDOPT_OK && CALL(gdopt_schedule_observe)(s, 5) == GDOPT_OK);
+    CHECK(CALL(gdopt_schedule_lr)(s, 0, &lr) == GDOPT_OK && fabs(lr - 1e-4) < 1e-18);
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_schedule_observe", "nan", CALL(gdopt_schedule_observe)(s, NAN));
+    CALL(gdopt_schedule_destroy)(s);
+    CALL(gdopt_schedule_destroy)(NULL);
+}
+
 static int stop_at_three(const gdopt_progress *p, void *data) {
     (*(int *)data)++;
     return p->iteration >= 3;
@@ -627,6 +650,7 @@ int main(int argc, char **argv) {
     test_tape();
     test_gradcheck();
     test_solvers();
+    test_schedules();
 #ifdef GDOPT_HARNESS_DLOPEN
     dlclose(library);
 #endif
