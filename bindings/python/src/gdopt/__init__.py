@@ -6,7 +6,7 @@ from typing import Iterator, Sequence, Union
 
 import numpy as np
 
-from . import _gdopt
+from . import _gdopt, schedules
 from ._gdopt import NonFiniteError
 from ._gradcheck import GradCheckResult, grad_check, numerical_gradient
 from ._minimize import MinimizeResult, Progress, minimize
@@ -16,7 +16,7 @@ from ._tape import Node, Tape, multiclass_hinge, softmax_cross_entropy
 __version__ = _gdopt.version()
 __all__ = ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Optimizer", "NonFiniteError", "clip_grad_norm",
            "batches", "set_num_threads", "Tape", "Node", "softmax_cross_entropy", "multiclass_hinge",
-           "numerical_gradient", "grad_check", "GradCheckResult", "minimize", "MinimizeResult", "Progress",
+           "numerical_gradient", "grad_check", "GradCheckResult", "minimize", "MinimizeResult", "Progress", "schedules",
            "__version__"]
 
 

@@ -164,7 +164,7 @@ PyMODINIT_FUNC PyInit__gdopt(void) {
                      GDOPT_ABI_VERSION);
         return NULL;
     }
-    if (PyType_Ready(&OptimizerType) < 0 || PyType_Ready(&TapeType) < 0) return NULL;
+    if (PyType_Ready(&OptimizerType) < 0 || PyType_Ready(&TapeType) < 0 || PyType_Ready(&ScheduleType) < 0) return NULL;
     PyObject *module = PyModule_Create(&module_def);
     if (!module) return NULL;
     NonFiniteError = PyErr_NewExceptionWithDoc("gdopt.NonFiniteError",
@@ -173,7 +173,8 @@ PyMODINIT_FUNC PyInit__gdopt(void) {
                                                PyExc_ValueError, NULL);
     if (!NonFiniteError || PyModule_AddObjectRef(module, "NonFiniteError", NonFiniteError) < 0 ||
         PyModule_AddObjectRef(module, "Optimizer", (PyObject *)&OptimizerType) < 0 ||
-        PyModule_AddObjectRef(module, "Tape", (PyObject *)&TapeType) < 0) {
+        PyModule_AddObjectRef(module, "Tape", (PyObject *)&TapeType) < 0 ||
+        PyModule_AddObjectRef(module, "Schedule", (PyObject *)&ScheduleType) < 0) {
         Py_DECREF(module);
         return NULL;
     }

@@ -6,7 +6,7 @@
 #include <gdopt.h>
 
 extern PyObject *NonFiniteError;
-extern PyTypeObject OptimizerType, TapeType;
+extern PyTypeObject OptimizerType, TapeType, ScheduleType;
 
 /* Sets the Python exception for a failed gdopt call (message: gdopt_last_error) and
  * returns NULL. */
