@@ -89,6 +89,23 @@ static double median_time(size_t n, int repeats, void (*run)(void *, Buffers *),
 
 typedef struct { const char *kind; int threads; gdopt_optimizer *o; } Ctx;
 
+static void run_gdopt(void *c, Buffers *b);
+
+/* The cost of reject_nonfinite (a read of the gradient before the step) on Adam at n=1e7. */
+static void nonfinite_cost(int threads) {
+    double times[2];
+    for (int reject = 0; reject < 2; reject++) {
+        Ctx ctx = {"adam", threads, NULL};
+        gdopt_set_num_threads(threads);
+        gdopt_optimizer_create("adam", &ctx.o);
+        gdopt_optimizer_set(ctx.o, "reject_nonfinite", reject);
+        times[reject] = median_time(10000000, 7, run_gdopt, &ctx);
+        gdopt_optimizer_destroy(ctx.o);
+    }
+    printf("adam n=1e7 threads=%d: reject_nonfinite off %.2f ms, on %.2f ms, cost %+.1f%%\n", threads, times[0] * 1e3,
+           times[1] * 1e3, (times[1] / times[0] - 1) * 100);
+}
+
 static void run_gdopt(void *c, Buffers *b) {
     Ctx *ctx = c;
     if (gdopt_optimizer_step_f32(ctx->o, 0, b->p, b->g, b->n) != GDOPT_OK) {
@@ -128,5 +145,6 @@ int main(int argc, char **argv) {
                        lib / loop);
                 fflush(stdout);
             }
+    for (int ti = 0; ti < nthreads; ti++) nonfinite_cost(thread_counts[ti]);
     return 0;
 }

@@ -125,8 +125,11 @@ public final class Optimizer {
     /// Applies `reject_nonfinite` and `max_grad_norm`; returns the clipping coefficient.
     private func gradientPolicy<T: GDOptFloat>(_ gradients: UnsafePointer<T>, count: Int, slot: Int) throws(GDOptError) -> Double {
         guard rejectNonfinite || maxGradNorm > 0 else { return 1 }
-        let sumOfSquares = Norms.sumOfSquares(gradients, count: count)
-        if rejectNonfinite && !Norms.allFinite(gradients, count: count, sumOfSquares: sumOfSquares) {
+        // Clipping needs the norm, which also proves finiteness; the check alone is cheaper.
+        let sumOfSquares = maxGradNorm > 0 ? Norms.sumOfSquares(gradients, count: count) : .nan
+        let finite = maxGradNorm > 0 ? Norms.allFinite(gradients, count: count, sumOfSquares: sumOfSquares)
+                                     : Norms.allFinite(gradients, count: count)
+        if rejectNonfinite && !finite {
             throw .nonFinite("grads of slot \(UInt(bitPattern: slot)) hold NaN or Inf and reject_nonfinite=1; nothing was changed")
         }
         return maxGradNorm > 0 ? clipCoefficient(maxNorm: maxGradNorm, totalNorm: sumOfSquares.squareRoot()) : 1
