@@ -567,6 +567,62 @@ static void test_schedules(void) {
     CALL(gdopt_schedule_destroy)(NULL);
 }
 
+/* One worker's job: 40 iterations of a tape (tanh layer, cross-entropy) and an Adam step on
+ * a buffer large enough to use the worker pool. The result is written to out. */
+enum { WORK_N = 80000 };
+
+typedef struct {
+    int seed;
+    float *params; /* WORK_N */
+    int ok;
+} Work;
+
+static void *work(void *arg) {
+    Work *w = arg;
+    gdopt_optimizer *o = NULL;
+    gdopt_tape *t = NULL;
+    w->ok = CALL(gdopt_optimizer_create)(w->seed % 2 ? "adam" : "rmsprop", &o) == GDOPT_OK &&
+            CALL(gdopt_tape_create)(GDOPT_F32, &t) == GDOPT_OK;
+    static const size_t shape[2] = {WORK_N / 8, 8};
+    int64_t labels[WORK_N / 8];
+    for (int i = 0; i < WORK_N / 8; i++) labels[i] = (i + w->seed) % 8;
+    float *grad = malloc(WORK_N * sizeof *grad);
+    for (int i = 0; i < WORK_N; i++) w->params[i] = (float)((i * 31 + w->seed * 7) % 100) * 0.01f - 0.5f;
+    for (int iteration = 0; iteration < 40 && w->ok; iteration++) {
+        gdopt_node x, h, loss;
+        w->ok = CALL(gdopt_tape_clear)(t) == GDOPT_OK &&
+                CALL(gdopt_tape_variable_f32)(t, w->params, 2, shape, &x) == GDOPT_OK &&
+                CALL(gdopt_tape_unary)(t, GDOPT_TANH, x, &h) == GDOPT_OK &&
+                CALL(gdopt_tape_loss)(t, GDOPT_SOFTMAX_CROSS_ENTROPY, h, labels, WORK_N / 8, &loss) == GDOPT_OK &&
+                CALL(gdopt_tape_backward)(t, loss) == GDOPT_OK &&
+                CALL(gdopt_tape_grad_f32)(t, x, grad, WORK_N) == GDOPT_OK &&
+                CALL(gdopt_optimizer_step_f32)(o, 0, w->params, grad, WORK_N) == GDOPT_OK;
+    }
+    free(grad);
+    CALL(gdopt_tape_destroy)(t);
+    CALL(gdopt_optimizer_destroy)(o);
+    return NULL;
+}
+
+/* 8 threads, each with its own optimizer and tape, give the same bits as running alone. */
+static void test_concurrent_handles(void) {
+    Work sequential[8], concurrent[8];
+    pthread_t threads[8];
+    for (int i = 0; i < 8; i++) {
+        sequential[i] = (Work){i, malloc(WORK_N * sizeof(float)), 0};
+        concurrent[i] = (Work){i, malloc(WORK_N * sizeof(float)), 0};
+        work(&sequential[i]);
+    }
+    for (int i = 0; i < 8; i++) pthread_create(&threads[i], NULL, work, &concurrent[i]);
+    for (int i = 0; i < 8; i++) pthread_join(threads[i], NULL);
+    for (int i = 0; i < 8; i++) {
+        CHECK(sequential[i].ok && concurrent[i].ok);
+        CHECK(memcmp(sequential[i].params, concurrent[i].params, WORK_N * sizeof(float)) == 0);
+        free(sequential[i].params);
+        free(concurrent[i].params);
+    }
+}
+
 static int stop_at_three(const gdopt_progress *p, void *data) {
     (*(int *)data)++;
     return p->iteration >= 3;
@@ -651,6 +707,7 @@ int main(int argc, char **argv) {
     test_gradcheck();
     test_solvers();
     test_schedules();
+    test_concurrent_handles();
 #ifdef GDOPT_HARNESS_DLOPEN
     dlclose(library);
 #endif
