@@ -341,6 +341,33 @@ static void test_objects_equal_kernels(void) {
     }
 }
 
+/* Every truncation and every single-bit flip of a small checkpoint is rejected with
+ * GDOPT_ERR_FORMAT, leaves the optimizer as it was, and the optimizer still steps. */
+static void test_corrupt_checkpoints(void) {
+    gdopt_optimizer *source = NULL, *target = NULL;
+    float p[3] = {1, 2, 3}, g[3] = {0.1f, 0.2f, 0.3f};
+    CHECK(CALL(gdopt_optimizer_create)("adam", &source) == GDOPT_OK && CALL(gdopt_optimizer_create)("adam", &target) == GDOPT_OK);
+    CHECK(CALL(gdopt_optimizer_step_f32)(source, 0, p, g, 3) == GDOPT_OK);
+    unsigned char good[512], bad[512], before[512], after[512];
+    size_t length = 0, before_length = 0, after_length = 0;
+    CHECK(CALL(gdopt_optimizer_serialize)(source, good, sizeof good, &length) == GDOPT_OK);
+    CHECK(CALL(gdopt_optimizer_set)(target, "lr", 0.5) == GDOPT_OK);
+    CHECK(CALL(gdopt_optimizer_serialize)(target, before, sizeof before, &before_length) == GDOPT_OK);
+    int all_rejected = 1;
+    for (size_t cut = 1; cut < length; cut++) all_rejected &= CALL(gdopt_optimizer_deserialize)(target, good, cut) == GDOPT_ERR_FORMAT;
+    for (size_t bit = 0; bit < length * 8; bit++) {
+        memcpy(bad, good, length);
+        bad[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+        all_rejected &= CALL(gdopt_optimizer_deserialize)(target, bad, length) == GDOPT_ERR_FORMAT;
+    }
+    CHECK(all_rejected);
+    CHECK(CALL(gdopt_optimizer_serialize)(target, after, sizeof after, &after_length) == GDOPT_OK);
+    CHECK(before_length == after_length && memcmp(before, after, after_length) == 0);
+    CHECK(CALL(gdopt_optimizer_step_f32)(target, 0, p, g, 3) == GDOPT_OK && CALL(gdopt_optimizer_deserialize)(target, good, length) == GDOPT_OK);
+    CALL(gdopt_optimizer_destroy)(source);
+    CALL(gdopt_optimizer_destroy)(target);
+}
+
 static void test_helpers(void) {
     float a[2] = {3, 0}, b[1] = {4};
     float *buffers[2] = {a, b};
@@ -701,6 +728,7 @@ int main(int argc, char **argv) {
     test_error_table();
     test_objects_equal_kernels();
     test_helpers();
+    test_corrupt_checkpoints();
     test_last_error_is_per_thread();
     test_fork_after_threads();
     test_tape();
