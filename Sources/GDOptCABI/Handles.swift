@@ -17,6 +17,15 @@ enum HandleKind: UInt64 {
     case schedule = 0x6764_6f70_7453_4348  // "gdoptSCH"
     case destroyed = 0xDEAD_DEAD_DEAD_DEAD
 
+    /// The name of the handle argument in gdopt.h, for messages.
+    var argumentName: String {
+        switch self {
+        case .optimizer: "o"
+        case .tape: "t"
+        case .solver, .schedule, .destroyed: "s"
+        }
+    }
+
     var typeName: String {
         switch self {
         case .optimizer: "gdopt_optimizer"
@@ -46,7 +55,8 @@ enum Handles {
         return OpaquePointer(header)
     }
 
-    static func resolve<T: AnyObject>(_ handle: OpaquePointer?, _ kind: HandleKind, as _: T.Type, name: String) throws -> T {
+    static func resolve<T: AnyObject>(_ handle: OpaquePointer?, _ kind: HandleKind, as _: T.Type) throws -> T {
+        let name = kind.argumentName
         let header = UnsafeMutablePointer<HandleHeader>(try required(handle, name))
         guard header.pointee.tag == kind.rawValue, let object = header.pointee.object else {
             if header.pointee.tag == HandleKind.destroyed.rawValue {

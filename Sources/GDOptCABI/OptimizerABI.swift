@@ -2,31 +2,22 @@ import CGDOpt
 import GDOpt
 
 private func optimizer(_ handle: OpaquePointer?) throws -> Optimizer {
-    try Handles.resolve(handle, .optimizer, as: Optimizer.self, name: "o")
+    try Handles.resolve(handle, .optimizer, as: Optimizer.self)
 }
 
 @c @implementation
 public func gdopt_optimizer_create(_ kind: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> gdopt_status {
-    withStatus {
-        let out = try required(out, "out")
-        let optimizer = Optimizer(try OptimizerKind(name: try string(kind, "kind")))
-        out.pointee = Handles.make(optimizer, kind: .optimizer)
-    }
+    withStatus { try createHandle(.optimizer, kind, argument: "kind", out) { Optimizer(try OptimizerKind(name: $0)) } }
 }
 
 @c @implementation
 public func gdopt_optimizer_set(_ o: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ value: Double) -> gdopt_status {
-    withStatus { try optimizer(o).set(try string(name, "name"), value) }
+    withStatus { try setOption(o, .optimizer, Optimizer.self, name, value) }
 }
 
 @c @implementation
 public func gdopt_optimizer_get(_ o: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ value: UnsafeMutablePointer<Double>?) -> gdopt_status {
-    withStatus {
-        let opt = try optimizer(o)
-        let name = try string(name, "name")
-        let out = try required(value, "value")
-        out.pointee = try opt.get(name)
-    }
+    withStatus { try getOption(o, .optimizer, Optimizer.self, name, value) }
 }
 
 private func step<T: GDOptFloat>(_ o: OpaquePointer?, _ slot: Int, _ params: UnsafeMutablePointer<T>?, _ grads: UnsafePointer<T>?, _ n: Int) throws {

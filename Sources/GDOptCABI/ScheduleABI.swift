@@ -2,28 +2,22 @@ import CGDOpt
 import GDOpt
 
 private func schedule(_ handle: OpaquePointer?) throws -> Schedule {
-    try Handles.resolve(handle, .schedule, as: Schedule.self, name: "s")
+    try Handles.resolve(handle, .schedule, as: Schedule.self)
 }
 
 @c @implementation
 public func gdopt_schedule_create(_ kind: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> gdopt_status {
-    withStatus {
-        let out = try required(out, "out")
-        out.pointee = Handles.make(Schedule(try ScheduleKind(name: try string(kind, "kind"))), kind: .schedule)
-    }
+    withStatus { try createHandle(.schedule, kind, argument: "kind", out) { Schedule(try ScheduleKind(name: $0)) } }
 }
 
 @c @implementation
 public func gdopt_schedule_set(_ s: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ value: Double) -> gdopt_status {
-    withStatus { try schedule(s).set(try string(name, "name"), value) }
+    withStatus { try setOption(s, .schedule, Schedule.self, name, value) }
 }
 
 @c @implementation
 public func gdopt_schedule_get(_ s: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ value: UnsafeMutablePointer<Double>?) -> gdopt_status {
-    withStatus {
-        let schedule = try schedule(s), name = try string(name, "name"), out = try required(value, "value")
-        out.pointee = try schedule.get(name)
-    }
+    withStatus { try getOption(s, .schedule, Schedule.self, name, value) }
 }
 
 @c @implementation

@@ -2,28 +2,22 @@ import CGDOpt
 import GDOpt
 
 private func solver(_ handle: OpaquePointer?) throws -> Solver {
-    try Handles.resolve(handle, .solver, as: Solver.self, name: "s")
+    try Handles.resolve(handle, .solver, as: Solver.self)
 }
 
 @c @implementation
 public func gdopt_solver_create(_ method: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> gdopt_status {
-    withStatus {
-        let out = try required(out, "out")
-        out.pointee = Handles.make(Solver(try SolverMethod(name: try string(method, "method"))), kind: .solver)
-    }
+    withStatus { try createHandle(.solver, method, argument: "method", out) { Solver(try SolverMethod(name: $0)) } }
 }
 
 @c @implementation
 public func gdopt_solver_set(_ s: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ value: Double) -> gdopt_status {
-    withStatus { try solver(s).set(try string(name, "name"), value) }
+    withStatus { try setOption(s, .solver, Solver.self, name, value) }
 }
 
 @c @implementation
 public func gdopt_solver_get(_ s: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ value: UnsafeMutablePointer<Double>?) -> gdopt_status {
-    withStatus {
-        let solver = try solver(s), name = try string(name, "name"), out = try required(value, "value")
-        out.pointee = try solver.get(name)
-    }
+    withStatus { try getOption(s, .solver, Solver.self, name, value) }
 }
 
 @c @implementation

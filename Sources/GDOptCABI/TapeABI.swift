@@ -24,7 +24,7 @@ extension Tape: AnyTape {
 }
 
 private func tape(_ handle: OpaquePointer?) throws -> any AnyTape {
-    guard let tape = try Handles.resolve(handle, .tape, as: AnyObject.self, name: "t") as? any AnyTape else {
+    guard let tape = try Handles.resolve(handle, .tape, as: AnyObject.self) as? any AnyTape else {
         throw GDOptError.invalid("t is not a gdopt_tape")
     }
     return tape
