@@ -40,6 +40,8 @@ public enum ScheduleKind: String, CaseIterable, Sendable {
 /// A learning-rate schedule. Not thread-safe: one per thread.
 public final class Schedule {
     public let kind: ScheduleKind
+    /// The kind's parameter table, built once: `learningRate` reads it on every step.
+    private let table: [HyperparameterSpec]
     private var values: [Double]
     // ReduceLROnPlateau's state (mode min, relative threshold, cooldown 0).
     private var plateauLR: Double?
@@ -48,13 +50,13 @@ public final class Schedule {
 
     public init(_ kind: ScheduleKind) {
         self.kind = kind
-        values = kind.parameters.map(\.defaultValue)
+        table = kind.parameters
+        values = table.map(\.defaultValue)
     }
 
     public convenience init(kind name: String) throws(GDOptError) { self.init(try ScheduleKind(name: name)) }
 
     private func index(_ name: String) throws(GDOptError) -> Int {
-        let table = kind.parameters
         guard let i = table.firstIndex(where: { $0.name == name }) else {
             throw .invalid("name \"\(name)\" is not a parameter of \(kind.rawValue); it has \(table.map(\.name).joined(separator: ", "))")
         }
@@ -63,7 +65,7 @@ public final class Schedule {
 
     public func set(_ name: String, _ value: Double) throws(GDOptError) {
         let i = try index(name)
-        try kind.parameters[i].check(value)
+        try table[i].check(value)
         values[i] = value
         if kind == .plateau { plateauLR = nil }  // a new base or floor starts over
     }
