@@ -7,6 +7,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from . import _gdopt
+from ._gradcheck import numerical_gradient
 
 REASONS = {1: "gtol", 2: "ftol", 3: "xtol", 4: "max_iter", 5: "max_evals", 6: "callback"}
 MESSAGES = {
@@ -76,7 +77,7 @@ def minimize(f: Callable, x0, method: str = "lbfgs", jac: bool = True,
         if grad_view is not None:
             out = np.frombuffer(grad_view, dtype=np.float64)
             if grad is None:
-                grad = _central_differences(lambda p: value_and_gradient(p)[0], point)
+                grad = numerical_gradient(lambda p: value_and_gradient(p)[0], point)
             out[:] = grad
         if not history["iteration"]:  # the starting point opens the learning curve
             norm = float(np.max(np.abs(grad))) if grad is not None else float("nan")
@@ -102,17 +103,6 @@ def minimize(f: Callable, x0, method: str = "lbfgs", jac: bool = True,
                           reason=REASONS[reason], message=MESSAGES[reason], success=reason <= 3,
                           history={k: np.array(v, dtype=np.int64 if k == "iteration" else np.float64)
                                    for k, v in history.items()})
-
-
-def _central_differences(value: Callable, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    grad = np.empty_like(x)
-    for i in range(x.size):
-        step = h * max(1.0, abs(x[i]))
-        plus, minus = x.copy(), x.copy()
-        plus[i] += step
-        minus[i] -= step
-        grad[i] = (value(plus) - value(minus)) / (2 * step)
-    return grad
 
 
 def _progress_bar(total: float):
