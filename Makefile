@@ -7,17 +7,19 @@ CC ?= cc
 BUILD := build
 LIB := $(BUILD)/lib/libgdopt.so
 NATIVE_LIB := $(BUILD)/native/lib/libgdopt.so
+SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.c' -o -name '*.h')
 HARNESS_FLAGS := -std=c99 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude
 VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite
 # CPU tuning for `make native` (AVX2 + FMA); the default build runs on any x86-64.
 NATIVE_CPU ?= haswell
 
-.PHONY: all build-deps native test test-swift test-c test-python python bench install deps clean
+.PHONY: all build-deps native test test-swift test-c test-python test-asan test-tsan test-fuzz fuzz fuzz-seeds python bench \
+        install deps clean
 all: $(LIB)
 
 # The release .so carries the Swift runtime inside; debug info is stripped (valgrind
 # 3.19 cannot read lld's, and users do not need it).
-$(LIB): Package.swift gdopt.map include/gdopt.h $(shell find Sources -name '*.swift' -o -name '*.c' -o -name '*.h') | build-deps
+$(LIB): $(SOURCES) gdopt.map include/gdopt.h | build-deps
 	$(SWIFT) build -c release --product gdopt --disable-local-rpath
 	mkdir -p $(BUILD)/lib $(BUILD)/include
 	cp include/gdopt.h $(BUILD)/include/gdopt.h
@@ -41,7 +43,7 @@ deps:
 	    command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool##*:}"; done; \
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
-test: deps $(LIB) test-swift test-c test-python
+test: deps $(LIB) test-swift test-c test-asan test-tsan test-fuzz test-python
 
 PYTHON ?= python3
 
@@ -74,6 +76,71 @@ test-c: $(LIB)
 	    else echo "FAIL: steps allocate ($$few allocations for 3 steps, $$many for 30)"; exit 1; fi
 
 
+# ---- Sanitizers and fuzzing ------------------------------------------------------------
+# The toolchain's own clang: its sanitizer runtimes are the ones swiftc's code expects.
+TOOLCHAIN_BIN := $(shell dirname "$$(readlink -f "$$(command -v swiftc)")")
+CLANG := $(TOOLCHAIN_BIN)/clang
+SWIFT_RUNTIME := $(TOOLCHAIN_BIN)/../lib/swift/linux
+SAN_FLAGS := $(HARNESS_FLAGS) -g -O1 -fuse-ld=lld -fno-sanitize-recover=all
+# One debug build (Swift's bounds and overflow checks on) with AddressSanitizer and
+# libFuzzer's coverage hooks serves both the ASan/UBSan harness and the fuzz targets:
+# without libFuzzer in the program the hooks are the sanitizer runtime's no-ops. Swift
+# has no UBSan; -fsanitize=undefined covers the library's C (the last-error shim).
+SAN_LIB := .build-san/debug/libgdopt.so
+TSAN_LIB := .build-tsan/debug/libgdopt.so
+$(SAN_LIB): $(SOURCES) | build-deps
+	$(SWIFT) build --product gdopt --scratch-path .build-san --sanitize=fuzzer --sanitize=address -Xcc -fsanitize=undefined
+$(TSAN_LIB): $(SOURCES) | build-deps
+	$(SWIFT) build --product gdopt --scratch-path .build-tsan --sanitize=thread
+
+test-asan: $(SAN_LIB)
+	mkdir -p $(BUILD)
+	$(CLANG) $(SAN_FLAGS) -fsanitize=address,undefined Tests/CHarness/harness.c -o $(BUILD)/harness_asan \
+	    -L$(dir $(SAN_LIB)) -lgdopt -Wl,-rpath,$(abspath $(dir $(SAN_LIB))) -lm -lpthread
+	$(CLANG) $(SAN_FLAGS) -fsanitize=address,undefined -DGDOPT_HARNESS_DLOPEN Tests/CHarness/harness.c \
+	    -o $(BUILD)/harness_asan_dlopen -ldl -lm -lpthread
+	@echo "harness under ASan+UBSan+LSan (linked):"; $(BUILD)/harness_asan
+	@echo "harness under ASan+UBSan+LSan (dlopen):"; $(BUILD)/harness_asan_dlopen $(SAN_LIB)
+
+# TSan's runtime in this toolchain intercepts libdispatch, so the harness links it. The
+# fork test needs die_after_fork=0: TSan does not support threads after a threaded fork.
+test-tsan: $(TSAN_LIB)
+	mkdir -p $(BUILD)
+	$(CLANG) $(SAN_FLAGS) -fsanitize=thread Tests/CHarness/harness.c -o $(BUILD)/harness_tsan \
+	    -L$(dir $(TSAN_LIB)) -lgdopt -Wl,-rpath,$(abspath $(dir $(TSAN_LIB))) \
+	    -L$(SWIFT_RUNTIME) -ldispatch -lBlocksRuntime -Wl,-rpath,$(abspath $(SWIFT_RUNTIME)) -lm -lpthread
+	@echo "harness under TSan:"; TSAN_OPTIONS="die_after_fork=0 halt_on_error=1" $(BUILD)/harness_tsan
+
+FUZZ_TARGETS := deserialize tape
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz_%)
+$(BUILD)/fuzz_%: Tests/Fuzz/fuzz_%.c Tests/Fuzz/fuzz_bytes.h include/gdopt.h $(SAN_LIB)
+	mkdir -p $(BUILD)
+	$(CLANG) $(SAN_FLAGS) -fsanitize=fuzzer,address,undefined $< -o $@ \
+	    -L$(dir $(SAN_LIB)) -lgdopt -Wl,-rpath,$(abspath $(dir $(SAN_LIB)))
+
+# Fuzzing starts from the committed seeds (Tests/Fuzz/corpus, written by make_seeds.c)
+# and keeps what it finds in build/fuzz-corpus. A crash leaves its input in build/.
+FUZZ_SECONDS ?= 600
+FUZZ_QUICK_SECONDS ?= 30
+define run_fuzzers
+	@for t in $(FUZZ_TARGETS); do mkdir -p $(BUILD)/fuzz-corpus/$$t; done
+	@pids=""; for t in $(FUZZ_TARGETS); do \
+	    $(BUILD)/fuzz_$$t -max_total_time=$(1) -seed=$(2) -artifact_prefix=$(BUILD)/fuzz-$$t- \
+	        $(BUILD)/fuzz-corpus/$$t Tests/Fuzz/corpus/$$t > $(BUILD)/fuzz-$$t.log 2>&1 & pids="$$pids $$!"; done; \
+	status=0; for p in $$pids; do wait $$p || status=1; done; \
+	for t in $(FUZZ_TARGETS); do echo "fuzz_$$t: $$(grep -h '^Done\|ERROR\|SUMMARY' $(BUILD)/fuzz-$$t.log)"; done; \
+	if [ $$status -ne 0 ]; then tail -n 40 $(BUILD)/fuzz-*.log; fi; exit $$status
+endef
+# Rewrites the seed corpus from the current library (after a checkpoint format change).
+fuzz-seeds: $(LIB)
+	$(CC) $(HARNESS_FLAGS) Tests/Fuzz/make_seeds.c -o $(BUILD)/make_seeds -L$(BUILD)/lib -lgdopt -Wl,-rpath,$(abspath $(BUILD)/lib)
+	$(BUILD)/make_seeds Tests/Fuzz/corpus/deserialize Tests/Fuzz/corpus/tape
+# A bounded run for `make test` (fixed seed), and the long one for `make fuzz`.
+test-fuzz: $(FUZZ_BINS)
+	$(call run_fuzzers,$(FUZZ_QUICK_SECONDS),1)
+fuzz: $(FUZZ_BINS)
+	$(call run_fuzzers,$(FUZZ_SECONDS),0)
+
 bench: $(LIB) native
 	$(CC) -O3 -fno-math-errno -fopenmp -Iinclude bench/step_bench.c -o $(BUILD)/step_bench -L$(BUILD)/lib -lgdopt \
 	    -Wl,-rpath,$(abspath $(BUILD)/lib) -lm
@@ -90,4 +157,4 @@ install: $(LIB)
 	    gdopt.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/gdopt.pc
 
 clean:
-	rm -rf $(BUILD) .build .build-native bindings/python/build
+	rm -rf $(BUILD) .build .build-native .build-san .build-tsan bindings/python/build

@@ -442,7 +442,7 @@ static void test_tape(void) {
         CHECK(CALL(gdopt_tape_clear)(t) == GDOPT_OK);
         double xv[6] = {1, 2, 3, 4, 5, 6}, wv[3] = {0.5, -1, 2}, mv[6] = {1, 0, 0, 1, 1, 1};
         size_t xs[2] = {2, 3}, ws[1] = {3}, ms[2] = {3, 2};
-        gdopt_node x, w, m, xw, prod, y;
+        gdopt_node x = 0, w = 0, m = 0, xw = 0, prod = 0, y = 0;
         CHECK(CALL(gdopt_tape_variable_f64)(t, xv, 2, xs, &x) == GDOPT_OK);
         CHECK(CALL(gdopt_tape_constant_f64)(t, wv, 1, ws, &w) == GDOPT_OK);
         CHECK(CALL(gdopt_tape_variable_f64)(t, mv, 2, ms, &m) == GDOPT_OK);
@@ -469,7 +469,7 @@ static void test_tape(void) {
     double scores[6] = {2, 1, 0, 0, 0, 5};
     size_t ss[2] = {2, 3};
     int64_t labels[2] = {0, 2};
-    gdopt_node s, ce, hinge;
+    gdopt_node s = 0, ce = 0, hinge = 0;
     CHECK(CALL(gdopt_tape_variable_f64)(t, scores, 2, ss, &s) == GDOPT_OK);
     CHECK(CALL(gdopt_tape_loss)(t, GDOPT_SOFTMAX_CROSS_ENTROPY, s, labels, 2, &ce) == GDOPT_OK);
     CHECK(CALL(gdopt_tape_loss)(t, GDOPT_MULTICLASS_HINGE, s, labels, 2, &hinge) == GDOPT_OK);
@@ -479,7 +479,7 @@ static void test_tape(void) {
     CHECK(fabs(gs[0] + gs[1] + gs[2]) < 1e-15 && gs[0] < 0 && gs[5] < 0);
 
     /* Bad input: every call fails cleanly, naming the argument. */
-    gdopt_node bad;
+    gdopt_node bad = 0;
     size_t rank9[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1}, zero[2] = {2, 0};
     float f = 0;
     EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_create", "dtype=5", CALL(gdopt_tape_create)(5, &t));
@@ -493,7 +493,7 @@ static void test_tape(void) {
     EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_unary", "op=99", CALL(gdopt_tape_unary)(t, 99, s, &bad));
     EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_binary", "op=1 is not a binary op", CALL(gdopt_tape_binary)(t, GDOPT_NEG, s, s, &bad));
     EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_tape_binary", "matmul shapes (2, 3) and (2, 3)", CALL(gdopt_tape_binary)(t, GDOPT_MATMUL, s, s, &bad));
-    gdopt_node column;
+    gdopt_node column = 0;
     size_t cs[1] = {2};
     CHECK(CALL(gdopt_tape_constant_f64)(t, scores, 1, cs, &column) == GDOPT_OK);
     EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_tape_binary", "do not broadcast", CALL(gdopt_tape_binary)(t, GDOPT_ADD, s, column, &bad));
@@ -521,7 +521,7 @@ static void test_tape(void) {
     CHECK(CALL(gdopt_tape_create)(GDOPT_F32, &t) == GDOPT_OK);
     float v[3] = {1, -2, 3}, g[3], out[3];
     size_t vs[1] = {3};
-    gdopt_node a, sq, total;
+    gdopt_node a = 0, sq = 0, total = 0;
     CHECK(CALL(gdopt_tape_variable_f32)(t, v, 1, vs, &a) == GDOPT_OK);
     CHECK(CALL(gdopt_tape_unary)(t, GDOPT_SQUARE, a, &sq) == GDOPT_OK && CALL(gdopt_tape_unary)(t, GDOPT_MEAN, sq, &total) == GDOPT_OK);
     CHECK(CALL(gdopt_tape_backward)(t, total) == GDOPT_OK && CALL(gdopt_tape_grad_f32)(t, a, g, 3) == GDOPT_OK);
@@ -616,7 +616,7 @@ static void *work(void *arg) {
     float *grad = malloc(WORK_N * sizeof *grad);
     for (int i = 0; i < WORK_N; i++) w->params[i] = (float)((i * 31 + w->seed * 7) % 100) * 0.01f - 0.5f;
     for (int iteration = 0; iteration < 40 && w->ok; iteration++) {
-        gdopt_node x, h, loss;
+        gdopt_node x = 0, h = 0, loss = 0;
         w->ok = CALL(gdopt_tape_clear)(t) == GDOPT_OK &&
                 CALL(gdopt_tape_variable_f32)(t, w->params, 2, shape, &x) == GDOPT_OK &&
                 CALL(gdopt_tape_unary)(t, GDOPT_TANH, x, &h) == GDOPT_OK &&

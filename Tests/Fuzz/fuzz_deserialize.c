@@ -1,0 +1,90 @@
+/* libFuzzer target: arbitrary bytes into gdopt_optimizer_deserialize. The contract
+ * checked on each input:
+ *  - a rejected buffer leaves the optimizer byte-identical (its serialized form unchanged);
+ *  - an accepted buffer is exactly what the optimizer serializes back, and the restored
+ *    optimizer can step every slot it now holds.
+ * Each input is tried as it is and with its trailing CRC-32 recomputed, so that mutations
+ * reach the structural checks behind the checksum; and on the optimizer kind the input
+ * names as well as on another kind. */
+#include "fuzz_bytes.h"
+
+static const char *const kinds[] = {"sgd", "adagrad", "rmsprop", "adam", "adamw"};
+
+/* zlib's CRC-32, bit by bit: an implementation independent of the library's. */
+static uint32_t crc32(const uint8_t *data, size_t len) {
+    uint32_t crc = 0xFFFFFFFFu;
+    for (size_t i = 0; i < len; i++) {
+        crc ^= data[i];
+        for (int bit = 0; bit < 8; bit++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1)));
+    }
+    return ~crc;
+}
+
+/* The optimizer's serialized form, in a malloc'd buffer. */
+static uint8_t *serialized(const gdopt_optimizer *o, size_t *len) {
+    FUZZ_REQUIRE(gdopt_optimizer_serialize(o, NULL, 0, len) == GDOPT_OK);
+    uint8_t *buf = malloc(*len);
+    FUZZ_REQUIRE(buf != NULL);
+    FUZZ_REQUIRE(gdopt_optimizer_serialize(o, buf, *len, len) == GDOPT_OK);
+    return buf;
+}
+
+/* Steps every slot the checkpoint restored, finding each one's dtype and n by probing
+ * with the check call (a small checkpoint holds slots 0..3 of at most 64 elements). */
+static void step_restored_slots(gdopt_optimizer *o) {
+    double params64[64], grads64[64];
+    float params32[64], grads32[64];
+    for (size_t i = 0; i < 64; i++) params64[i] = params32[i] = 0.5f, grads64[i] = grads32[i] = 0.25f;
+    for (size_t slot = 0; slot < 4; slot++)
+        for (size_t n = 1; n <= 64; n++) {
+            if (gdopt_optimizer_check_f64(o, slot, params64, grads64, n) == GDOPT_OK) {
+                fuzz_checked(gdopt_optimizer_step_f64(o, slot, params64, grads64, n));
+                break;
+            }
+            if (gdopt_optimizer_check_f32(o, slot, params32, grads32, n) == GDOPT_OK) {
+                fuzz_checked(gdopt_optimizer_step_f32(o, slot, params32, grads32, n));
+                break;
+            }
+        }
+}
+
+static void check_deserialize(const char *kind, const uint8_t *data, size_t size) {
+    gdopt_optimizer *o = NULL;
+    FUZZ_REQUIRE(gdopt_optimizer_create(kind, &o) == GDOPT_OK);
+    /* Some state to lose: one float32 slot after a step. */
+    float p[3] = {1, 2, 3}, g[3] = {0.5f, -0.5f, 1};
+    FUZZ_REQUIRE(gdopt_optimizer_step_f32(o, 0, p, g, 3) == GDOPT_OK);
+    size_t before_len, after_len;
+    uint8_t *before = serialized(o, &before_len);
+
+    gdopt_status s = fuzz_checked(gdopt_optimizer_deserialize(o, data, size));
+    uint8_t *after = serialized(o, &after_len);
+    if (s == GDOPT_OK) {
+        FUZZ_REQUIRE(after_len == size && memcmp(after, data, size) == 0);
+        step_restored_slots(o);
+    } else {
+        FUZZ_REQUIRE(s == GDOPT_ERR_FORMAT || s == GDOPT_ERR_SIZE || s == GDOPT_ERR_MEMORY);
+        FUZZ_REQUIRE(after_len == before_len && memcmp(after, before, before_len) == 0);
+    }
+    free(before);
+    free(after);
+    gdopt_optimizer_destroy(o);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    /* The kind field (offset 12), when it names one, and the kind after it. */
+    size_t named = size >= 16 && data[12] >= 1 && data[12] <= 5 ? data[12] - 1u : 3;
+    uint8_t *fixed = malloc(size ? size : 1);
+    FUZZ_REQUIRE(fixed != NULL);
+    memcpy(fixed, data, size);
+    if (size >= 4) {
+        uint32_t crc = crc32(fixed, size - 4);
+        for (int i = 0; i < 4; i++) fixed[size - 4 + i] = (uint8_t)(crc >> (8 * i));
+    }
+    for (size_t k = named; k < named + 2; k++) {
+        check_deserialize(kinds[k % 5], data, size);
+        check_deserialize(kinds[k % 5], fixed, size);
+    }
+    free(fixed);
+    return 0;
+}

@@ -1,0 +1,132 @@
+/* libFuzzer target: the input is a program of tape calls with arbitrary shapes, ops, node
+ * ids, labels and sizes, including invalid ones. The contract checked on each call: it
+ * returns a documented status with a message, and a node it records has the shape that
+ * gdopt_tape_shape reports and a value that can be read back. */
+#include "fuzz_bytes.h"
+
+enum { MAX_NODES = 64, MAX_ELEMENTS = 1 << 16 };
+
+typedef struct {
+    gdopt_tape *tape;
+    int dtype;
+    gdopt_node nodes[MAX_NODES];
+    size_t count;
+} program;
+
+/* A node recorded so far, or now and then an id that was never issued. */
+static gdopt_node pick_node(program *p, fuzz_bytes *in) {
+    uint8_t b = fuzz_byte(in);
+    if (p->count == 0 || b == 255) return (gdopt_node)b * 7919 - 3;
+    return p->nodes[b % p->count];
+}
+
+static void remember(program *p, gdopt_status s, gdopt_node node) {
+    if (s == GDOPT_OK && p->count < MAX_NODES) p->nodes[p->count++] = node;
+}
+
+/* Element count of a shape, or 0 when it overflows or exceeds MAX_ELEMENTS. */
+static size_t element_count(size_t rank, const size_t *shape) {
+    size_t count = 1;
+    for (size_t i = 0; i < rank; i++) {
+        if (shape[i] != 0 && count > MAX_ELEMENTS / shape[i]) return 0;
+        count *= shape[i];
+    }
+    return count;
+}
+
+/* Reads the node's value (and gradient) with the right n, and with a wrong one. */
+static void read_back(program *p, gdopt_node x, fuzz_bytes *in) {
+    size_t rank, shape[8];
+    if (fuzz_checked(gdopt_tape_shape(p->tape, x, &rank, shape)) != GDOPT_OK) return;
+    FUZZ_REQUIRE(rank <= 8);
+    size_t n = element_count(rank, shape);
+    FUZZ_REQUIRE(n > 0);
+    size_t asked = n + (fuzz_byte(in) % 3) - 1; /* n - 1, n or n + 1 */
+    double *out = malloc((n + 1) * sizeof(double));
+    FUZZ_REQUIRE(out != NULL);
+    gdopt_status value, grad;
+    if (p->dtype == GDOPT_F32) {
+        value = gdopt_tape_value_f32(p->tape, x, (float *)out, asked);
+        grad = gdopt_tape_grad_f32(p->tape, x, (float *)out, asked);
+    } else {
+        value = gdopt_tape_value_f64(p->tape, x, out, asked);
+        grad = gdopt_tape_grad_f64(p->tape, x, out, asked);
+    }
+    FUZZ_REQUIRE((fuzz_checked(value) == GDOPT_OK) == (asked == n));
+    FUZZ_REQUIRE(fuzz_checked(grad) != GDOPT_OK || asked == n);
+    free(out);
+}
+
+/* A leaf with up to 9 dimensions of 0..4, or a huge one, filled with input bytes. */
+static void record_leaf(program *p, fuzz_bytes *in, int variable) {
+    size_t rank = fuzz_byte(in) % 10, shape[9];
+    for (size_t i = 0; i < rank; i++) {
+        uint8_t b = fuzz_byte(in);
+        shape[i] = b == 255 ? (size_t)1 << 62 : b % 5;
+    }
+    size_t n = element_count(rank, shape);
+    double *data = calloc(n ? n : 1, sizeof(double));
+    FUZZ_REQUIRE(data != NULL);
+    for (size_t i = 0; i < n; i++) {
+        int8_t b = (int8_t)fuzz_byte(in);
+        data[i] = b == -128 ? 1e308 : b / 16.0;
+        if (p->dtype == GDOPT_F32) ((float *)data)[i] = (float)data[i];
+    }
+    gdopt_node out = 0;
+    gdopt_status s;
+    /* Shapes beyond MAX_ELEMENTS are rejected by size, before data is read. */
+    if (p->dtype == GDOPT_F32)
+        s = (variable ? gdopt_tape_variable_f32 : gdopt_tape_constant_f32)(p->tape, (float *)data, rank, shape, &out);
+    else
+        s = (variable ? gdopt_tape_variable_f64 : gdopt_tape_constant_f64)(p->tape, data, rank, shape, &out);
+    FUZZ_REQUIRE(fuzz_checked(s) != GDOPT_OK || (rank <= 8 && n > 0));
+    remember(p, s, out);
+    free(data);
+}
+
+static void record_loss(program *p, fuzz_bytes *in) {
+    int kind = fuzz_byte(in) % 4;
+    gdopt_node scores = pick_node(p, in);
+    size_t n = fuzz_byte(in) % 6;
+    int64_t labels[5];
+    for (size_t i = 0; i < n; i++) labels[i] = (int64_t)(fuzz_byte(in) % 7) - 1;
+    gdopt_node out = 0;
+    gdopt_status s = fuzz_checked(gdopt_tape_loss(p->tape, kind, scores, n ? labels : NULL, n, &out));
+    remember(p, s, out);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    fuzz_bytes in = {data, size, 0};
+    program p = {.dtype = 1 + fuzz_byte(&in) % 2};
+    FUZZ_REQUIRE(gdopt_tape_create(p.dtype, &p.tape) == GDOPT_OK);
+    gdopt_node out = 0;
+    while (!fuzz_done(&in)) {
+        switch (fuzz_byte(&in) % 9) {
+        case 0: record_leaf(&p, &in, 1); break;
+        case 1: record_leaf(&p, &in, 0); break;
+        case 2: { /* unary ops 1..12, and 0 and 13, which do not exist */
+            int op = fuzz_byte(&in) % 14;
+            gdopt_node x = pick_node(&p, &in);
+            remember(&p, fuzz_checked(gdopt_tape_unary(p.tape, op, x, &out)), out);
+            break;
+        }
+        case 3: { /* binary ops 20..24, and 19 and 25 */
+            int op = 19 + fuzz_byte(&in) % 7;
+            gdopt_node a = pick_node(&p, &in), b = pick_node(&p, &in);
+            remember(&p, fuzz_checked(gdopt_tape_binary(p.tape, op, a, b, &out)), out);
+            break;
+        }
+        case 4: record_loss(&p, &in); break;
+        case 5: fuzz_checked(gdopt_tape_backward(p.tape, pick_node(&p, &in))); break;
+        case 6: read_back(&p, pick_node(&p, &in), &in); break;
+        case 7: /* an empty tape keeps working, and old nodes are rejected */
+            FUZZ_REQUIRE(gdopt_tape_clear(p.tape) == GDOPT_OK);
+            if (p.count > 0) FUZZ_REQUIRE(gdopt_tape_unary(p.tape, GDOPT_NEG, p.nodes[0], &out) == GDOPT_ERR_INVALID);
+            p.count = 0;
+            break;
+        case 8: fuzz_checked(gdopt_tape_create(p.dtype + 2, &(gdopt_tape *){NULL})); break;
+        }
+    }
+    gdopt_tape_destroy(p.tape);
+    return 0;
+}

@@ -1,0 +1,63 @@
+/* Writes the committed seed corpus: valid checkpoints of every kind (float32 and float64
+ * slots, with and without options set) and tape programs that record a small network.
+ * Run it again (`make fuzz-seeds`) when the checkpoint format changes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include "gdopt.h"
+
+static void write_file(const char *dir, const char *name, const void *data, size_t len) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+        perror(path);
+        exit(1);
+    }
+}
+
+static void checkpoint_seeds(const char *dir) {
+    static const char *const kinds[] = {"sgd", "adagrad", "rmsprop", "adam", "adamw"};
+    static const char *const options[] = {"nesterov", "lr_decay", "centered", "amsgrad", "maximize"};
+    for (int k = 0; k < 5; k++)
+        for (int variant = 0; variant < 2; variant++) {
+            gdopt_optimizer *o;
+            if (gdopt_optimizer_create(kinds[k], &o) != GDOPT_OK) exit(1);
+            if (variant == 1) {
+                gdopt_optimizer_set(o, "momentum", 0.9);
+                gdopt_optimizer_set(o, options[k], k == 1 ? 0.01 : 1);
+            }
+            float p32[3] = {1, 2, 3}, g32[3] = {0.5f, -1, 2};
+            double p64[2] = {-1, 4}, g64[2] = {0.25, 3};
+            gdopt_optimizer_step_f32(o, 0, p32, g32, 3);
+            if (variant == 1) gdopt_optimizer_step_f64(o, 1, p64, g64, 2);
+            unsigned char buf[1024];
+            size_t len;
+            if (gdopt_optimizer_serialize(o, buf, sizeof buf, &len) != GDOPT_OK) exit(1);
+            char name[64];
+            snprintf(name, sizeof name, "%s-%d.ckpt", kinds[k], variant);
+            write_file(dir, name, buf, len);
+            gdopt_optimizer_destroy(o);
+        }
+}
+
+/* Programs for fuzz_tape.c: opcode bytes as its switch reads them. */
+static void tape_seeds(const char *dir) {
+    /* f32: X[2x3] const, W[3x4] var, X@W, tanh, softmax CE with labels {1, 3}, backward, read W. */
+    const unsigned char mlp[] = {0, 1, 2, 2, 3, 1, 2, 3, 4, 5, 6, 0, 2, 3, 4, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+                                 3, 5, 0, 1, 2, 4, 2, 4, 1, 2, 2, 2, 4, 5, 4, 6, 1, 1};
+    /* f64: broadcasting [2x1] + [3], exp, mean, backward, read both. */
+    const unsigned char broadcast[] = {1, 0, 2, 2, 1, 4, 250, 0, 1, 3, 16, 32, 48, 3, 1, 0, 1,
+                                       2, 2, 2, 2, 11, 3, 5, 4, 6, 0, 1, 6, 1, 1};
+    write_file(dir, "mlp.bin", mlp, sizeof mlp);
+    write_file(dir, "broadcast.bin", broadcast, sizeof broadcast);
+}
+
+int main(int argc, char **argv) {
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s CHECKPOINT_DIR TAPE_DIR\n", argv[0]);
+        return 2;
+    }
+    checkpoint_seeds(argv[1]);
+    tape_seeds(argv[2]);
+    return 0;
+}
