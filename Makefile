@@ -13,7 +13,7 @@ VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-k
 # CPU tuning for `make native` (AVX2 + FMA); the default build runs on any x86-64.
 NATIVE_CPU ?= haswell
 
-.PHONY: all build-deps native test test-swift test-c test-python test-asan test-tsan test-fuzz fuzz fuzz-seeds python bench \
+.PHONY: all build-deps native test test-swift test-c test-python test-asan test-tsan test-fuzz fuzz fuzz-seeds examples demo python bench \
         install deps clean
 all: $(LIB)
 
@@ -43,7 +43,7 @@ deps:
 	    command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool##*:}"; done; \
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
-test: deps $(LIB) test-swift test-c test-asan test-tsan test-fuzz test-python
+test: deps $(LIB) test-swift test-c test-asan test-tsan test-fuzz test-python examples
 
 PYTHON ?= python3
 
@@ -140,6 +140,24 @@ test-fuzz: $(FUZZ_BINS)
 	$(call run_fuzzers,$(FUZZ_QUICK_SECONDS),1)
 fuzz: $(FUZZ_BINS)
 	$(call run_fuzzers,$(FUZZ_SECONDS),0)
+
+# ---- Examples and the demo ---------------------------------------------------------------
+EXAMPLE_FLAGS := -std=c99 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -Iinclude
+# Builds and runs every program in examples/ and checks its output (Tests/Examples).
+examples: python
+	mkdir -p $(BUILD)/examples
+	for e in rosenbrock_lbfgs simulation_fit; do \
+	    $(CC) $(EXAMPLE_FLAGS) examples/c/$$e.c -o $(BUILD)/examples/$$e -L$(BUILD)/lib -lgdopt \
+	        -Wl,-rpath,$(abspath $(BUILD)/lib) -lm || exit 1; done
+	$(CC) $(EXAMPLE_FLAGS) examples/c/dlopen_adam.c -o $(BUILD)/examples/dlopen_adam -ldl -lm
+	$(PYTHON) -c "import sklearn, tqdm" 2>/dev/null || $(PYTHON) -m pip install -q scikit-learn tqdm
+	$(PYTHON) Tests/Examples/check_examples.py $(BUILD)/examples $(LIB)
+
+# The main job on a new machine: installs what it needs, trains on digits with five
+# optimizers, checks the gradient, draws the Rosenbrock paths; writes demo-out/.
+demo: python
+	$(PYTHON) -c "import matplotlib, sklearn, tqdm" 2>/dev/null || $(PYTHON) -m pip install -q matplotlib scikit-learn tqdm
+	$(PYTHON) demo/demo.py --out demo-out
 
 bench: $(LIB) native
 	$(CC) -O3 -fno-math-errno -fopenmp -Iinclude bench/step_bench.c -o $(BUILD)/step_bench -L$(BUILD)/lib -lgdopt \

@@ -1,0 +1,85 @@
+"""Runs every program in examples/ and checks what each one prints against facts the
+checker knows on its own (the true parameters, the known minimum, the accuracy target).
+
+    python3 Tests/Examples/check_examples.py BIN_DIR LIBRARY
+BIN_DIR holds the built C examples; LIBRARY is the libgdopt.so for the dlopen example.
+"""
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def numbers(pattern: str, text: str) -> list:
+    match = re.search(pattern, text)
+    if not match:
+        raise AssertionError(f"no line matches {pattern!r}")
+    return [float(group) for group in match.groups()]
+
+
+def close(value: float, truth: float, relative: float) -> bool:
+    return abs(value - truth) <= relative * abs(truth)
+
+
+def check_rosenbrock(out: str) -> None:
+    x = [float(v) for v in re.search(r"^x = (.*)$", out, re.M).group(1).split()]
+    assert len(x) == 10 and all(abs(v - 1) < 1e-6 for v in x), f"x = {x}, minimum at all ones"
+    assert numbers(r"f = (\S+),", out)[0] < 1e-12
+
+
+def check_dlopen(out: str) -> None:
+    assert re.search(r"loaded gdopt \d+\.\d+\.\d+ \(ABI 1\)", out)
+    assert numbers(r"max \|p - target\| = (\S+)", out)[0] < 1e-4
+    assert re.search(r"t = 0 is rejected: status 2, \"gdopt_adam_update_f32: t=0", out)
+
+
+def check_simulation(out: str) -> None:
+    omega, zeta = numbers(r"fitted omega = (\S+) .*zeta = (\S+) ", out)
+    assert close(omega, 2.0, 0.01) and close(zeta, 0.15, 0.01), f"omega {omega} (true 2), zeta {zeta} (true 0.15)"
+
+
+def check_numpy_adam(out: str) -> None:
+    assert numbers(r"max \|w - w_lstsq\| = (\S+)", out)[0] < 1e-4
+
+
+def check_digits(out: str) -> None:
+    accuracy = numbers(r"test accuracy (\S+)", out)[0]
+    assert accuracy >= 0.95, f"test accuracy {accuracy}"
+
+
+def check_swift(out: str) -> None:
+    slope, intercept = numbers(r"fitted slope (\S+), intercept (\S+) ", out)
+    assert close(slope, 3, 0.01) and close(intercept, -2, 0.01), f"slope {slope}, intercept {intercept}"
+    assert numbers(r"lbfgs: f (\S+) at", out)[0] < 1e-10
+
+
+def main() -> int:
+    bin_dir, library = sys.argv[1], os.path.abspath(sys.argv[2])
+    python = sys.executable
+    examples = [
+        ("c/rosenbrock_lbfgs", [os.path.join(bin_dir, "rosenbrock_lbfgs")], check_rosenbrock),
+        # env -i: the dlopen example finds nothing on any path but the file it is given.
+        ("c/dlopen_adam", ["env", "-i", "PATH=/usr/bin:/bin", os.path.join(bin_dir, "dlopen_adam"), library], check_dlopen),
+        ("c/simulation_fit", [os.path.join(bin_dir, "simulation_fit")], check_simulation),
+        ("python/numpy_adam.py", [python, "examples/python/numpy_adam.py"], check_numpy_adam),
+        ("python/train_digits.py", [python, "examples/python/train_digits.py"], check_digits),
+        ("swift", ["swift", "run", "-q", "--package-path", "examples/swift"], check_swift),
+    ]
+    failed = 0
+    for name, command, check in examples:
+        run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        try:
+            assert run.returncode == 0, f"exit status {run.returncode}: {run.stderr[-2000:]}"
+            check(run.stdout)
+            print(f"PASS {name}")
+        except AssertionError as error:
+            failed += 1
+            print(f"FAIL {name}: {error}\n--- output ---\n{run.stdout[-3000:]}")
+    print(f"examples: {len(examples) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
