@@ -39,7 +39,7 @@ build-deps:
 
 # Tools the tests use, installed only when missing.
 deps:
-	@missing=""; for tool in valgrind:valgrind cc:gcc nm:binutils pkg-config:pkg-config; do \
+	@missing=""; for tool in valgrind:valgrind cc:gcc nm:binutils pkg-config:pkg-config mpirun:openmpi-bin mpicc:libopenmpi-dev; do \
 	    command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool##*:}"; done; \
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
@@ -54,7 +54,7 @@ python: $(LIB)
 	$(PYTHON) -m pip install -q --force-reinstall --no-deps ./bindings/python
 
 test-python: python
-	$(PYTHON) -c "import pytest, sklearn, tqdm" 2>/dev/null || $(PYTHON) -m pip install -q pytest scikit-learn tqdm
+	$(PYTHON) -c "import pytest, sklearn, tqdm, mpi4py" 2>/dev/null || $(PYTHON) -m pip install -q pytest scikit-learn tqdm mpi4py
 	cd bindings/python && $(PYTHON) -m pytest -q tests 2>&1 | tail -n 15; exit $${PIPESTATUS[0]}
 
 test-swift: $(LIB)
@@ -89,7 +89,8 @@ SAN_FLAGS := $(HARNESS_FLAGS) -g -O1 -fuse-ld=lld -fno-sanitize-recover=all
 SAN_LIB := .build-san/debug/libgdopt.so
 TSAN_LIB := .build-tsan/debug/libgdopt.so
 $(SAN_LIB): $(SOURCES) | build-deps
-	$(SWIFT) build --product gdopt --scratch-path .build-san --sanitize=fuzzer --sanitize=address -Xcc -fsanitize=undefined
+	$(SWIFT) build --product gdopt --scratch-path .build-san --sanitize=fuzzer --sanitize=address -Xcc -fsanitize=undefined \
+	    -Xlinker -z -Xlinker nodelete
 $(TSAN_LIB): $(SOURCES) | build-deps
 	$(SWIFT) build --product gdopt --scratch-path .build-tsan --sanitize=thread
 
@@ -144,12 +145,14 @@ fuzz: $(FUZZ_BINS)
 # ---- Examples and the demo ---------------------------------------------------------------
 EXAMPLE_FLAGS := -std=c99 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -Iinclude
 # Builds and runs every program in examples/ and checks its output (Tests/Examples).
-examples: python
+examples: deps python
 	mkdir -p $(BUILD)/examples
 	for e in rosenbrock_lbfgs simulation_fit; do \
 	    $(CC) $(EXAMPLE_FLAGS) examples/c/$$e.c -o $(BUILD)/examples/$$e -L$(BUILD)/lib -lgdopt \
 	        -Wl,-rpath,$(abspath $(BUILD)/lib) -lm || exit 1; done
 	$(CC) $(EXAMPLE_FLAGS) examples/c/dlopen_adam.c -o $(BUILD)/examples/dlopen_adam -ldl -lm
+	mpicc $(EXAMPLE_FLAGS) examples/c/mpi_sharded_adam.c -o $(BUILD)/examples/mpi_sharded_adam -L$(BUILD)/lib -lgdopt \
+	    -Wl,-rpath,$(abspath $(BUILD)/lib) -lm
 	$(PYTHON) -c "import sklearn, tqdm" 2>/dev/null || $(PYTHON) -m pip install -q scikit-learn tqdm
 	$(PYTHON) Tests/Examples/check_examples.py $(BUILD)/examples $(LIB)
 

@@ -10,6 +10,8 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# Open MPI refuses to run as root unless told (CI runs as root).
+ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
 
 
 def numbers(pattern: str, text: str) -> list:
@@ -40,6 +42,13 @@ def check_simulation(out: str) -> None:
     assert close(omega, 2.0, 0.01) and close(zeta, 0.15, 0.01), f"omega {omega} (true 2), zeta {zeta} (true 0.15)"
 
 
+def check_mpi(out: str) -> None:
+    ranks, state, total = numbers(r"ranks (\d+), parameters 1000, .*Adam state (\d+) bytes of (\d+)", out)
+    assert ranks == 4 and state == total / 4, f"rank 0 holds {state} of {total} state bytes"
+    worst, spread = numbers(r"max \|param - truth\| = (\S+), ranks differ by (\S+)", out)
+    assert worst < 1e-6 and spread == 0, f"error {worst}, ranks differ by {spread}"
+
+
 def check_numpy_adam(out: str) -> None:
     assert numbers(r"max \|w - w_lstsq\| = (\S+)", out)[0] < 1e-4
 
@@ -63,13 +72,15 @@ def main() -> int:
         # env -i: the dlopen example finds nothing on any path but the file it is given.
         ("c/dlopen_adam", ["env", "-i", "PATH=/usr/bin:/bin", os.path.join(bin_dir, "dlopen_adam"), library], check_dlopen),
         ("c/simulation_fit", [os.path.join(bin_dir, "simulation_fit")], check_simulation),
+        ("c/mpi_sharded_adam", ["mpirun", "-n", "4", "--oversubscribe", "--mca", "btl", "self,vader",
+                                os.path.join(bin_dir, "mpi_sharded_adam")], check_mpi),
         ("python/numpy_adam.py", [python, "examples/python/numpy_adam.py"], check_numpy_adam),
         ("python/train_digits.py", [python, "examples/python/train_digits.py"], check_digits),
         ("swift", ["swift", "run", "-q", "--package-path", "examples/swift"], check_swift),
     ]
     failed = 0
     for name, command, check in examples:
-        run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=ENV)
         try:
             assert run.returncode == 0, f"exit status {run.returncode}: {run.stderr[-2000:]}"
             check(run.stdout)

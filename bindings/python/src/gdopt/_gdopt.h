@@ -41,4 +41,5 @@ int finish(Context *context, gdopt_status status);
 PyObject *numerical_gradient(PyObject *module, PyObject *args);
 PyObject *gradcheck(PyObject *module, PyObject *args);
 PyObject *minimize(PyObject *module, PyObject *args);
+PyObject *kernel_update(PyObject *module, PyObject *args);
 #endif

@@ -45,8 +45,8 @@ PyObject *numerical_gradient(PyObject *module, PyObject *args) {
     double h;
     if (!PyArg_ParseTuple(args, "OOdO", &context.callable, &x_obj, &h, &out_obj)) return NULL;
     Array x, out;
-    if (!acquire(x_obj, &x, 0, "x", 0)) return NULL;
-    if (!acquire(out_obj, &out, 1, "out", 0)) {
+    if (!acquire(x_obj, &x, 0, "x", -1)) return NULL;
+    if (!acquire(out_obj, &out, 1, "out", -1)) {
         release(&x, 1);
         return NULL;
     }
@@ -70,7 +70,7 @@ PyObject *gradcheck(PyObject *module, PyObject *args) {
     double h;
     if (!PyArg_ParseTuple(args, "OOd", &context.callable, &x_obj, &h)) return NULL;
     Array x;
-    if (!acquire(x_obj, &x, 0, "x", 0)) return NULL;
+    if (!acquire(x_obj, &x, 0, "x", -1)) return NULL;
     if (!x.is_double) {
         release(&x, 1);
         PyErr_SetString(PyExc_TypeError, "x must be a float64 array");

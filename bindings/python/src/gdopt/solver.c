@@ -45,7 +45,7 @@ PyObject *minimize(PyObject *module, PyObject *args) {
         gdopt_solver_set_progress(solver, on_progress, &watcher);
     }
     Array x;
-    if (!acquire(x_obj, &x, 1, "x", 0)) goto done;
+    if (!acquire(x_obj, &x, 1, "x", -1)) goto done;
     if (!x.is_double) {
         release(&x, 1);
         PyErr_SetString(PyExc_TypeError, "x must be float64");

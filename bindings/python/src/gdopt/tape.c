@@ -48,7 +48,7 @@ static PyObject *Tape_leaf(Tape *self, PyObject *args) {
     int variable;
     if (!PyArg_ParseTuple(args, "Op", &obj, &variable)) return NULL;
     Array a;
-    if (!acquire(obj, &a, ALLOW_SCALAR, "data", 0)) return NULL;
+    if (!acquire(obj, &a, ALLOW_SCALAR, "data", -1)) return NULL;
     if (a.is_double != self->is_double) {
         release(&a, 1);
         PyErr_Format(PyExc_TypeError, "the tape holds %s values, got a %s array; convert it with astype",
@@ -128,7 +128,7 @@ static PyObject *Tape_read(Tape *self, PyObject *args) {
     int gradient;
     if (!PyArg_ParseTuple(args, "LOp", &x, &obj, &gradient)) return NULL;
     Array out;
-    if (!acquire(obj, &out, 1 | ALLOW_SCALAR, "out", 0)) return NULL;
+    if (!acquire(obj, &out, 1 | ALLOW_SCALAR, "out", -1)) return NULL;
     gdopt_status status;
     if (out.is_double)
         status = (gradient ? gdopt_tape_grad_f64 : gdopt_tape_value_f64)(self->handle, x, out.view.buf, out.n);

@@ -1,0 +1,73 @@
+/* The stateless kernels (gdopt_*_update_*) for callers that own the state too: the
+ * functions of gdopt.kernels, and ShardedOptimizer's step on a slice of the params. */
+#include "_gdopt.h"
+
+/* Kernels over at least this many elements run without the GIL. */
+enum { RELEASE_GIL_ABOVE = 16384 };
+enum { SGD = 1, ADAGRAD = 2, RMSPROP = 3, ADAM = 4 };
+
+/* kernel_update(kind, (p, g, s0, s1, s2), names, t, hyperparameters): one kernel call.
+ * The state buffers may be None (NULL: the library says which one it needed); names are
+ * the arrays' argument names, for errors; hyperparameters is a tuple in the C kernel's
+ * argument order. Every array must have p's dtype and length. */
+PyObject *kernel_update(PyObject *module, PyObject *args) {
+    (void)module;
+    int kind;
+    PyObject *objects[5], *h;
+    const char *names[5];
+    unsigned long long t;
+    if (!PyArg_ParseTuple(args, "i(OOOOO)(sssss)KO!", &kind, &objects[0], &objects[1], &objects[2], &objects[3],
+                          &objects[4], &names[0], &names[1], &names[2], &names[3], &names[4], &t, &PyTuple_Type, &h))
+        return NULL;
+    Array arrays[5] = {0};
+    void *pointers[5] = {NULL};
+    for (int i = 0; i < 5; i++) {
+        if (i >= 2 && objects[i] == Py_None) continue;
+        if (!acquire(objects[i], &arrays[i], i != 1, names[i], -1)) goto fail;
+        if (arrays[i].is_double != arrays[0].is_double || arrays[i].n != arrays[0].n) {
+            PyErr_Format(PyExc_ValueError, "%s has %zu %s elements, p has %zu %s", names[i], arrays[i].n,
+                         arrays[i].is_double ? "float64" : "float32", arrays[0].n,
+                         arrays[0].is_double ? "float64" : "float32");
+            goto fail;
+        }
+        pointers[i] = arrays[i].view.buf;
+    }
+    double lr, a, b, c, d;
+    int flag1 = 0, flag2 = 0;
+    int ok = kind == SGD       ? PyArg_ParseTuple(h, "ddddii", &lr, &a, &b, &c, &flag1, &flag2)
+             : kind == ADAGRAD ? PyArg_ParseTuple(h, "ddddi", &lr, &a, &b, &c, &flag1)
+             : kind == RMSPROP ? PyArg_ParseTuple(h, "dddddii", &lr, &a, &b, &c, &d, &flag1, &flag2)
+             : kind == ADAM    ? PyArg_ParseTuple(h, "dddddi", &lr, &a, &b, &c, &d, &flag1)
+                               : (PyErr_Format(PyExc_ValueError, "unknown kernel %d", kind), 0);
+    if (!ok) goto fail;
+    size_t n = arrays[0].n;
+    int f64 = arrays[0].is_double;
+    gdopt_status status;
+    PyThreadState *saved = n >= RELEASE_GIL_ABOVE ? PyEval_SaveThread() : NULL;
+    void *p = pointers[0], *s0 = pointers[2], *s1 = pointers[3], *s2 = pointers[4];
+    const void *g = pointers[1];
+    switch (kind) {
+    case SGD:
+        status = f64 ? gdopt_sgd_update_f64(p, g, s0, n, t, lr, a, b, c, flag1, flag2)
+                     : gdopt_sgd_update_f32(p, g, s0, n, t, lr, a, b, c, flag1, flag2);
+        break;
+    case ADAGRAD:
+        status = f64 ? gdopt_adagrad_update_f64(p, g, s0, n, t, lr, a, b, c, flag1)
+                     : gdopt_adagrad_update_f32(p, g, s0, n, t, lr, a, b, c, flag1);
+        break;
+    case RMSPROP:
+        status = f64 ? gdopt_rmsprop_update_f64(p, g, s0, s1, s2, n, lr, a, b, c, d, flag1, flag2)
+                     : gdopt_rmsprop_update_f32(p, g, s0, s1, s2, n, lr, a, b, c, d, flag1, flag2);
+        break;
+    default:
+        status = f64 ? gdopt_adam_update_f64(p, g, s0, s1, s2, n, t, lr, a, b, c, d, flag1)
+                     : gdopt_adam_update_f32(p, g, s0, s1, s2, n, t, lr, a, b, c, d, flag1);
+        break;
+    }
+    if (saved) PyEval_RestoreThread(saved);
+    release(arrays, 5);
+    return status == GDOPT_OK ? Py_NewRef(Py_None) : raise_status(status);
+fail:
+    release(arrays, 5);
+    return NULL;
+}

@@ -1,0 +1,56 @@
+"""The stateless kernels: one optimizer update of ``p`` in place, with state buffers the
+caller owns (numpy arrays of p's dtype and length, started at zero, or at
+``initial_accumulator_value`` for Adagrad's ``state_sum``). ``t`` is the 1-based step
+count. The optimizer classes run these same kernels, so both give the same bits.
+
+    m, v = np.zeros_like(p), np.zeros_like(p)
+    for t in range(1, 101):
+        gdopt.kernels.adam_update(p, grad(p), m, v, t=t, lr=1e-3)
+
+Pass a state buffer only when the configuration uses it (momentum_buffer when momentum >
+0, grad_avg when centered, max_exp_avg_sq with amsgrad); a missing one raises ValueError.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from . import _gdopt
+
+_SGD, _ADAGRAD, _RMSPROP, _ADAM = 1, 2, 3, 4
+_DECOUPLED, _AMSGRAD, _MAXIMIZE = 1, 2, 4
+
+
+def sgd_update(p: np.ndarray, g: np.ndarray, momentum_buffer: Optional[np.ndarray] = None, *, t: int, lr: float,
+               momentum: float = 0.0, dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
+               maximize: bool = False) -> None:
+    _gdopt.kernel_update(_SGD, (p, g, momentum_buffer, None, None), ("p", "g", "momentum_buffer", "", ""), t,
+                         (lr, momentum, dampening, weight_decay, int(nesterov), int(maximize)))
+
+
+def adagrad_update(p: np.ndarray, g: np.ndarray, state_sum: np.ndarray, *, t: int, lr: float = 1e-2,
+                   lr_decay: float = 0.0, weight_decay: float = 0.0, eps: float = 1e-10, maximize: bool = False) -> None:
+    _gdopt.kernel_update(_ADAGRAD, (p, g, state_sum, None, None), ("p", "g", "state_sum", "", ""), t,
+                         (lr, lr_decay, weight_decay, eps, int(maximize)))
+
+
+def rmsprop_update(p: np.ndarray, g: np.ndarray, square_avg: np.ndarray, grad_avg: Optional[np.ndarray] = None,
+                   momentum_buffer: Optional[np.ndarray] = None, *, lr: float = 1e-2, alpha: float = 0.99,
+                   eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
+                   maximize: bool = False) -> None:
+    """RMSprop's update does not depend on the step count, so it takes no ``t``."""
+    _gdopt.kernel_update(_RMSPROP, (p, g, square_avg, grad_avg, momentum_buffer),
+                         ("p", "g", "square_avg", "grad_avg", "momentum_buffer"), 1,
+                         (lr, alpha, eps, weight_decay, momentum, int(centered), int(maximize)))
+
+
+def adam_update(p: np.ndarray, g: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray,
+                max_exp_avg_sq: Optional[np.ndarray] = None, *, t: int, lr: float = 1e-3,
+                betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0,
+                decoupled: bool = False, amsgrad: bool = False, maximize: bool = False) -> None:
+    """``decoupled=True`` is AdamW's weight decay (p *= 1 - lr*weight_decay)."""
+    flags = (_DECOUPLED if decoupled else 0) | (_AMSGRAD if amsgrad else 0) | (_MAXIMIZE if maximize else 0)
+    _gdopt.kernel_update(_ADAM, (p, g, exp_avg, exp_avg_sq, max_exp_avg_sq),
+                         ("p", "g", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"), t,
+                         (lr, betas[0], betas[1], eps, weight_decay, flags))
