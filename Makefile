@@ -9,11 +9,18 @@ LIB := $(BUILD)/lib/libgdopt.so
 NATIVE_LIB := $(BUILD)/native/lib/libgdopt.so
 SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.c' -o -name '*.h')
 HARNESS_FLAGS := -std=c99 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude
-VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite
+# Runs a program under memcheck, prints valgrind's summary lines, and fails on any error or
+# definite leak (the whole log on failure).
+VALGRIND_FLAGS := --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite
+define valgrind
+	valgrind $(VALGRIND_FLAGS) $(1) > $(BUILD)/valgrind.log 2>&1; status=$$?; \
+	    grep -E "ERROR SUMMARY|definitely lost|indirectly lost|possibly lost|passed, " $(BUILD)/valgrind.log | sed 's/^==[0-9]*== //'; \
+	    if [ $$status -ne 0 ]; then cat $(BUILD)/valgrind.log; fi; exit $$status
+endef
 # CPU tuning for `make native` (AVX2 + FMA); the default build runs on any x86-64.
 NATIVE_CPU ?= haswell
 
-.PHONY: all build-deps native test test-swift test-c test-python test-asan test-tsan test-fuzz fuzz fuzz-seeds examples demo python bench \
+.PHONY: all build-deps native test test-swift test-c test-python test-asan test-tsan test-fuzz fuzz fuzz-seeds examples demo python bench bench-mpi \
         install deps clean
 all: $(LIB)
 
@@ -68,7 +75,8 @@ test-c: $(LIB)
 	$(CC) $(HARNESS_FLAGS) -DGDOPT_HARNESS_DLOPEN Tests/CHarness/harness.c -o $(BUILD)/harness_dlopen -ldl -lm -lpthread
 	@echo "harness (linked):"; $(BUILD)/harness_link
 	@echo "harness (dlopen, toolchain not on any path):"; env -i PATH=/usr/bin:/bin $(BUILD)/harness_dlopen $(LIB)
-	@echo "harness under valgrind:"; $(VALGRIND) $(BUILD)/harness_link && $(VALGRIND) $(BUILD)/harness_dlopen $(LIB)
+	@echo "harness under valgrind (linked):"; $(call valgrind,$(BUILD)/harness_link)
+	@echo "harness under valgrind (dlopen):"; $(call valgrind,$(BUILD)/harness_dlopen $(LIB))
 	$(CC) $(HARNESS_FLAGS) Tests/CHarness/steps.c -o $(BUILD)/steps -L$(BUILD)/lib -lgdopt -Wl,-rpath,$(abspath $(BUILD)/lib)
 	@allocs() { valgrind $(BUILD)/steps $$1 2>&1 | sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p'; }; \
 	    few=$$(allocs 3); many=$$(allocs 30); \
@@ -169,6 +177,12 @@ bench: $(LIB) native
 	    -L$(BUILD)/native/lib -lgdopt -Wl,-rpath,$(abspath $(BUILD)/native/lib) -lm
 	@echo "== default build (x86-64 baseline) =="; $(BUILD)/step_bench
 	@echo "== native build (-march=$(NATIVE_CPU)) =="; $(BUILD)/step_bench_native
+
+# gdopt.distributed at n = 1e7 on P = 1, 2, 4 ranks (the ranks share this machine's cores).
+MPIRUN := OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe --mca btl self,vader
+bench-mpi: deps python
+	$(PYTHON) -c "import mpi4py" 2>/dev/null || $(PYTHON) -m pip install -q mpi4py
+	for p in 1 2 4; do $(MPIRUN) -n $$p $(PYTHON) bench/distributed_bench.py || exit 1; done
 
 install: $(LIB)
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig

@@ -191,7 +191,8 @@ def main() -> None:
 
     check = check_gradient()
     print(f"gradient check of the MLP (64-128-10, float64, {check.evaluations} evaluations): "
-          f"max relative error {check.max_rel_error:.2e}, max absolute error {check.max_abs_error:.2e}")
+          f"max relative error {check.max_rel_error:.2e}, max absolute error {check.max_abs_error:.2e} "
+          f"(worst element: analytic {check.analytic_at_worst:.6e}, numeric {check.numeric_at_worst:.6e})")
 
     paths = plot_paths(out / "paths.png")
     for label, points in paths.items():

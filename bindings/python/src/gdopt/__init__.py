@@ -1,12 +1,13 @@
 """gdopt: gradient-descent optimizers that update numpy arrays in place, with torch.optim's
-update rules and defaults, running in libgdopt (a Swift core behind a C ABI)."""
+update rules and defaults, running in libgdopt (a Swift core behind a C ABI).
+``gdopt.kernels`` has the stateless kernels; ``gdopt.distributed`` (needs mpi4py) the MPI steps."""
 from __future__ import annotations
 
 from typing import Iterator, Sequence, Union
 
 import numpy as np
 
-from . import _gdopt, schedules
+from . import _gdopt, kernels, schedules
 from ._gdopt import NonFiniteError
 from ._gradcheck import GradCheckResult, grad_check, numerical_gradient
 from ._minimize import MinimizeResult, Progress, minimize
@@ -17,6 +18,7 @@ __version__ = _gdopt.version()
 __all__ = ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Optimizer", "NonFiniteError", "clip_grad_norm",
            "batches", "set_num_threads", "Tape", "Node", "softmax_cross_entropy", "multiclass_hinge",
            "numerical_gradient", "grad_check", "GradCheckResult", "minimize", "MinimizeResult", "Progress", "schedules",
+           "kernels",
            "__version__"]
 
 

@@ -74,8 +74,9 @@ class DataParallel:
     def step(self, params: ArrayList, grads: ArrayList) -> None:
         pairs = _pairs(params, grads)
         for _, g in pairs:
-            self.comm.Allreduce(MPI.IN_PLACE, g, op=MPI.SUM)
-            np.divide(g, self.comm.size, out=g)
+            if self.comm.size > 1:  # one rank: the sum and the average are g itself
+                self.comm.Allreduce(MPI.IN_PLACE, g, op=MPI.SUM)
+                np.divide(g, self.comm.size, out=g)
         self.optimizer.step([p for p, _ in pairs], [g for _, g in pairs])
 
     @property
@@ -153,7 +154,8 @@ class ShardedOptimizer:
             flat = p.reshape(-1)
             mpi_type = _MPI_TYPES[p.dtype]
             self.comm.Reduce_scatter(g.reshape(-1), [shard.grad, mpi_type], recvcounts=shard.counts, op=MPI.SUM)
-            np.divide(shard.grad, self.comm.size, out=shard.grad)
+            if self.comm.size > 1:
+                np.divide(shard.grad, self.comm.size, out=shard.grad)
             shard.step += 1
             if shard.hi > shard.lo:
                 self._update(flat[shard.lo:shard.hi], shard, h)
