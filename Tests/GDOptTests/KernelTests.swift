@@ -42,6 +42,35 @@ import Testing
         #expect(results[0] != start)
     }
 
+    /// The non-finite check reads blocks as eight streams plus a tail: a NaN or Inf at any
+    /// position, in either dtype and on any thread count, must be found.
+    @Test func nonFiniteCheckFindsEveryPosition() throws {
+        let optimizer = Optimizer(.adam)
+        try optimizer.set("reject_nonfinite", 1)
+        func rejects<T: GDOptFloat>(_ g: [T]) -> Bool {
+            g.withUnsafeBufferPointer { buffer in
+                (try? optimizer.check(slot: 0, gradients: buffer.baseAddress!, count: buffer.count)) == nil
+            }
+        }
+        for threads in [1, 2, 3] {
+            try Parallel.setThreadCount(threads)
+            for n in [1, 7, 8, 9, 64, 4095, 65_537, 300_007] {
+                var positions = n <= 64 ? Array(0..<n) : (0..<41).map { $0 * (n - 1) / 40 }
+                if n > 64 { positions += [1, n - 2, n - 9] }
+                var floats = [Float](repeating: 0.5, count: n), doubles = [Double](repeating: 0.5, count: n)
+                #expect(!rejects(floats) && !rejects(doubles))
+                for (position, bad) in zip(positions, [Double.nan, .infinity, -.infinity].cycled(positions.count)) {
+                    floats[position] = Float(bad)
+                    doubles[position] = bad
+                    #expect(rejects(floats) && rejects(doubles), "n=\(n) position \(position) threads \(threads)")
+                    floats[position] = 0.5
+                    doubles[position] = 0.5
+                }
+            }
+        }
+        try Parallel.setThreadCount(0)
+    }
+
     @Test func clipGradNormMatchesTorchsRule() throws {
         var a: [Double] = [3, 0], b: [Double] = [0, 4]  // global norm 5
         let norm = try a.withUnsafeMutableBufferPointer { pa in
@@ -87,4 +116,9 @@ import Testing
         }
         #expect(p == [1])
     }
+}
+
+private extension Array {
+    /// The elements repeated until there are `count` of them.
+    func cycled(_ count: Int) -> [Element] { (0..<count).map { self[$0 % self.count] } }
 }
