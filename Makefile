@@ -178,8 +178,10 @@ bench: $(LIB) native
 	@echo "== default build (x86-64 baseline) =="; $(BUILD)/step_bench
 	@echo "== native build (-march=$(NATIVE_CPU)) =="; $(BUILD)/step_bench_native
 
-# gdopt.distributed at n = 1e7 on P = 1, 2, 4 ranks (the ranks share this machine's cores).
-MPIRUN := OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe --mca btl self,vader
+# gdopt.distributed at n = 1e7 on P = 1, 2, 4 ranks (the ranks share this machine's cores),
+# over TCP on loopback so that the bytes each rank sends can be counted.
+MPIRUN := OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe --mca btl self,tcp \
+    --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo
 bench-mpi: deps python
 	$(PYTHON) -c "import mpi4py" 2>/dev/null || $(PYTHON) -m pip install -q mpi4py
 	for p in 1 2 4; do $(MPIRUN) -n $$p $(PYTHON) bench/distributed_bench.py || exit 1; done

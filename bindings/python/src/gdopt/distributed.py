@@ -93,7 +93,8 @@ class _Shard:
         self.lo, self.hi = bounds[comm.rank]
         self.counts = [hi - lo for lo, hi in bounds]
         self.displacements = [lo for lo, _ in bounds]
-        self.grad = np.empty(self.hi - self.lo, dtype)  # reused by every step
+        # The summed gradient shard, reused by every step (one rank reads its own gradient).
+        self.grad = np.empty(self.hi - self.lo if comm.size > 1 else 0, dtype)
         self.state: dict[str, np.ndarray] = {}
 
 
@@ -153,20 +154,22 @@ class ShardedOptimizer:
             shard = self._shards.setdefault(slot, _Shard(p.size, p.dtype, self.comm))
             flat = p.reshape(-1)
             mpi_type = _MPI_TYPES[p.dtype]
-            self.comm.Reduce_scatter(g.reshape(-1), [shard.grad, mpi_type], recvcounts=shard.counts, op=MPI.SUM)
-            if self.comm.size > 1:
-                np.divide(shard.grad, self.comm.size, out=shard.grad)
             shard.step += 1
+            if self.comm.size == 1:  # nothing to exchange: the local gradient is the whole shard
+                self._update(flat, g.reshape(-1), shard, h)
+                continue
+            self.comm.Reduce_scatter(g.reshape(-1), [shard.grad, mpi_type], recvcounts=shard.counts, op=MPI.SUM)
+            np.divide(shard.grad, self.comm.size, out=shard.grad)
             if shard.hi > shard.lo:
-                self._update(flat[shard.lo:shard.hi], shard, h)
+                self._update(flat[shard.lo:shard.hi], shard.grad, shard, h)
             self.comm.Allgatherv(MPI.IN_PLACE, [flat, shard.counts, shard.displacements, mpi_type])
 
-    def _update(self, p: np.ndarray, shard: _Shard, h: dict) -> None:
+    def _update(self, p: np.ndarray, g: np.ndarray, shard: _Shard, h: dict) -> None:
         """The kind's stateless kernel on this rank's slice of the params."""
         for name, initial in self._buffers(h):
             if name not in shard.state:
                 shard.state[name] = np.full(p.size, initial, p.dtype)
-        s, t, g, maximize = shard.state, shard.step, shard.grad, bool(h["maximize"])
+        s, t, maximize = shard.state, shard.step, bool(h["maximize"])
         if self.kind == "sgd":
             kernels.sgd_update(p, g, s.get("momentum_buffer"), t=t, lr=h["lr"], momentum=h["momentum"],
                                dampening=h["dampening"], weight_decay=h["weight_decay"], nesterov=bool(h["nesterov"]),
@@ -203,7 +206,7 @@ class ShardedOptimizer:
         removed. At every moment ``path`` names one complete set of shards."""
         comm = self.comm
         generation = comm.bcast(os.urandom(8).hex() if comm.rank == 0 else None)
-        previous = comm.bcast(_read_manifest(path).get("shards", []) if comm.rank == 0 and os.path.exists(path) else [])
+        previous = comm.bcast(_previous_shards(path) if comm.rank == 0 else None)
         name = f"{os.path.basename(path)}.{generation}.shard{comm.rank}of{comm.size}"
         state = {slot: {"step": shard.step, "dtype": shard.dtype.name, "n": shard.hi - shard.lo, **shard.state}
                  for slot, shard in self._shards.items() if shard.hi > shard.lo}
@@ -269,6 +272,14 @@ def _collective(comm: MPI.Comm, action) -> None:
     errors = [e for e in comm.allgather(error) if e]
     if errors:
         raise RuntimeError("checkpoint failed: " + "; ".join(errors))
+
+
+def _previous_shards(path: str) -> list:
+    """The shard files of the checkpoint now at path, to remove once it is replaced."""
+    try:
+        return list(_read_manifest(path).get("shards", []))
+    except (OSError, ValueError, AttributeError):  # none yet, or not a manifest: nothing to remove
+        return []
 
 
 def _read_manifest(path: str) -> dict:
