@@ -108,6 +108,16 @@ def coverage_and_memory():
     per_rank = COMM.allgather(sharded.state_bytes)
     assert sum(per_rank) == state_bytes(single) and max(per_rank) <= state_bytes(single) // P + 8
     report(f"P={P} Adam state per rank {per_rank} bytes; one process holds {state_bytes(single)}")
+    # A bad combination fails on every rank, also those whose shard of a 1-element slot is
+    # empty, before any collective, and changes nothing.
+    bad, params = ShardedOptimizer("sgd", COMM, lr=0.1, nesterov=True), [np.ones(1), np.ones(2)]
+    try:
+        bad.step(params, [np.ones(1), np.ones(2)])
+        raise AssertionError("nesterov without momentum was accepted")
+    except ValueError as error:
+        assert "nesterov" in str(error), error
+    assert bad.state_bytes == 0 and all(np.all(p == 1) for p in params)
+    report(f"P={P} an invalid configuration fails on every rank and changes nothing")
 
 
 # ---- Re-sharding: save after half the steps with one P, resume with another ----------------

@@ -23,7 +23,7 @@ def mpirun(ranks, *args):
 @pytest.mark.parametrize("ranks", [1, 2, 4])
 def test_distributed_steps_equal_one_process(ranks):
     passed = mpirun(ranks, "trajectories")
-    assert len(passed) == 2 + 6 * 3, passed  # coverage, memory, 6 configs x (f32, f64 exact; f64 random)
+    assert len(passed) == 3 + 6 * 3, passed  # coverage, memory, bad config, 6 configs x (f32, f64 exact; f64 random)
 
 
 def test_sharded_checkpoint_reshards_from_4_to_2_and_1(tmp_path):

@@ -150,26 +150,35 @@ class ShardedOptimizer:
             if shard is not None and (shard.n != p.size or shard.dtype != p.dtype):
                 raise ValueError(f"slot {slot} was created with n={shard.n} ({shard.dtype}), got n={p.size} ({p.dtype})")
         h = self.hyperparameters
+        # The kernel checks the options (nesterov needs momentum, ...) on a one-element
+        # scratch slot first, on every rank: a rank whose shard is empty must fail as well,
+        # before any collective, or the others would wait for it.
+        self._kernel(np.zeros(1), np.zeros(1), {name: np.full(1, value) for name, value in self._buffers(h)}, 1, h)
         for slot, (p, g) in enumerate(pairs):
-            shard = self._shards.setdefault(slot, _Shard(p.size, p.dtype, self.comm))
+            shard = self._shards.get(slot)
+            if shard is None:
+                shard = self._shards[slot] = _Shard(p.size, p.dtype, self.comm)
             flat = p.reshape(-1)
             mpi_type = _MPI_TYPES[p.dtype]
-            shard.step += 1
             if self.comm.size == 1:  # nothing to exchange: the local gradient is the whole shard
                 self._update(flat, g.reshape(-1), shard, h)
-                continue
-            self.comm.Reduce_scatter(g.reshape(-1), [shard.grad, mpi_type], recvcounts=shard.counts, op=MPI.SUM)
-            np.divide(shard.grad, self.comm.size, out=shard.grad)
-            if shard.hi > shard.lo:
-                self._update(flat[shard.lo:shard.hi], shard.grad, shard, h)
-            self.comm.Allgatherv(MPI.IN_PLACE, [flat, shard.counts, shard.displacements, mpi_type])
+            else:
+                self.comm.Reduce_scatter(g.reshape(-1), [shard.grad, mpi_type], recvcounts=shard.counts, op=MPI.SUM)
+                np.divide(shard.grad, self.comm.size, out=shard.grad)
+                if shard.hi > shard.lo:
+                    self._update(flat[shard.lo:shard.hi], shard.grad, shard, h)
+                self.comm.Allgatherv(MPI.IN_PLACE, [flat, shard.counts, shard.displacements, mpi_type])
+            shard.step += 1
 
     def _update(self, p: np.ndarray, g: np.ndarray, shard: _Shard, h: dict) -> None:
         """The kind's stateless kernel on this rank's slice of the params."""
         for name, initial in self._buffers(h):
             if name not in shard.state:
                 shard.state[name] = np.full(p.size, initial, p.dtype)
-        s, t, maximize = shard.state, shard.step, bool(h["maximize"])
+        self._kernel(p, g, shard.state, shard.step + 1, h)
+
+    def _kernel(self, p: np.ndarray, g: np.ndarray, s: dict, t: int, h: dict) -> None:
+        maximize = bool(h["maximize"])
         if self.kind == "sgd":
             kernels.sgd_update(p, g, s.get("momentum_buffer"), t=t, lr=h["lr"], momentum=h["momentum"],
                                dampening=h["dampening"], weight_decay=h["weight_decay"], nesterov=bool(h["nesterov"]),
