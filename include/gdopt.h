@@ -115,7 +115,8 @@ gdopt_status gdopt_optimizer_get(const gdopt_optimizer *o, const char *name, dou
  * a slot creates its state with this n and dtype. grads is only read.
  * Errors: NULL, SIZE (n = 0, n too large, or n differs from the slot's), INVALID (the
  * slot was created with the other dtype; nesterov without momentum > 0 and dampening = 0),
- * NONFINITE (reject_nonfinite = 1 and grads hold NaN/Inf), MEMORY, STATE.
+ * NONFINITE (reject_nonfinite = 1 and grads hold NaN/Inf), MEMORY, STATE (a destroyed
+ * handle, or a slot loaded with step count 2^64-1, which cannot grow).
  * On any error params and state are unchanged. */
 gdopt_status gdopt_optimizer_step_f32(gdopt_optimizer *o, size_t slot, float *params, const float *grads, size_t n);
 gdopt_status gdopt_optimizer_step_f64(gdopt_optimizer *o, size_t slot, double *params, const double *grads, size_t n);

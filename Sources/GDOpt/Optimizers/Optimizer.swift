@@ -117,6 +117,10 @@ public final class Optimizer {
             guard existing.count == count else {
                 throw .size("slot \(UInt(bitPattern: id)) was created with n=\(existing.count), got n=\(count)")
             }
+            // Only a loaded checkpoint can hold this count; stepping would wrap t to 0.
+            guard existing.step < .max else {
+                throw .state("slot \(UInt(bitPattern: id)) has taken 2^64-1 steps; its step count cannot grow")
+            }
         }
         try rule.checkCombination()
         return (existing, try gradientPolicy(gradients, count: count, slot: id))

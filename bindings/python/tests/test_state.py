@@ -60,6 +60,21 @@ def test_bad_state_dicts_are_rejected_and_change_nothing():
     assert opt.lr == 0.5
 
 
+def test_a_slot_at_the_last_step_count_refuses_to_step():
+    """Found by fuzz_deserialize: a checkpoint may hold step = 2^64 - 1, and one more step
+    would wrap t to 0 (a division by zero in Adam's bias correction)."""
+    opt = gdopt.Adam()
+    p = np.ones(3, np.float32)
+    opt.step(p, np.ones(3, np.float32))
+    state = opt.state_dict()
+    state["state"][0]["step"] = 2**64 - 1
+    opt.load_state_dict(state)
+    before = p.copy()
+    with pytest.raises(RuntimeError, match="2\\^64-1 steps"):
+        opt.step(p, np.ones(3, np.float32))
+    assert np.array_equal(p, before) and opt.state_dict()["state"][0]["step"] == 2**64 - 1
+
+
 def test_save_load_reset_and_lr(tmp_path):
     opt = gdopt.RMSprop(momentum=0.5)
     p = np.ones(3)
