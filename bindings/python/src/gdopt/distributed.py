@@ -115,6 +115,7 @@ class ShardedOptimizer:
         # steps, so it holds no state. Checkpoints go through it too.
         self._settings = _CLASSES[kind](**hyperparameters)
         self._shards: dict[int, _Shard] = {}
+        self._checked: dict = {}  # the hyperparameters the kernel last accepted
 
     @property
     def lr(self) -> float:
@@ -150,10 +151,12 @@ class ShardedOptimizer:
             if shard is not None and (shard.n != p.size or shard.dtype != p.dtype):
                 raise ValueError(f"slot {slot} was created with n={shard.n} ({shard.dtype}), got n={p.size} ({p.dtype})")
         h = self.hyperparameters
-        # The kernel checks the options (nesterov needs momentum, ...) on a one-element
-        # scratch slot first, on every rank: a rank whose shard is empty must fail as well,
-        # before any collective, or the others would wait for it.
-        self._kernel(np.zeros(1), np.zeros(1), {name: np.full(1, value) for name, value in self._buffers(h)}, 1, h)
+        if h != self._checked:
+            # The kernel checks the options (nesterov needs momentum, ...) on a one-element
+            # scratch slot, on every rank: a rank whose shard is empty must fail as well,
+            # before any collective, or the others would wait for it. Once per setting.
+            self._kernel(np.zeros(1), np.zeros(1), {name: np.full(1, value) for name, value in self._buffers(h)}, 1, h)
+            self._checked = h
         for slot, (p, g) in enumerate(pairs):
             shard = self._shards.get(slot)
             if shard is None:
