@@ -23,8 +23,9 @@ static void checkpoint_seeds(const char *dir) {
             gdopt_optimizer *o;
             if (gdopt_optimizer_create(kinds[k], &o) != GDOPT_OK) exit(1);
             if (variant == 1) {
-                gdopt_optimizer_set(o, "momentum", 0.9);
-                gdopt_optimizer_set(o, options[k], k == 1 ? 0.01 : 1);
+                /* sgd and rmsprop have momentum; every kind has its option (lr_decay is a rate). */
+                if ((k == 0 || k == 2) && gdopt_optimizer_set(o, "momentum", 0.9) != GDOPT_OK) exit(1);
+                if (gdopt_optimizer_set(o, options[k], k == 1 ? 0.01 : 1) != GDOPT_OK) exit(1);
             }
             float p32[3] = {1, 2, 3}, g32[3] = {0.5f, -1, 2};
             double p64[2] = {-1, 4}, g64[2] = {0.25, 3};
