@@ -32,7 +32,7 @@ enum BLAS {
     /// OpenBLAS splits a product by output blocks, not along k.)
     private static let current = Atomic<Int>(0)
 
-    private static func useThreads(_ k: Int) {
+    static func useThreads(_ k: Int) {
         if current.exchange(k, ordering: .relaxed) != k { openblas_set_num_threads(Int32(k)) }
     }
 

@@ -6,6 +6,7 @@ public struct HyperparameterSpec: Sendable {
         case fraction  // 0 <= x < 1
         case boolean  // exactly 0 or 1
         case real  // any finite number
+        case wholeNumber  // an integer in [0, 2^53]: a count, a seed or a limit
     }
 
     public let name: String
@@ -21,6 +22,8 @@ public struct HyperparameterSpec: Sendable {
             throw .invalid("\(name)=\(value) must be in [0, 1)")
         case .boolean where value != 0 && value != 1:
             throw .invalid("\(name)=\(value) must be 0 or 1")
+        case .wholeNumber where !(0...9_007_199_254_740_992).contains(value) || value.rounded() != value:
+            throw .invalid("\(name)=\(value) must be a whole number in [0, 2^53]")
         default:
             return
         }

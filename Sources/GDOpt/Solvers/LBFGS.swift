@@ -1,38 +1,132 @@
 /// Limited-memory BFGS (Nocedal, 1980; Liu & Nocedal, 1989): the two-loop recursion over
-/// the last `memory` pairs s = Δx, y = Δg, with H₀ = (sᵀy / yᵀy)·I, and a strong Wolfe
-/// line search. A pair with sᵀy ≤ 0 (no curvature) is not stored.
-struct LBFGS: Stepper {
-    let memory: Int, c1: Double, c2: Double, observe: ((LineSearchStep) -> Void)?
-    var pairs: [(s: [Double], y: [Double], rho: Double)] = []
+/// the last `memory` pairs s = Δx, y = Δg, with H₀ = (sᵀy / yᵀy)·I, and a strong Wolfe line
+/// search. A pair with sᵀy ≤ 1e-12·‖s‖‖y‖ (no curvature) is not stored. The pairs live in
+/// a ring of preallocated vectors: an iteration costs O(n·memory) and allocates nothing.
+struct LBFGS: SearchMethod {
+    let c1: Double, c2: Double
+    let ring: PairRing
+    let direction: Vector
+    var searching = false
+    var search = StrongWolfe()
 
-    init(memory: Int, c1: Double, c2: Double, observe: ((LineSearchStep) -> Void)?) {
-        (self.memory, self.c1, self.c2, self.observe) = (memory, c1, c2, observe)
+    init(memory: Int, c1: Double, c2: Double, count n: Int) throws(GDOptError) {
+        (self.c1, self.c2) = (c1, c2)
+        ring = try PairRing(memory: memory, count: n)
+        direction = try Vector(count: n)
     }
 
-    mutating func step(_ state: inout Iterate, _ e: Evaluator) throws -> Double {
-        var q = state.g
-        var alphas = [Double](repeating: 0, count: pairs.count)
-        for i in pairs.indices.reversed() {
-            alphas[i] = pairs[i].rho * dot(pairs[i].s, q)
-            q = axpy(q, -alphas[i], pairs[i].y)
+    mutating func advance(_ run: SolverRun) throws(GDOptError) -> MethodStep {
+        let outcome: LineSearchOutcome
+        if searching {
+            outcome = search.resume(run, direction: direction, c1: c1, c2: c2)
+        } else {
+            ring.twoLoop(gradient: run.g, into: direction)
+            // The first step has no curvature yet: scale it like scipy, to at most 1 in ∞-norm.
+            let alpha0 = ring.count == 0 ? Swift.min(1, 1 / Swift.max(VectorMath.maxNorm(run.g), 1e-300)) : 1
+            searching = true
+            outcome = search.start(run, direction: direction, alpha0: alpha0)
         }
-        if let last = pairs.last { q = q.map { $0 * dot(last.s, last.y) / dot(last.y, last.y) } }
-        for i in pairs.indices {
-            let beta = pairs[i].rho * dot(pairs[i].y, q)
-            q = axpy(q, alphas[i] - beta, pairs[i].s)
+        switch outcome {
+        case .evaluate: return .evaluate(gradient: true, candidate: true)
+        case .failed: return .lineSearchFailed
+        case .accepted:
+            searching = false
+            let step = ring.push(newX: run.point, oldX: run.x, newG: run.pointG, oldG: run.g)
+            run.accept()
+            return .iterated(step: step)
         }
-        let d = q.map { -$0 }
-        // The first step has no curvature yet: scale it like scipy, to at most 1 in ∞-norm.
-        let alpha0 = pairs.isEmpty ? Swift.min(1, 1 / Swift.max(maxNorm(state.g), 1e-300)) : 1
-        let r = try strongWolfe(e, x: state.x, f0: state.f, g0: state.g, direction: d, alpha0: alpha0, c1: c1, c2: c2,
-                                observe: observe)
-        let s = zip(r.x, state.x).map { $0 - $1 }, y = zip(r.g, state.g).map { $0 - $1 }
-        let sy = dot(s, y)
-        if sy > 1e-12 * (dot(s, s).squareRoot() * dot(y, y).squareRoot()) {
-            pairs.append((s, y, 1 / sy))
-            if pairs.count > memory { pairs.removeFirst() }
+    }
+
+    func archive(_ out: inout StateWriter) {
+        out.bool(searching)
+        out.vector(direction)
+        search.archive(&out)
+        ring.archive(&out)
+    }
+
+    mutating func restore(_ input: inout StateReader) throws(GDOptError) {
+        searching = try input.bool()
+        try input.vector(into: direction)
+        try search.restore(&input)
+        try ring.restore(&input)
+    }
+}
+
+/// The last `memory` pairs (s, y) with ρ = 1/sᵀy, oldest first from `head`.
+final class PairRing {
+    let memory: Int
+    let s: [Vector], y: [Vector]
+    var rho: [Double], alphas: [Double]
+    var head = 0, count = 0
+    var gamma = 1.0  // sᵀy / yᵀy of the newest pair: H₀ = γ·I
+
+    init(memory: Int, count n: Int) throws(GDOptError) {
+        self.memory = memory
+        var s: [Vector] = [], y: [Vector] = []
+        for _ in 0..<memory {
+            s.append(try Vector(count: n))
+            y.append(try Vector(count: n))
         }
-        (state.x, state.f, state.g) = (r.x, r.f, r.g)
-        return maxNorm(s)
+        (self.s, self.y) = (s, y)
+        rho = [Double](repeating: 0, count: memory)
+        alphas = rho
+    }
+
+    /// The slot of the i-th pair, oldest first.
+    func slot(_ i: Int) -> Int { (head + i) % memory }
+
+    /// d = −H·g by the two-loop recursion.
+    func twoLoop(gradient g: Vector, into d: Vector) {
+        d.copy(from: g)
+        for i in stride(from: count - 1, through: 0, by: -1) {
+            let k = slot(i)
+            alphas[k] = rho[k] * VectorMath.dot(s[k], d)
+            VectorMath.axpy(d, d, -alphas[k], y[k])
+        }
+        if count > 0 { VectorMath.scale(d, gamma, d) }
+        for i in 0..<count {
+            let k = slot(i)
+            let beta = rho[k] * VectorMath.dot(y[k], d)
+            VectorMath.axpy(d, d, alphas[k] - beta, s[k])
+        }
+        VectorMath.scale(d, -1, d)
+    }
+
+    /// Stores s = newX − oldX, y = newG − oldG when it has curvature; returns ‖s‖∞.
+    func push(newX: Vector, oldX: Vector, newG: Vector, oldG: Vector) -> Double {
+        let k = slot(count == memory ? 0 : count)
+        VectorMath.difference(s[k], newX, oldX)
+        VectorMath.difference(y[k], newG, oldG)
+        let sy = VectorMath.dot(s[k], y[k]), ss = VectorMath.dot(s[k], s[k]), yy = VectorMath.dot(y[k], y[k])
+        let step = VectorMath.maxNorm(s[k])
+        if sy > 1e-12 * (ss.squareRoot() * yy.squareRoot()) {
+            rho[k] = 1 / sy
+            gamma = sy / yy
+            if count == memory { head = (head + 1) % memory } else { count += 1 }
+        }
+        return step
+    }
+
+    func clear() { (head, count) = (0, 0) }
+
+    func archive(_ out: inout StateWriter) {
+        out.doubles(Double(count), gamma)
+        for i in 0..<count {
+            let k = slot(i)
+            out.doubles(rho[k])
+            out.vector(s[k])
+            out.vector(y[k])
+        }
+    }
+
+    func restore(_ input: inout StateReader) throws(GDOptError) {
+        count = try input.count(atMost: memory)
+        head = 0
+        gamma = try input.double()
+        for k in 0..<count {
+            rho[k] = try input.double()
+            try input.vector(into: s[k])
+            try input.vector(into: y[k])
+        }
     }
 }

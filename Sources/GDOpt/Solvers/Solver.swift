@@ -10,161 +10,163 @@ public struct SolverResult: Sendable, Equatable {
     public let reason: StopReason
 }
 
-/// The state a method advances by one iteration.
-struct Iterate {
-    var x: [Double]
-    var f: Double
-    var g: [Double]
-    var iteration = 0
-}
+public typealias HessianCallback = (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) throws(GDOptError) -> Void
 
-/// One method's iteration: moves `state` and returns the step taken (‖Δx‖∞).
-protocol Stepper {
-    mutating func step(_ state: inout Iterate, _ e: Evaluator) throws -> Double
-}
-
-/// Unconstrained minimisation in the manner of scipy.optimize.minimize and NLopt: a method,
-/// options by name, an objective with NLopt's signature, a progress callback, and a result
-/// with the reason the run ended. Not thread-safe: one solver per thread.
+/// Minimisation in the manner of scipy.optimize.minimize and NLopt: a method, options by
+/// name, per-coordinate bounds, and either a callback objective (`minimize`) or reverse
+/// communication (`begin`, `ask`, `tell`), which `minimize` is a loop over, so both visit
+/// the same points bit for bit. A run can be saved between any two calls and resumed.
+/// Not thread-safe: one solver per thread.
 public final class Solver {
     public let method: SolverMethod
-    private var values = SolverOptions.table.map(\.defaultValue)
-    /// Called after every iteration; returning true stops the run (`.stoppedByCallback`).
+    var values = SolverOptions.table.map(\.defaultValue)
+    public internal(set) var bounds: Box?
+    var run: SolverRun?
+    /// Called after every iteration by `minimize`; returning true stops the run (`.stoppedByCallback`).
     public var progress: ((SolverProgress) -> Bool)?
-    /// The Hessian at x, row-major n×n, for `newton`; without it Newton differentiates the
-    /// gradient by centred differences.
-    public var hessian: ((UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) throws(GDOptError) -> Void)?
+    /// The Hessian at x, row-major n×n, for `newton`; without it Newton differences the gradient.
+    public var hessian: HessianCallback? { didSet { run?.hessian = hessian } }
     /// Sees every accepted line-search step (tests check the Wolfe conditions with it).
-    public var lineSearchObserver: ((LineSearchStep) -> Void)?
+    public var lineSearchObserver: ((LineSearchStep) -> Void)? { didSet { run?.observer = lineSearchObserver } }
 
     public init(_ method: SolverMethod) { self.method = method }
 
     public convenience init(method name: String) throws(GDOptError) { self.init(try SolverMethod(name: name)) }
 
+    /// True between begin and the end of the run (DONE): options and bounds are fixed then.
+    public var isRunning: Bool { run.map { $0.phase != .done } ?? false }
+
+    private func checkIdle(_ what: String) throws(GDOptError) {
+        if isRunning { throw .state("cannot \(what) while a run is going (finish it, or begin a new one)") }
+    }
+
     public func set(_ name: String, _ value: Double) throws(GDOptError) {
         let index = try SolverOptions.index(of: name)
         try SolverOptions.table[index].check(value)
+        try checkIdle("set \(name)")
         values[index] = value
     }
 
     public func get(_ name: String) throws(GDOptError) -> Double { values[try SolverOptions.index(of: name)] }
 
-    func option(_ name: String) -> Double { values[(try? SolverOptions.index(of: name)) ?? 0] }
+    /// Per-coordinate bounds (nil: none on that side; ±∞ allowed); nil for both clears them.
+    public func setBounds(lower: [Double]?, upper: [Double]?, count n: Int) throws(GDOptError) {
+        let box = lower == nil && upper == nil ? nil : try Box(lower: lower, upper: upper, count: n)
+        try checkIdle("set bounds")
+        bounds = box
+    }
+
+    // MARK: - Reverse communication
+
+    /// Starts a run from a copy of x0 (projected into the bounds); a run going is dropped.
+    public func begin(_ x0: UnsafeBufferPointer<Double>) throws(GDOptError) {
+        guard !x0.isEmpty else { throw .size("n=0 must be > 0") }
+        if let bounds, bounds.count != x0.count {
+            throw .size("the bounds were set for n=\(bounds.count), x0 has n=\(x0.count)")
+        }
+        if let i = x0.firstIndex(where: { !$0.isFinite }) { throw .invalid("x0[\(i)] is \(x0[i])") }
+        let options = SolverOptions.Values(values)
+        guard options.lower < options.upper else { throw .invalid("lower=\(options.lower) must be below upper=\(options.upper)") }
+        if options.c2 <= options.c1 { throw .invalid("c2=\(options.c2) must be above c1=\(options.c1)") }
+        let box = bounds?.isActive == true ? bounds : nil
+        let method = self.method
+        let random = method == .randomSearch || method == .randomLocalSearch
+        let run = try SolverRun(x0: x0, box: box, options: options, needsGradient: !random) { (n) throws(GDOptError) in
+            try Self.makeMethod(method, options: options, box: box, count: n)
+        }
+        run.hessian = hessian
+        run.observer = lineSearchObserver
+        self.run = run
+    }
+
+    static func makeMethod(_ method: SolverMethod, options o: SolverOptions.Values, box: Box?,
+                           count n: Int) throws(GDOptError) -> any SearchMethod {
+        switch method {
+        case .gd: try KernelDescent(kind: .gd, options: o, count: n)
+        case .momentum: try KernelDescent(kind: .momentum, options: o, count: n)
+        case .adam: try KernelDescent(kind: .adam, options: o, count: n)
+        case .gdLineSearch: try SteepestDescent(c1: o.c1, count: n)
+        case .lbfgs where box != nil: try LBFGSB(memory: o.memory, c1: o.c1, c2: o.c2, count: n)
+        case .lbfgs: try LBFGS(memory: o.memory, c1: o.c1, c2: o.c2, count: n)
+        case .newton: try Newton(c1: o.c1, count: n)
+        case .randomSearch: try RandomSearch(local: false, options: o, box: box, count: n)
+        case .randomLocalSearch: try RandomSearch(local: true, options: o, box: box, count: n)
+        }
+    }
+
+    private func currentRun(_ call: String) throws(GDOptError) -> SolverRun {
+        guard let run else { throw .state("\(call) before begin: no run") }
+        return run
+    }
+
+    /// The next task, its point written into x (n must be the run's).
+    public func ask(into x: UnsafeMutableBufferPointer<Double>) throws(GDOptError) -> SolverTask {
+        let run = try currentRun("ask")
+        guard x.count == run.n else { throw .size("x has n=\(x.count), the run has n=\(run.n)") }
+        return try run.ask(into: x)
+    }
+
+    /// f, and the gradient (nil for the random methods, or with finite_differences), at
+    /// the last EVALUATE's point. NaN ends the run with `.callback` (the one failing call
+    /// that changes the solver).
+    public func tell(f: Double, gradient: UnsafeBufferPointer<Double>?) throws(GDOptError) {
+        try currentRun("tell").tell(f: f, gradient: gradient)
+    }
+
+    /// Ends the run: the next ask gives DONE with reason `.stoppedByCallback`.
+    public func stop() throws(GDOptError) {
+        let run = try currentRun("stop")
+        if run.phase != .done { run.finish(.stoppedByCallback) }
+    }
+
+    /// The result once the run is done; a run ended by the objective throws its error.
+    public func result() throws(GDOptError) -> SolverResult {
+        let (result, failure) = try outcome()
+        if let failure { throw failure }
+        return result
+    }
+
+    /// The result and, for a run the objective ended, the error (C fills res in both cases).
+    public func outcome() throws(GDOptError) -> (SolverResult, GDOptError?) {
+        let run = try currentRun("result")
+        guard run.phase == .done else { throw .state("the run is not done: ask until DONE first") }
+        return (run.result(), run.failure)
+    }
+
+    /// Whether the EVALUATE just asked for wants the gradient from the caller.
+    public var wantsGradient: Bool { run?.expectsGradient ?? false }
+
+    // MARK: - Callback interface
 
     /// Minimises `objective` from `x`; on return `x` holds the best point seen, also when the
-    /// objective fails (NaN or an error: `.callback`).
+    /// objective fails (NaN or an error: `.callback`). The loop over ask/tell.
     public func minimize(_ objective: @escaping Objective, x: UnsafeMutableBufferPointer<Double>) throws(GDOptError) -> SolverResult {
-        guard !x.isEmpty else { throw .size("n=0 must be > 0") }
-        guard option("lower") < option("upper") else {
-            throw .invalid("lower=\(option("lower")) must be below upper=\(option("upper"))")
-        }
-        if option("c2") <= option("c1") { throw .invalid("c2=\(option("c2")) must be above c1=\(option("c1"))") }
-        let e = Evaluator(objective, start: Array(x), limit: Int(option("max_evals")))
-        var iterations = 0
-        var reason = StopReason.maxIterations
-        var failure: GDOptError?
-        do {
-            switch method {
-            case .randomSearch, .randomLocalSearch:
-                (iterations, reason) = try searchRandomly(e, start: Array(x))
-            default:
-                (iterations, reason) = try descend(e, start: Array(x))
+        try begin(UnsafeBufferPointer(x))
+        let run = self.run!
+        let gradient = try Vector(count: x.count)
+        let gradientBuffer = UnsafeMutableBufferPointer(start: gradient.base, count: x.count)
+        while true {
+            switch try ask(into: x) {
+            case .evaluate:
+                let wanted = run.expectsGradient
+                let value: Double
+                do {
+                    value = try objective(UnsafeBufferPointer(x), wanted ? gradientBuffer : nil)
+                } catch {
+                    run.abort(error)
+                    continue
+                }
+                do { try tell(f: value, gradient: wanted ? UnsafeBufferPointer(gradientBuffer) : nil) } catch {
+                    if run.phase != .done { throw error }
+                }
+            case .iterate:
+                if let progress, progress(SolverProgress(iteration: run.iteration, evaluations: run.evaluations, f: run.f,
+                                                         gradientNorm: run.gradientNorm, step: run.lastStep)) {
+                    try stop()
+                }
+            case .done:
+                return try result()
             }
-        } catch Interruption.evaluationLimit {
-            reason = .maxEvaluations
-        } catch Interruption.failed(let error) {
-            failure = error
-        } catch {
-            reason = .stepTolerance
         }
-        for i in 0..<x.count { x[i] = e.best[i] }
-        if let failure { throw failure }
-        let gradientNorm = e.bestGradient.map(maxNorm) ?? .nan
-        return SolverResult(f: e.bestValue, gradientNorm: gradientNorm, iterations: iterations,
-                            evaluations: e.evaluations, reason: reason)
-    }
-
-    private func descend(_ e: Evaluator, start: [Double]) throws -> (Int, StopReason) {
-        let (f0, g0) = try e.valueAndGradient(start)
-        var state = Iterate(x: start, f: f0, g: g0)
-        var stepper = try makeStepper(count: start.count)
-        let gtol = option("gtol"), ftol = option("ftol"), xtol = option("xtol"), maxIter = Int(option("max_iter"))
-        if maxNorm(state.g) <= gtol { return (0, .gradientTolerance) }
-        while state.iteration < maxIter {
-            let previous = state.f
-            let step = try stepper.step(&state, e)
-            state.iteration += 1
-            let gradientNorm = maxNorm(state.g)
-            if progress?(SolverProgress(iteration: state.iteration, evaluations: e.evaluations, f: state.f,
-                                        gradientNorm: gradientNorm, step: step)) == true {
-                return (state.iteration, .stoppedByCallback)
-            }
-            if gradientNorm <= gtol { return (state.iteration, .gradientTolerance) }
-            if ftol > 0 && Swift.abs(previous - state.f) <= ftol * Swift.max(1, Swift.abs(state.f)) {
-                return (state.iteration, .functionTolerance)
-            }
-            if xtol > 0 && step <= xtol * Swift.max(1, maxNorm(state.x)) { return (state.iteration, .stepTolerance) }
-        }
-        return (state.iteration, .maxIterations)
-    }
-
-    private func makeStepper(count n: Int) throws -> any Stepper {
-        let lr = option("lr"), c1 = option("c1"), c2 = option("c2")
-        switch method {
-        case .gd: return KernelStepper(kind: .gd, lr: lr, momentum: 0, count: n)
-        case .momentum: return KernelStepper(kind: .momentum, lr: lr, momentum: option("momentum"), count: n)
-        case .adam: return KernelStepper(kind: .adam, lr: lr, momentum: 0, count: n)
-        case .gdLineSearch: return SteepestDescent(c1: c1, observe: lineSearchObserver)
-        case .lbfgs: return LBFGS(memory: Swift.max(1, Int(option("memory"))), c1: c1, c2: c2, observe: lineSearchObserver)
-        case .newton: return Newton(hessian: hessian, c1: c1, observe: lineSearchObserver)
-        case .randomSearch, .randomLocalSearch: throw Interruption.noProgress
-        }
-    }
-}
-
-/// gd, momentum and adam: the optimizer kernels on the full gradient, not copies of them.
-struct KernelStepper: Stepper {
-    enum Kind { case gd, momentum, adam }
-    let kind: Kind, lr: Double, momentum: Double
-    var first: [Double], second: [Double]
-
-    init(kind: Kind, lr: Double, momentum: Double, count: Int) {
-        (self.kind, self.lr, self.momentum) = (kind, lr, momentum)
-        first = [Double](repeating: 0, count: count)
-        second = first
-    }
-
-    mutating func step(_ s: inout Iterate, _ e: Evaluator) throws -> Double {
-        let before = s.x, n = s.x.count
-        do throws(GDOptError) {
-            switch kind {
-            case .gd:
-                try SGD.update(parameters: &s.x, gradients: s.g, momentumBuffer: nil, count: n, firstStep: true,
-                               configuration: try SGD.Configuration(lr: lr))
-            case .momentum:
-                try SGD.update(parameters: &s.x, gradients: s.g, momentumBuffer: &first, count: n,
-                               firstStep: s.iteration == 0, configuration: try SGD.Configuration(lr: lr, momentum: momentum))
-            case .adam:
-                try Adam.update(parameters: &s.x, gradients: s.g, firstMoment: &first, secondMoment: &second,
-                                maxSecondMoment: nil, count: n, step: UInt64(s.iteration + 1),
-                                configuration: try Adam.Configuration(lr: lr))
-            }
-        } catch { throw Interruption.failed(error) }
-        (s.f, s.g) = try e.valueAndGradient(s.x)
-        return maxNorm(zip(s.x, before).map { $0 - $1 })
-    }
-}
-
-/// Steepest descent with Armijo backtracking, starting each search at twice the last step.
-struct SteepestDescent: Stepper {
-    let c1: Double, observe: ((LineSearchStep) -> Void)?
-    var alpha = 1.0
-
-    mutating func step(_ s: inout Iterate, _ e: Evaluator) throws -> Double {
-        let d = s.g.map { -$0 }
-        let r = try backtracking(e, x: s.x, f0: s.f, g0: s.g, direction: d, alpha0: 2 * alpha, c1: c1, observe: observe)
-        alpha = r.alpha
-        (s.x, s.f, s.g) = (r.x, r.f, r.g)
-        return r.alpha * maxNorm(d)
     }
 }

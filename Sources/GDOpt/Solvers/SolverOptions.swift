@@ -21,31 +21,56 @@ public enum SolverMethod: String, CaseIterable, Sendable {
 public enum StopReason: Int32, Sendable {
     case gradientTolerance = 1  // ‖g‖∞ ≤ gtol
     case functionTolerance  // |Δf| ≤ ftol·max(1, |f|)
-    case stepTolerance  // ‖Δx‖∞ ≤ xtol·max(1, ‖x‖∞), or a line search found no decrease
+    case stepTolerance  // ‖Δx‖∞ ≤ xtol·max(1, ‖x‖∞)
     case maxIterations
     case maxEvaluations
     case stoppedByCallback
+    case lineSearchFailed  // a line search found no decrease: not a convergence
+}
+
+/// What ask asks for (§9.2). Raw values are the C API's GDOPT_TASK_* codes.
+public enum SolverTask: Int32, Sendable {
+    case evaluate = 1  // evaluate f (and the gradient) at the point, then tell
+    case iterate  // an iteration ended at the point
+    case done  // the point is the best one; the result is ready
 }
 
 /// The solver options, their defaults (those a scipy.optimize user expects where scipy has
 /// one) and their ranges. One table, read by set, get and the checks.
 enum SolverOptions {
     static let table: [HyperparameterSpec] = [
-        spec("max_iter", 1000, .nonNegative),  // iterations (samples for the random methods)
-        spec("max_evals", 0, .nonNegative),  // objective calls; 0 = no limit
+        spec("max_iter", 1000, .wholeNumber),  // iterations (samples for the random methods)
+        spec("max_evals", 0, .wholeNumber),  // objective calls; 0 = no limit
         spec("gtol", 1e-5, .nonNegative),  // scipy's default for BFGS and L-BFGS-B
         spec("ftol", 0, .nonNegative),  // off unless set
         spec("xtol", 0, .nonNegative),  // off unless set
         spec("lr", 1e-3, .nonNegative),  // gd, momentum, adam
         spec("momentum", 0.9, .fraction),
-        spec("memory", 10, .nonNegative),  // L-BFGS pairs
+        spec("memory", 10, .wholeNumber),  // L-BFGS pairs (0 counts as 1)
         spec("c1", 1e-4, .fraction),  // sufficient decrease (Armijo)
         spec("c2", 0.9, .fraction),  // curvature (strong Wolfe)
-        spec("seed", 0, .nonNegative),
+        spec("seed", 0, .wholeNumber),
         spec("step_scale", 0.1, .nonNegative),  // random_local_search proposal radius
         spec("lower", -1, .real),  // the random methods' box, one for every coordinate
         spec("upper", 1, .real),
+        spec("finite_differences", 0, .boolean),  // the objective gives no gradient: difference f
     ]
+
+    /// The options of one run, read once at begin.
+    struct Values {
+        let maxIterations, maxEvaluations, memory, seed: Int
+        let gtol, ftol, xtol, lr, momentum, c1, c2, stepScale, lower, upper: Double
+        let finiteDifferences: Bool
+
+        init(_ v: [Double]) {
+            func value(_ name: String) -> Double { v[table.firstIndex { $0.name == name }!] }
+            (maxIterations, maxEvaluations) = (Int(value("max_iter")), Int(value("max_evals")))
+            (memory, seed) = (Swift.max(1, Int(value("memory"))), Int(value("seed")))
+            (gtol, ftol, xtol, lr, momentum) = (value("gtol"), value("ftol"), value("xtol"), value("lr"), value("momentum"))
+            (c1, c2, stepScale) = (value("c1"), value("c2"), value("step_scale"))
+            (lower, upper, finiteDifferences) = (value("lower"), value("upper"), value("finite_differences") != 0)
+        }
+    }
 
     private static func spec(_ name: String, _ value: Double, _ domain: HyperparameterSpec.Domain) -> HyperparameterSpec {
         HyperparameterSpec(name: name, defaultValue: value, domain: domain)

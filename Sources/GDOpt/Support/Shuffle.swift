@@ -1,6 +1,6 @@
 /// SplitMix64 (Steele, Lea & Flood, 2014): tiny, and easy to recompute in any language.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    var state: UInt64
 
     public init(state: UInt64) { self.state = state }
 

@@ -1,0 +1,207 @@
+import Glibc
+
+/// A solver's vector of n doubles, allocated once per run (malloc: a refused allocation is
+/// `.memory`, not a trap). Iterations work in place on these and swap them by reference.
+final class Vector {
+    let count: Int
+    let base: UnsafeMutablePointer<Double>
+
+    init(count: Int) throws(GDOptError) {
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Double>.stride)
+        guard count > 0, !overflow, let raw = malloc(bytes) else {
+            throw .memory("cannot allocate a solver vector of \(count) doubles")
+        }
+        self.count = count
+        base = raw.bindMemory(to: Double.self, capacity: count)
+        base.initialize(repeating: 0, count: count)
+    }
+
+    convenience init(copying source: UnsafeBufferPointer<Double>) throws(GDOptError) {
+        try self.init(count: source.count)
+        base.update(from: source.baseAddress!, count: count)
+    }
+
+    deinit { free(base) }
+
+    subscript(i: Int) -> Double {
+        get { base[i] }
+        set { base[i] = newValue }
+    }
+
+    var buffer: UnsafeBufferPointer<Double> { UnsafeBufferPointer(start: base, count: count) }
+
+    func copy(from other: Vector) { base.update(from: other.base, count: count) }
+    func copy(to out: UnsafeMutableBufferPointer<Double>) { out.baseAddress!.update(from: base, count: count) }
+    func fill(_ value: Double) { base.update(repeating: value, count: count) }
+}
+
+/// The vector operations of the solvers' iterations. Elementwise work is split over the
+/// worker pool; a dot product is cut into blocks whose size depends only on n, each block
+/// summed with four lanes and the block sums added in order, so the iterates are the same
+/// bits on any number of threads.
+enum VectorMath {
+    static let maxBlocks = 256
+    static let minimumBlock = 2048
+
+    private static func blockSize(_ n: Int) -> Int { max(minimumBlock, (n / maxBlocks + 16) & ~15) }
+
+    /// aᵀb.
+    static func dot(_ a: Vector, _ b: Vector) -> Double { dot(a.base, b.base, count: a.count) }
+
+    static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, count n: Int) -> Double {
+        let block = blockSize(n), blocks = (n + block - 1) / block
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: blocks) { partials in
+            let kernel = Dot(a: a, b: b, count: n, block: block, partials: partials.baseAddress!)
+            Parallel.forEach(kernel, count: blocks, grain: max(1, Parallel.minimumElementsPerThread / block))
+            var sum = 0.0
+            for partial in partials { sum += partial }
+            return sum
+        }
+    }
+
+    /// v·uⱼ for every uⱼ in `others`, into `out[j]`, in one sweep: each block of v is read
+    /// once from memory and stays in cache while the uⱼ stream past it. Each out[j] has
+    /// the same bits as dot(v, uⱼ).
+    static func dots(_ v: Vector, _ others: [Vector], into out: UnsafeMutablePointer<Double>) {
+        let n = v.count, block = blockSize(n), blocks = (n + block - 1) / block, k = others.count
+        guard k > 0 else { return }
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: blocks * k) { partials in
+            others.withUnsafeBufferPointer { vectors in
+                let kernel = MultiDot(v: v.base, others: vectors.baseAddress!, k: k, count: n, block: block,
+                                      partials: partials.baseAddress!)
+                Parallel.forEach(kernel, count: blocks, grain: max(1, Parallel.minimumElementsPerThread / block))
+            }
+            for j in 0..<k {
+                var sum = 0.0
+                for b in 0..<blocks { sum += partials[b * k + j] }
+                out[j] = sum
+            }
+        }
+    }
+
+    /// out = a + alpha·d (out may be a).
+    static func axpy(_ out: Vector, _ a: Vector, _ alpha: Double, _ d: Vector) {
+        Parallel.forEach(Axpy(out: out.base, a: a.base, alpha: alpha, d: d.base), count: out.count)
+    }
+
+    /// out = alpha·a.
+    static func scale(_ out: Vector, _ alpha: Double, _ a: Vector) {
+        Parallel.forEach(Scale(out: out.base, alpha: alpha, a: a.base), count: out.count)
+    }
+
+    /// gᵀ(a − b), with the blocks of `dot`.
+    static func dot(_ g: Vector, _ a: Vector, minus b: Vector) -> Double {
+        let n = g.count, block = blockSize(n), blocks = (n + block - 1) / block
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: blocks) { partials in
+            let kernel = DotOfDifference(g: g.base, a: a.base, b: b.base, count: n, block: block,
+                                         partials: partials.baseAddress!)
+            Parallel.forEach(kernel, count: blocks, grain: max(1, Parallel.minimumElementsPerThread / block))
+            var sum = 0.0
+            for partial in partials { sum += partial }
+            return sum
+        }
+    }
+
+    /// out = a − b.
+    static func difference(_ out: Vector, _ a: Vector, _ b: Vector) {
+        Parallel.forEach(Axpy(out: out.base, a: a.base, alpha: -1, d: b.base), count: out.count)
+    }
+
+    /// ‖a − b‖∞ (‖a‖∞ when b is nil).
+    static func maxNorm(_ a: Vector, minus b: Vector? = nil) -> Double {
+        let n = a.count, block = blockSize(n), blocks = (n + block - 1) / block
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: blocks) { partials in
+            let kernel = MaxAbs(a: a.base, b: b?.base, count: n, block: block, partials: partials.baseAddress!)
+            Parallel.forEach(kernel, count: blocks, grain: max(1, Parallel.minimumElementsPerThread / block))
+            var norm = 0.0
+            for partial in partials { norm = Swift.max(norm, partial) }
+            return norm
+        }
+    }
+
+    struct Dot: RangeKernel {
+        let a: UnsafePointer<Double>, b: UnsafePointer<Double>, count: Int, block: Int
+        let partials: UnsafeMutablePointer<Double>
+
+        func callAsFunction(_ blocks: Range<Int>) {
+            for k in blocks {
+                let start = k * block
+                partials[k] = blockDot(a + start, b + start, min(block, count - start))
+            }
+        }
+    }
+
+    struct MultiDot: RangeKernel {
+        let v: UnsafePointer<Double>, others: UnsafePointer<Vector>, k: Int, count: Int, block: Int
+        let partials: UnsafeMutablePointer<Double>
+
+        func callAsFunction(_ blocks: Range<Int>) {
+            for b in blocks {
+                let start = b * block, length = min(block, count - start)
+                for j in 0..<k { partials[b * k + j] = blockDot(v + start, others[j].base + start, length) }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func blockDot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
+        var lanes = SIMD4<Double>(), i = 0
+        while i + 4 <= n {
+            lanes += SIMD4(a[i], a[i + 1], a[i + 2], a[i + 3]) * SIMD4(b[i], b[i + 1], b[i + 2], b[i + 3])
+            i += 4
+        }
+        var sum = lanes.sum()
+        while i < n {
+            sum += a[i] * b[i]
+            i += 1
+        }
+        return sum
+    }
+
+    struct Axpy: RangeKernel {
+        let out: UnsafeMutablePointer<Double>, a: UnsafePointer<Double>, alpha: Double, d: UnsafePointer<Double>
+
+        func callAsFunction(_ range: Range<Int>) {
+            for i in range { out[i] = a[i] + alpha * d[i] }
+        }
+    }
+
+    struct Scale: RangeKernel {
+        let out: UnsafeMutablePointer<Double>, alpha: Double, a: UnsafePointer<Double>
+
+        func callAsFunction(_ range: Range<Int>) {
+            for i in range { out[i] = alpha * a[i] }
+        }
+    }
+
+    struct DotOfDifference: RangeKernel {
+        let g: UnsafePointer<Double>, a: UnsafePointer<Double>, b: UnsafePointer<Double>, count: Int, block: Int
+        let partials: UnsafeMutablePointer<Double>
+
+        func callAsFunction(_ blocks: Range<Int>) {
+            for k in blocks {
+                var sum = 0.0
+                for i in (k * block)..<min(k * block + block, count) { sum += g[i] * (a[i] - b[i]) }
+                partials[k] = sum
+            }
+        }
+    }
+
+    struct MaxAbs: RangeKernel {
+        let a: UnsafePointer<Double>, b: UnsafePointer<Double>?, count: Int, block: Int
+        let partials: UnsafeMutablePointer<Double>
+
+        func callAsFunction(_ blocks: Range<Int>) {
+            for k in blocks {
+                var norm = 0.0
+                let range = (k * block)..<min(k * block + block, count)
+                if let b {
+                    for i in range { norm = Swift.max(norm, Swift.abs(a[i] - b[i])) }
+                } else {
+                    for i in range { norm = Swift.max(norm, Swift.abs(a[i])) }
+                }
+                partials[k] = norm
+            }
+        }
+    }
+}
