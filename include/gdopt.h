@@ -397,13 +397,22 @@ gdopt_status gdopt_gradcheck(gdopt_objective f, void *data, const double *x, siz
  *   "momentum"            heavy ball: the SGD kernel with momentum
  *   "adam"                the Adam kernel on the full gradient
  *   "lbfgs"               two-loop recursion over `memory` pairs, strong Wolfe line search
- *                         (Nocedal & Wright Alg. 3.5/3.6, cubic interpolation)
+ *                         (Nocedal & Wright Alg. 3.5/3.6, cubic interpolation). With bounds it
+ *                         is L-BFGS-B (Byrd, Lu, Nocedal & Zhu 1995, with the 2011 subspace
+ *                         step of Morales & Nocedal): generalized Cauchy point, subspace
+ *                         minimisation, and the same line search capped at the box's edge
  *   "newton"              H d = -g by Cholesky; when H is not positive definite, H + tau I with
  *                         tau raised until it is (so saddles are escaped), then Armijo from 1.
  *                         H is gdopt_solver_set_hessian's, else centred differences of the
  *                         gradient (2n evaluations that never become the result)
- *   "random_search"       uniform samples of the box [lower, upper]^n, seeded (SplitMix64)
+ *   "random_search"       uniform samples of the box, seeded (SplitMix64)
  *   "random_local_search" best + step_scale*u, u uniform in [-1, 1]^n, clamped to the box
+ * gd, gd_linesearch, momentum, adam and newton project every step onto the bounds
+ * (gdopt_solver_set_bounds). The random methods sample the bounds, with the options lower
+ * and upper standing in for an infinite side. No method evaluates f outside the bounds.
+ * Cost: an iteration does O(n*memory) work outside f (newton: its n x n factorisation),
+ * allocates nothing after the first, and splits vectors over gdopt_set_num_threads threads
+ * with fixed-block sums, so the iterates are the same bits on any thread count.
  * Options (gdopt_solver_set), defaults in brackets:
  *   max_iter [1000]  iterations (samples for the random methods)
  *   max_evals [0]    objective calls, 0 = no limit
@@ -412,9 +421,15 @@ gdopt_status gdopt_gradcheck(gdopt_objective f, void *data, const double *x, siz
  *   xtol [0]         stop when max|dx_i| <= xtol * max(1, max|x_i|) (0 = off)
  *   lr [1e-3]        gd, momentum, adam
  *   momentum [0.9]   momentum, in [0, 1)
- *   memory [10]      lbfgs pairs
+ *   memory [10]      lbfgs pairs (0 counts as 1)
  *   c1 [1e-4], c2 [0.9]  sufficient decrease and curvature constants, 0 <= c1 < c2 < 1
  *   seed [0], step_scale [0.1], lower [-1], upper [1]   the random methods
+ *   finite_differences [0]  1: f gives no gradient (grad is NULL) and the solver differences
+ *                    it: centred, h = eps^(1/3) * max(1, |x_i|) (about 6e-6, scipy's '3-point'),
+ *                    one-sided (three-point) at a bound; 1 + 2n evaluations per gradient
+ *   max_iter, max_evals, memory and seed are whole numbers in [0, 2^53].
+ * With bounds, gtol tests the projected gradient's infinity norm (scipy's pgtol), and
+ * grad_norm reports it.
  * One solver per thread; different solvers may run on different threads. */
 typedef struct gdopt_solver gdopt_solver;
 
@@ -433,10 +448,11 @@ typedef struct {
 
 #define GDOPT_CONVERGED_GTOL 1
 #define GDOPT_CONVERGED_FTOL 2
-#define GDOPT_CONVERGED_XTOL 3 /* also: a line search found no decrease */
+#define GDOPT_CONVERGED_XTOL 3
 #define GDOPT_MAX_ITER 4
 #define GDOPT_MAX_EVALS 5
 #define GDOPT_STOPPED_BY_CALLBACK 6
+#define GDOPT_LINESEARCH_FAILED 7 /* a line search found no decrease: not a convergence */
 
 /* Errors: NULL, INVALID (unknown method), MEMORY. Free with gdopt_solver_destroy. */
 gdopt_status gdopt_solver_create(const char *method, gdopt_solver **out);
@@ -457,11 +473,90 @@ gdopt_status gdopt_solver_set_progress(gdopt_solver *s, int (*cb)(const gdopt_pr
 gdopt_status gdopt_solver_set_hessian(gdopt_solver *s, int (*hess)(size_t n, const double *x, double *H, void *data),
                                       void *data);
 
-/* Minimises f from x[0..n). On return x holds the best point seen, also on
- * GDOPT_ERR_CALLBACK (f returned NaN, or hess asked to stop). res may be NULL.
- * Errors: NULL (s, f, x), SIZE (n), INVALID (lower >= upper, c2 <= c1), CALLBACK, STATE. */
+/* One bound per coordinate, copied. Either array may be NULL (no bound on that side);
+ * entries may be -INFINITY / +INFINITY. Both NULL clears the bounds. A later minimize or
+ * begin with another n gives SIZE. x0 outside the bounds is projected into them.
+ * Errors: NULL (s), SIZE (n), INVALID (NaN, lower[i] > upper[i]), STATE (a run is going);
+ * on error the bounds are unchanged. */
+gdopt_status gdopt_solver_set_bounds(gdopt_solver *s, const double *lower, const double *upper, size_t n);
+
+/* Minimises f from x[0..n): the loop over begin/ask/tell below, calling f at each EVALUATE
+ * and the progress callback at each ITERATE, so it visits the same points, bit for bit,
+ * with the same counts. On return x holds the best point seen, also on
+ * GDOPT_ERR_CALLBACK (f returned NaN or a non-finite gradient, or hess asked to stop).
+ * res may be NULL. Errors: NULL (s, f, x), SIZE (n, bounds), INVALID (x0 not finite,
+ * lower >= upper, c2 <= c1, an empty sampling box), MEMORY, CALLBACK, STATE. */
 gdopt_status gdopt_solver_minimize(gdopt_solver *s, gdopt_objective f, void *data, double *x, size_t n,
                                    gdopt_result *res);
+
+/* ---- Reverse communication (ask/tell) --------------------------------------------- */
+
+/* For codes that cannot hand the library a callback (Fortran time loops, MPI codes where
+ * every rank takes part in an evaluation, job schedulers):
+ *
+ *     gdopt_solver_begin(s, x0, n);
+ *     for (;;) {
+ *         gdopt_task task;
+ *         gdopt_solver_ask(s, x, n, &task);
+ *         if (task == GDOPT_TASK_EVALUATE) gdopt_solver_tell(s, f(x, g), g, n);
+ *         else if (task == GDOPT_TASK_ITERATE) { log, gdopt_solver_save, or gdopt_solver_stop }
+ *         else break;                          // DONE: x is the best point
+ *     }
+ *     gdopt_solver_result(s, &res);
+ */
+typedef int32_t gdopt_task;
+#define GDOPT_TASK_EVALUATE 1 /* evaluate f (and the gradient) at x, then tell */
+#define GDOPT_TASK_ITERATE 2  /* an iteration ended; x is the new iterate; ask again */
+#define GDOPT_TASK_DONE 3     /* x is the best point; gdopt_solver_result has the rest */
+
+/* Starts a run from a copy of x0 (a run already going is dropped). Options, bounds and
+ * callbacks are read now; set, set_bounds, set_progress and set_hessian give STATE until
+ * the run is DONE. Errors: as gdopt_solver_minimize's, before any evaluation. */
+gdopt_status gdopt_solver_begin(gdopt_solver *s, const double *x0, size_t n);
+
+/* Writes the next point into x[0..n) and sets *task. A Hessian callback runs inside ask.
+ * Errors: NULL (s, x, task), SIZE (n is not the run's), STATE (no run, or a tell is due),
+ * CALLBACK (hess asked to stop or wrote NaN: the run ends). */
+gdopt_status gdopt_solver_ask(gdopt_solver *s, double *x, size_t n, gdopt_task *task);
+
+/* f and the gradient at the x of the last EVALUATE. grad may be NULL for the random methods
+ * and with finite_differences = 1 (it is then ignored). NaN in f, or NaN/Inf in grad, ends
+ * the run: the call counts as an evaluation, returns CALLBACK, the next ask gives DONE with
+ * the best point, and gdopt_solver_result returns CALLBACK with res filled (the one failing
+ * call that changes the solver). Errors: NULL (s; grad when needed), SIZE (n), STATE (no
+ * EVALUATE is waiting), CALLBACK; otherwise nothing changes on error. */
+gdopt_status gdopt_solver_tell(gdopt_solver *s, double f, const double *grad, size_t n);
+
+/* Ends the run: the next ask gives DONE with reason GDOPT_STOPPED_BY_CALLBACK.
+ * Errors: NULL (s), STATE (no run). */
+gdopt_status gdopt_solver_stop(gdopt_solver *s);
+
+/* The result of a DONE run: f and grad_norm at the best point, the counts, the reason.
+ * Returns CALLBACK (with res filled) for a run the objective ended.
+ * Errors: NULL (s, res), STATE (no run, or not DONE). */
+gdopt_status gdopt_solver_result(const gdopt_solver *s, gdopt_result *res);
+
+/* n of the solver's run (0 when it has none), for a program that loaded a checkpoint
+ * (an addition to the contract). Errors: NULL (s, n). */
+gdopt_status gdopt_solver_dimension(const gdopt_solver *s, size_t *n);
+
+/* ---- Solver checkpoints ------------------------------------------------------------ */
+
+/* Between two calls of a run (or before begin) these save and restore the options, the
+ * bounds and the whole run: the iterate, f and gradient, the L-BFGS pairs, the line search
+ * in progress, finite differences in progress, the counters and the random state. A run
+ * restored in another process continues bit for bit. A checkpoint taken while a tell is
+ * due keeps that point: after a load the first ask returns it again. Callbacks are not
+ * saved: set them again after a load. The format is in docs/checkpoint-format.md; files
+ * are written crash-safely, as the optimizer's are (gdopt_optimizer_save).
+ * Errors: NULL, IO (save/load: cannot read or write, or the path is not a regular file),
+ * FORMAT (corrupted, truncated, another version, another method; the solver is then
+ * unchanged), SIZE (serialize: cap too small; *needed is set), MEMORY. serialize with
+ * cap = 0 only sets *needed. */
+gdopt_status gdopt_solver_save(const gdopt_solver *s, const char *path);
+gdopt_status gdopt_solver_load(gdopt_solver *s, const char *path);
+gdopt_status gdopt_solver_serialize(const gdopt_solver *s, void *buf, size_t cap, size_t *needed);
+gdopt_status gdopt_solver_deserialize(gdopt_solver *s, const void *buf, size_t len);
 
 /* Frees the solver. NULL is a no-op. */
 void gdopt_solver_destroy(gdopt_solver *s);

@@ -71,16 +71,7 @@ public func gdopt_optimizer_load(_ o: OpaquePointer?, _ path: UnsafePointer<CCha
 @c @implementation
 public func gdopt_optimizer_serialize(_ o: OpaquePointer?, _ buf: UnsafeMutableRawPointer?, _ cap: Int, _ needed: UnsafeMutablePointer<Int>?) -> gdopt_status {
     withStatus {
-        let opt = try optimizer(o)
-        let needed = try required(needed, "needed")
-        let bytes = opt.serialized()
-        needed.pointee = bytes.count
-        guard cap != 0 else { return }
-        guard UInt(bitPattern: cap) >= UInt(bytes.count) else {
-            throw BoundaryError(status: GDOPT_ERR_SIZE, message: "cap=\(UInt(bitPattern: cap)) is smaller than the \(bytes.count) bytes needed")
-        }
-        let buf = try required(buf, "buf")
-        bytes.withUnsafeBytes { buf.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        try copySerialized(try optimizer(o).serialized(), buf, cap, needed)
     }
 }
 
@@ -88,8 +79,7 @@ public func gdopt_optimizer_serialize(_ o: OpaquePointer?, _ buf: UnsafeMutableR
 public func gdopt_optimizer_deserialize(_ o: OpaquePointer?, _ buf: UnsafeRawPointer?, _ len: Int) -> gdopt_status {
     withStatus {
         let opt = try optimizer(o)
-        let buf = try required(buf, "buf")
-        try opt.restore(from: UnsafeRawBufferPointer(start: buf, count: try elementCount(len, of: UInt8.self, name: "len")))
+        try opt.restore(from: try checkpointBytes(buf, len))
     }
 }
 

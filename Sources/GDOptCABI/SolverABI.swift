@@ -24,6 +24,7 @@ public func gdopt_solver_get(_ s: OpaquePointer?, _ name: UnsafePointer<CChar>?,
 public func gdopt_solver_set_progress(_ s: OpaquePointer?, _ cb: (@convention(c) (UnsafePointer<gdopt_progress>?, UnsafeMutableRawPointer?) -> Int32)?, _ data: UnsafeMutableRawPointer?) -> gdopt_status {
     withStatus {
         let solver = try solver(s)
+        try solver.checkIdle("set the progress callback")
         guard let cb else {
             solver.progress = nil
             return
@@ -40,6 +41,7 @@ public func gdopt_solver_set_progress(_ s: OpaquePointer?, _ cb: (@convention(c)
 public func gdopt_solver_set_hessian(_ s: OpaquePointer?, _ hess: (@convention(c) (Int, UnsafePointer<Double>?, UnsafeMutablePointer<Double>?, UnsafeMutableRawPointer?) -> Int32)?, _ data: UnsafeMutableRawPointer?) -> gdopt_status {
     withStatus {
         let solver = try solver(s)
+        try solver.checkIdle("set the Hessian callback")
         guard let hess else {
             solver.hessian = nil
             return
@@ -57,12 +59,97 @@ public func gdopt_solver_minimize(_ s: OpaquePointer?, _ f: gdopt_objective?, _ 
         let n = try elementCount(n, of: Double.self)
         let objective: Objective = { point, gradient in f(point.count, point.baseAddress, gradient?.baseAddress, data) }
         let r = try solver.minimize(objective, x: UnsafeMutableBufferPointer(start: x, count: n))
-        res?.pointee = gdopt_result(f: r.f, grad_norm: r.gradientNorm, iterations: r.iterations,
-                                    evaluations: r.evaluations, reason: r.reason.rawValue)
+        res?.pointee = cResult(r)
     }
 }
 
 @c @implementation
 public func gdopt_solver_destroy(_ s: OpaquePointer?) {
     Handles.destroy(s, .solver)
+}
+
+@c @implementation
+public func gdopt_solver_set_bounds(_ s: OpaquePointer?, _ lower: UnsafePointer<Double>?, _ upper: UnsafePointer<Double>?, _ n: Int) -> gdopt_status {
+    withStatus {
+        let solver = try solver(s)
+        if lower == nil && upper == nil { return try solver.setBounds(lower: nil, upper: nil, count: 0) }
+        let n = try elementCount(n, of: Double.self)
+        try solver.setBounds(lower: lower.map { Array(UnsafeBufferPointer(start: $0, count: n)) },
+                             upper: upper.map { Array(UnsafeBufferPointer(start: $0, count: n)) }, count: n)
+    }
+}
+
+@c @implementation
+public func gdopt_solver_begin(_ s: OpaquePointer?, _ x0: UnsafePointer<Double>?, _ n: Int) -> gdopt_status {
+    withStatus {
+        let solver = try solver(s), x0 = try required(x0, "x0"), n = try elementCount(n, of: Double.self)
+        try solver.begin(UnsafeBufferPointer(start: x0, count: n))
+    }
+}
+
+@c @implementation
+public func gdopt_solver_ask(_ s: OpaquePointer?, _ x: UnsafeMutablePointer<Double>?, _ n: Int, _ task: UnsafeMutablePointer<gdopt_task>?) -> gdopt_status {
+    withStatus {
+        let solver = try solver(s), x = try required(x, "x"), task = try required(task, "task")
+        let n = try elementCount(n, of: Double.self)
+        task.pointee = try solver.ask(into: UnsafeMutableBufferPointer(start: x, count: n)).rawValue
+    }
+}
+
+@c @implementation
+public func gdopt_solver_tell(_ s: OpaquePointer?, _ f: Double, _ grad: UnsafePointer<Double>?, _ n: Int) -> gdopt_status {
+    withStatus {
+        let solver = try solver(s), n = try elementCount(n, of: Double.self)
+        try solver.tell(f: f, gradient: grad.map { UnsafeBufferPointer(start: $0, count: n) }, count: n)
+    }
+}
+
+@c @implementation
+public func gdopt_solver_stop(_ s: OpaquePointer?) -> gdopt_status {
+    withStatus { try solver(s).stop() }
+}
+
+@c @implementation
+public func gdopt_solver_result(_ s: OpaquePointer?, _ res: UnsafeMutablePointer<gdopt_result>?) -> gdopt_status {
+    withStatus {
+        let solver = try solver(s), res = try required(res, "res")
+        let (r, failure) = try solver.outcome()
+        res.pointee = cResult(r)
+        if let failure { throw failure }
+    }
+}
+
+@c @implementation
+public func gdopt_solver_save(_ s: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> gdopt_status {
+    withStatus { try solver(s).save(to: try string(path, "path")) }
+}
+
+@c @implementation
+public func gdopt_solver_load(_ s: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> gdopt_status {
+    withStatus { try solver(s).load(from: try string(path, "path")) }
+}
+
+@c @implementation
+public func gdopt_solver_serialize(_ s: OpaquePointer?, _ buf: UnsafeMutableRawPointer?, _ cap: Int, _ needed: UnsafeMutablePointer<Int>?) -> gdopt_status {
+    withStatus { try copySerialized(try solver(s).serialized(), buf, cap, needed) }
+}
+
+@c @implementation
+public func gdopt_solver_deserialize(_ s: OpaquePointer?, _ buf: UnsafeRawPointer?, _ len: Int) -> gdopt_status {
+    withStatus {
+        let solver = try solver(s)
+        try solver.restore(from: try checkpointBytes(buf, len))
+    }
+}
+
+private func cResult(_ r: SolverResult) -> gdopt_result {
+    gdopt_result(f: r.f, grad_norm: r.gradientNorm, iterations: r.iterations, evaluations: r.evaluations, reason: r.reason.rawValue)
+}
+
+@c @implementation
+public func gdopt_solver_dimension(_ s: OpaquePointer?, _ n: UnsafeMutablePointer<Int>?) -> gdopt_status {
+    withStatus {
+        let solver = try solver(s)
+        try required(n, "n").pointee = solver.dimension
+    }
 }

@@ -99,3 +99,25 @@ public func gdopt_last_error() -> UnsafePointer<CChar>! { gdoptshim_last_error()
 public func gdopt_set_num_threads(_ k: Int32) -> gdopt_status {
     withStatus { try Parallel.setThreadCount(Int(k)) }
 }
+
+// MARK: - Checkpoint buffers (optimizers and solvers)
+
+/// serialize's contract (§8): *needed always; cap = 0 only asks for the size.
+func copySerialized(_ bytes: [UInt8], _ buf: UnsafeMutableRawPointer?, _ cap: Int,
+                    _ needed: UnsafeMutablePointer<Int>?) throws {
+    let needed = try required(needed, "needed")
+    needed.pointee = bytes.count
+    guard cap != 0 else { return }
+    guard UInt(bitPattern: cap) >= UInt(bytes.count) else {
+        throw BoundaryError(status: GDOPT_ERR_SIZE, message: "cap=\(UInt(bitPattern: cap)) is smaller than the \(bytes.count) bytes needed")
+    }
+    let buf = try required(buf, "buf")
+    bytes.withUnsafeBytes { buf.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+}
+
+/// deserialize's input; len = 0 is a truncated checkpoint (FORMAT), not an empty buffer (§8).
+func checkpointBytes(_ buf: UnsafeRawPointer?, _ len: Int) throws -> UnsafeRawBufferPointer {
+    let buf = try required(buf, "buf")
+    guard len >= 0 else { throw BoundaryError(status: GDOPT_ERR_SIZE, message: "len=\(UInt(bitPattern: len)) is too large") }
+    return UnsafeRawBufferPointer(start: buf, count: len)
+}

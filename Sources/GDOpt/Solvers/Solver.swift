@@ -36,7 +36,7 @@ public final class Solver {
     /// True between begin and the end of the run (DONE): options and bounds are fixed then.
     public var isRunning: Bool { run.map { $0.phase != .done } ?? false }
 
-    private func checkIdle(_ what: String) throws(GDOptError) {
+    public func checkIdle(_ what: String) throws(GDOptError) {
         if isRunning { throw .state("cannot \(what) while a run is going (finish it, or begin a new one)") }
     }
 
@@ -113,6 +113,13 @@ public final class Solver {
         try currentRun("tell").tell(f: f, gradient: gradient)
     }
 
+    /// tell, with n checked against the run (the C call's n).
+    public func tell(f: Double, gradient: UnsafeBufferPointer<Double>?, count n: Int) throws(GDOptError) {
+        let run = try currentRun("tell")
+        guard n == run.n else { throw .size("n=\(n), the run has n=\(run.n)") }
+        try run.tell(f: f, gradient: gradient)
+    }
+
     /// Ends the run: the next ask gives DONE with reason `.stoppedByCallback`.
     public func stop() throws(GDOptError) {
         let run = try currentRun("stop")
@@ -132,6 +139,9 @@ public final class Solver {
         guard run.phase == .done else { throw .state("the run is not done: ask until DONE first") }
         return (run.result(), run.failure)
     }
+
+    /// n of the run (0 when there is none).
+    public var dimension: Int { run?.n ?? 0 }
 
     /// Whether the EVALUATE just asked for wants the gradient from the caller.
     public var wantsGradient: Bool { run?.expectsGradient ?? false }

@@ -10,14 +10,14 @@ import numpy as np
 from . import _gdopt, kernels, schedules
 from ._gdopt import NonFiniteError
 from ._gradcheck import GradCheckResult, grad_check, numerical_gradient
-from ._minimize import MinimizeResult, Progress, minimize
+from ._minimize import Minimizer, MinimizeResult, Progress, minimize
 from ._optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from ._tape import Node, Tape, multiclass_hinge, softmax_cross_entropy
 
 __version__ = _gdopt.version()
 __all__ = ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Optimizer", "NonFiniteError", "clip_grad_norm",
            "batches", "set_num_threads", "Tape", "Node", "softmax_cross_entropy", "multiclass_hinge",
-           "numerical_gradient", "grad_check", "GradCheckResult", "minimize", "MinimizeResult", "Progress", "schedules",
+           "numerical_gradient", "grad_check", "GradCheckResult", "minimize", "Minimizer", "MinimizeResult", "Progress", "schedules",
            "kernels",
            "__version__"]
 

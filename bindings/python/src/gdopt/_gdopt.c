@@ -153,8 +153,6 @@ static PyMethodDef functions[] = {
     {"numerical_gradient", numerical_gradient, METH_VARARGS,
      "numerical_gradient(f, x, h, out): centred differences of f(x_view, None) into out."},
     {"gradcheck", gradcheck, METH_VARARGS, "gradcheck(f, x, h) -> tuple: gdopt_gradcheck's result fields."},
-    {"minimize", minimize, METH_VARARGS,
-     "minimize(method, options, f, x, progress) -> (f, grad_norm, nit, nfev, reason): one solver run."},
     {"kernel_update", kernel_update, METH_VARARGS,
      "kernel_update(kind, arrays, names, t, hyperparameters): one stateless kernel call (gdopt.kernels)."},
     {NULL, NULL, 0, NULL},
@@ -171,7 +169,9 @@ PyMODINIT_FUNC PyInit__gdopt(void) {
                      GDOPT_ABI_VERSION);
         return NULL;
     }
-    if (PyType_Ready(&OptimizerType) < 0 || PyType_Ready(&TapeType) < 0 || PyType_Ready(&ScheduleType) < 0) return NULL;
+    if (PyType_Ready(&OptimizerType) < 0 || PyType_Ready(&TapeType) < 0 || PyType_Ready(&ScheduleType) < 0 ||
+        PyType_Ready(&SolverType) < 0)
+        return NULL;
     PyObject *module = PyModule_Create(&module_def);
     if (!module) return NULL;
     NonFiniteError = PyErr_NewExceptionWithDoc("gdopt.NonFiniteError",
@@ -181,7 +181,8 @@ PyMODINIT_FUNC PyInit__gdopt(void) {
     if (!NonFiniteError || PyModule_AddObjectRef(module, "NonFiniteError", NonFiniteError) < 0 ||
         PyModule_AddObjectRef(module, "Optimizer", (PyObject *)&OptimizerType) < 0 ||
         PyModule_AddObjectRef(module, "Tape", (PyObject *)&TapeType) < 0 ||
-        PyModule_AddObjectRef(module, "Schedule", (PyObject *)&ScheduleType) < 0) {
+        PyModule_AddObjectRef(module, "Schedule", (PyObject *)&ScheduleType) < 0 ||
+        PyModule_AddObjectRef(module, "Solver", (PyObject *)&SolverType) < 0) {
         Py_DECREF(module);
         return NULL;
     }

@@ -6,7 +6,7 @@
 #include <gdopt.h>
 
 extern PyObject *NonFiniteError;
-extern PyTypeObject OptimizerType, TapeType, ScheduleType;
+extern PyTypeObject OptimizerType, TapeType, ScheduleType, SolverType;
 
 /* Sets the Python exception for a failed gdopt call (message: gdopt_last_error) and
  * returns NULL. */
@@ -40,6 +40,5 @@ int finish(Context *context, gdopt_status status);
 
 PyObject *numerical_gradient(PyObject *module, PyObject *args);
 PyObject *gradcheck(PyObject *module, PyObject *args);
-PyObject *minimize(PyObject *module, PyObject *args);
 PyObject *kernel_update(PyObject *module, PyObject *args);
 #endif
