@@ -114,7 +114,7 @@ struct Newton: SearchMethod {
     mutating func restore(_ input: inout StateReader) throws(GDOptError) {
         guard let stage = Stage(rawValue: UInt8(try input.count(atMost: 2))) else { throw .format("bad Newton stage") }
         self.stage = stage
-        column = try input.count(atMost: n - 1)
+        column = try input.count(atMost: n)
         (plusX, minusX) = (try input.double(), try input.double())
         minusSide = try input.bool()
         try input.vector(into: direction)

@@ -73,7 +73,8 @@ enum SolverCheckpoint {
 extension SolverRun {
     func archive(_ out: inout StateWriter) {
         out.bytes.u64(UInt64(n))
-        out.bytes.u32(UInt32(phase.rawValue))
+        // A tell that is due is not kept: after a load, ask returns that point again.
+        out.bytes.u32(UInt32((phase == .awaitingTell ? .requested : phase).rawValue))
         out.bytes.u32(UInt32(reason.rawValue))
         for flag in [started, wantsGradient, isCandidate, bestHasGradient] { out.bool(flag) }
         out.doubles(Double(iteration), Double(evaluations), f, pointF, bestF, previousF, lastStep, gradientNorm)
@@ -93,7 +94,9 @@ extension SolverRun {
                           boundsCount: Int?) throws(GDOptError) -> SolverRun {
         let n = try input.length()
         if let boundsCount, boundsCount != n { throw .format("checkpoint run has n=\(n), its bounds n=\(boundsCount)") }
-        guard let phase = Phase(rawValue: UInt8(truncatingIfNeeded: try input.bytes.u32())) else { throw .format("checkpoint run has a bad phase") }
+        guard let phase = Phase(rawValue: UInt8(truncatingIfNeeded: try input.bytes.u32())), phase != .awaitingTell else {
+            throw .format("checkpoint run has a bad phase")
+        }
         guard let reason = StopReason(rawValue: Int32(truncatingIfNeeded: try input.bytes.u32())) else {
             throw .format("checkpoint run has a bad reason")
         }
