@@ -5,8 +5,8 @@ import COpenBLAS
 /// along the projected steepest-descent path of the compact model B = θI − W·M·Wᵀ
 /// (W = [Y θS], M = [[−D, Lᵀ], [L, θSᵀS]]⁻¹), minimises the model over the variables
 /// left free there (direct primal method), projects that point onto the box (backtracking
-/// to the box if the projection is not a descent direction), and searches along it with a
-/// strong Wolfe line search that stays in the box. The products SᵀS, SᵀY, YᵀY are kept up
+/// to the box if the projection is not a descent direction), and searches along it with
+/// Moré and Thuente's line search (as lbfgsb does), kept in the box. The products SᵀS, SᵀY, YᵀY are kept up
 /// to date (4 sweeps per stored pair), so an iteration costs O(n·m) plus O(m²) per
 /// breakpoint passed and O(min(free, active)·m²) for the reduced model.
 struct LBFGSB: SearchMethod {
@@ -15,7 +15,7 @@ struct LBFGSB: SearchMethod {
     let direction: Vector, cauchy: Vector, breakpoints: Vector, reduced: Vector
     var heap: [Int], active: [Bool]
     var searching = false
-    var search = StrongWolfe()
+    var search = MoreThuente()
 
     init(memory: Int, c1: Double, c2: Double, count n: Int) throws(GDOptError) {
         (self.c1, self.c2, self.n) = (c1, c2, n)
@@ -31,7 +31,7 @@ struct LBFGSB: SearchMethod {
     mutating func advance(_ run: SolverRun) throws(GDOptError) -> MethodStep {
         let box = run.box!
         if searching {
-            switch search.resume(run, direction: direction, c1: c1, c2: c2) {
+            switch search.resume(run, direction: direction, c2: c2) {
             case .evaluate: return .evaluate(gradient: true, candidate: true)
             case .failed:
                 searching = false
@@ -62,7 +62,7 @@ struct LBFGSB: SearchMethod {
             alpha0 = Swift.min(1 / VectorMath.dot(direction, direction).squareRoot(), alphaMax)
         }
         searching = true
-        switch search.start(run, direction: direction, alpha0: alpha0, alphaMax: alphaMax) {
+        switch search.start(run, direction: direction, alpha0: alpha0, alphaMax: alphaMax, c1: c1) {
         case .evaluate: return .evaluate(gradient: true, candidate: true)
         default: return .lineSearchFailed
         }
