@@ -20,11 +20,11 @@ struct LBFGS: SearchMethod {
         if searching {
             outcome = search.resume(run, direction: direction, c1: c1, c2: c2)
         } else {
-            ring.twoLoop(gradient: run.g, into: direction)
+            let slope = ring.twoLoop(gradient: run.g, into: direction)
             // The first step has no curvature yet: scale it like scipy, to at most 1 in ∞-norm.
             let alpha0 = ring.count == 0 ? Swift.min(1, 1 / Swift.max(VectorMath.maxNorm(run.g), 1e-300)) : 1
             searching = true
-            outcome = search.start(run, direction: direction, alpha0: alpha0)
+            outcome = search.start(run, direction: direction, alpha0: alpha0, slope0: slope)
         }
         switch outcome {
         case .evaluate: return .evaluate(gradient: true, candidate: true)
@@ -75,30 +75,38 @@ final class PairRing {
     /// The slot of the i-th pair, oldest first.
     func slot(_ i: Int) -> Int { (head + i) % memory }
 
-    /// d = −H·g by the two-loop recursion.
-    func twoLoop(gradient g: Vector, into d: Vector) {
-        d.copy(from: g)
+    /// d = −H·g by the two-loop recursion, returning gᵀd. Each update is fused with the
+    /// dot product that follows it, so the recursion reads each pair's vectors once per loop.
+    func twoLoop(gradient g: Vector, into d: Vector) -> Double {
+        guard count > 0 else { return VectorMath.update(d, scale: -1, g, 0, g, thenDotWith: g) }
+        var source = g  // q starts as g; the first update writes it into d
+        var next = rho[slot(count - 1)] * VectorMath.dot(s[slot(count - 1)], g)
         for i in stride(from: count - 1, through: 0, by: -1) {
             let k = slot(i)
-            alphas[k] = rho[k] * VectorMath.dot(s[k], d)
-            VectorMath.axpy(d, d, -alphas[k], y[k])
+            alphas[k] = next
+            // q = q − αᵢ·yᵢ (and γ·q after the oldest pair), then the next dot product.
+            let last = i == 0
+            let dot = VectorMath.update(d, scale: last ? gamma : 1, source, -alphas[k], y[k],
+                                        thenDotWith: last ? y[slot(0)] : s[slot(i - 1)])
+            next = last ? dot : rho[slot(i - 1)] * dot
+            source = d
         }
-        if count > 0 { VectorMath.scale(d, gamma, d) }
+        var beta = rho[slot(0)] * next
         for i in 0..<count {
-            let k = slot(i)
-            let beta = rho[k] * VectorMath.dot(y[k], d)
-            VectorMath.axpy(d, d, alphas[k] - beta, s[k])
+            let k = slot(i), last = i == count - 1
+            // q = q + (αᵢ − βᵢ)·sᵢ, then βᵢ₊₁'s dot; the last pass writes d = −q and gᵀd.
+            let dot = VectorMath.update(d, scale: last ? -1 : 1, d, alphas[k] - beta, s[k],
+                                        thenDotWith: last ? g : y[slot(i + 1)])
+            if last { return dot }
+            beta = rho[slot(i + 1)] * dot
         }
-        VectorMath.scale(d, -1, d)
+        return 0
     }
 
     /// Stores s = newX − oldX, y = newG − oldG when it has curvature; returns ‖s‖∞.
     func push(newX: Vector, oldX: Vector, newG: Vector, oldG: Vector) -> Double {
         let k = slot(count == memory ? 0 : count)
-        VectorMath.difference(s[k], newX, oldX)
-        VectorMath.difference(y[k], newG, oldG)
-        let sy = VectorMath.dot(s[k], y[k]), ss = VectorMath.dot(s[k], s[k]), yy = VectorMath.dot(y[k], y[k])
-        let step = VectorMath.maxNorm(s[k])
+        let (sy, ss, yy, step) = VectorMath.pair(s: s[k], y: y[k], newX: newX, oldX: oldX, newG: newG, oldG: oldG)
         if sy > 1e-12 * (ss.squareRoot() * yy.squareRoot()) {
             rho[k] = 1 / sy
             gamma = sy / yy

@@ -64,13 +64,14 @@ struct StrongWolfe {
     var alpha = 0.0, alphaMax = Double.infinity, f0 = 0.0, slope0 = 0.0, tries = 0
     var previous = Point(), lo = Point(), hi = Point()
 
-    mutating func start(_ run: SolverRun, direction d: Vector, alpha0: Double,
-                        alphaMax: Double = .infinity) -> LineSearchOutcome {
-        (f0, slope0, zooming, tries) = (run.f, VectorMath.dot(run.g, d), false, 0)
-        guard slope0 < 0, alphaMax > 0 else { return .failed }
+    /// `slope0` is gᵀd when the caller has it already.
+    mutating func start(_ run: SolverRun, direction d: Vector, alpha0: Double, alphaMax: Double = .infinity,
+                        slope0: Double? = nil) -> LineSearchOutcome {
+        (f0, self.slope0, zooming, tries) = (run.f, slope0 ?? VectorMath.dot(run.g, d), false, 0)
+        guard self.slope0 < 0, alphaMax > 0 else { return .failed }
         self.alphaMax = alphaMax
         alpha = Swift.min(alpha0, alphaMax)
-        previous = Point(alpha: 0, f: f0, slope: slope0)
+        previous = Point(alpha: 0, f: f0, slope: self.slope0)
         placeTrial(run, d, alpha)
         return .evaluate
     }

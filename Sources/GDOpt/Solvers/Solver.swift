@@ -153,20 +153,20 @@ public final class Solver {
     public func minimize(_ objective: @escaping Objective, x: UnsafeMutableBufferPointer<Double>) throws(GDOptError) -> SolverResult {
         try begin(UnsafeBufferPointer(x))
         let run = self.run!
-        let gradient = try Vector(count: x.count)
-        let gradientBuffer = UnsafeMutableBufferPointer(start: gradient.base, count: x.count)
         while true {
-            switch try ask(into: x) {
+            switch try run.next() {
             case .evaluate:
+                // f reads the run's own point and writes the gradient where tell keeps it: no copies.
                 let wanted = run.expectsGradient
+                let gradient = UnsafeMutableBufferPointer(start: run.pointG.base, count: run.n)
                 let value: Double
                 do {
-                    value = try objective(UnsafeBufferPointer(x), wanted ? gradientBuffer : nil)
+                    value = try objective(run.evaluationPoint.buffer, wanted ? gradient : nil)
                 } catch {
                     run.abort(error)
                     continue
                 }
-                do { try tell(f: value, gradient: wanted ? UnsafeBufferPointer(gradientBuffer) : nil) } catch {
+                do { try run.tell(f: value, gradient: wanted ? UnsafeBufferPointer(gradient) : nil) } catch {
                     if run.phase != .done { throw error }
                 }
             case .iterate:
@@ -175,6 +175,7 @@ public final class Solver {
                     try stop()
                 }
             case .done:
+                run.best.copy(to: x)
                 return try result()
             }
         }

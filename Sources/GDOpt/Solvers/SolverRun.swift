@@ -80,6 +80,16 @@ final class SolverRun {
 
     /// The next task, with its point in `out` (§9.2).
     func ask(into out: UnsafeMutableBufferPointer<Double>) throws(GDOptError) -> SolverTask {
+        let task = try next()
+        (task == .evaluate ? evaluationPoint : task == .iterate ? x : best).copy(to: out)
+        return task
+    }
+
+    /// The point of the EVALUATE just asked for.
+    var evaluationPoint: Vector { differences?.isProbing == true ? differences!.probe : point }
+
+    /// The next task; its point is `evaluationPoint`, `x` or `best`.
+    func next() throws(GDOptError) -> SolverTask {
         while true {
             switch phase {
             case .awaitingTell:
@@ -89,11 +99,9 @@ final class SolverRun {
                     finish(.maxEvaluations)
                     continue
                 }
-                (differences?.isProbing == true ? differences!.probe : point).copy(to: out)
                 phase = .awaitingTell
                 return .evaluate
             case .iterated:
-                x.copy(to: out)
                 phase = .testing
                 return .iterate
             case .testing:
@@ -104,7 +112,6 @@ final class SolverRun {
                 previousF = f
                 do { apply(try method.advance(self)) } catch { throw fail(error) }
             case .done:
-                best.copy(to: out)
                 return .done
             }
         }
@@ -159,7 +166,9 @@ final class SolverRun {
             return
         }
         pointF = value
-        if wantsGradient && !differencing { pointG.base.update(from: gradient!.baseAddress!, count: n) }
+        if wantsGradient && !differencing && gradient!.baseAddress != UnsafePointer(pointG.base) {
+            pointG.base.update(from: gradient!.baseAddress!, count: n)
+        }
         if differencing && differences!.start(run: self) {
             phase = .requested
             return

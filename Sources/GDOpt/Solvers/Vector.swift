@@ -107,6 +107,41 @@ enum VectorMath {
         Parallel.forEach(Axpy(out: out.base, a: a.base, alpha: -1, d: b.base), count: out.count)
     }
 
+    /// out = scale·(a + alpha·x), and returns wᵀout (0 without w): one pass where an update
+    /// and the next dot product would take two. The dot has the bits of `dot(w, out)`.
+    static func update(_ out: Vector, scale: Double = 1, _ a: Vector, _ alpha: Double, _ x: Vector,
+                       thenDotWith w: Vector?) -> Double {
+        let n = out.count, block = blockSize(n), blocks = (n + block - 1) / block
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: blocks) { partials in
+            let kernel = UpdateDot(out: out.base, a: a.base, x: x.base, w: w?.base, scale: scale, alpha: alpha, count: n,
+                                   block: block, partials: partials.baseAddress!)
+            Parallel.forEach(kernel, count: blocks, grain: max(1, Parallel.minimumElementsPerThread / block))
+            var sum = 0.0
+            for partial in partials { sum += partial }
+            return sum
+        }
+    }
+
+    /// s = newX − oldX and y = newG − oldG in one pass, returning sᵀy, sᵀs, yᵀy (each with
+    /// the bits of `dot`) and ‖s‖∞.
+    static func pair(s: Vector, y: Vector, newX: Vector, oldX: Vector, newG: Vector,
+                     oldG: Vector) -> (sy: Double, ss: Double, yy: Double, step: Double) {
+        let n = s.count, block = blockSize(n), blocks = (n + block - 1) / block
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: 4 * blocks) { partials in
+            let kernel = PairDifferences(s: s.base, y: y.base, newX: newX.base, oldX: oldX.base, newG: newG.base,
+                                         oldG: oldG.base, count: n, block: block, partials: partials.baseAddress!)
+            Parallel.forEach(kernel, count: blocks, grain: max(1, Parallel.minimumElementsPerThread / block))
+            var sy = 0.0, ss = 0.0, yy = 0.0, step = 0.0
+            for b in 0..<blocks {
+                sy += partials[4 * b]
+                ss += partials[4 * b + 1]
+                yy += partials[4 * b + 2]
+                step = Swift.max(step, partials[4 * b + 3])
+            }
+            return (sy, ss, yy, step)
+        }
+    }
+
     /// ‖a − b‖∞ (‖a‖∞ when b is nil).
     static func maxNorm(_ a: Vector, minus b: Vector? = nil) -> Double {
         let n = a.count, block = blockSize(n), blocks = (n + block - 1) / block
@@ -156,6 +191,43 @@ enum VectorMath {
             i += 1
         }
         return sum
+    }
+
+    struct UpdateDot: RangeKernel {
+        let out: UnsafeMutablePointer<Double>, a: UnsafePointer<Double>, x: UnsafePointer<Double>
+        let w: UnsafePointer<Double>?, scale: Double, alpha: Double, count: Int, block: Int
+        let partials: UnsafeMutablePointer<Double>
+
+        func callAsFunction(_ blocks: Range<Int>) {
+            for k in blocks {
+                let start = k * block, end = min(start + block, count)
+                for i in start..<end { out[i] = scale * (a[i] + alpha * x[i]) }
+                partials[k] = w.map { blockDot($0 + start, out + start, end - start) } ?? 0
+            }
+        }
+    }
+
+    struct PairDifferences: RangeKernel {
+        let s: UnsafeMutablePointer<Double>, y: UnsafeMutablePointer<Double>
+        let newX: UnsafePointer<Double>, oldX: UnsafePointer<Double>, newG: UnsafePointer<Double>, oldG: UnsafePointer<Double>
+        let count: Int, block: Int, partials: UnsafeMutablePointer<Double>
+
+        func callAsFunction(_ blocks: Range<Int>) {
+            for k in blocks {
+                let start = k * block, end = min(start + block, count)
+                var step = 0.0
+                for i in start..<end {
+                    s[i] = newX[i] - oldX[i]
+                    y[i] = newG[i] - oldG[i]
+                    step = Swift.max(step, Swift.abs(s[i]))
+                }
+                let length = end - start
+                partials[4 * k] = blockDot(s + start, y + start, length)
+                partials[4 * k + 1] = blockDot(s + start, s + start, length)
+                partials[4 * k + 2] = blockDot(y + start, y + start, length)
+                partials[4 * k + 3] = step
+            }
+        }
     }
 
     struct Axpy: RangeKernel {
