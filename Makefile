@@ -82,6 +82,12 @@ test-c: $(LIB)
 	    few=$$(allocs 3); many=$$(allocs 30); \
 	    if [ -n "$$few" ] && [ "$$few" = "$$many" ]; then echo "no allocation per step: $$few allocations for 3 steps and for 30"; \
 	    else echo "FAIL: steps allocate ($$few allocations for 3 steps, $$many for 30)"; exit 1; fi
+	$(CC) $(HARNESS_FLAGS) Tests/CHarness/solver_iterations.c -o $(BUILD)/solver_iterations -L$(BUILD)/lib -lgdopt \
+	    -Wl,-rpath,$(abspath $(BUILD)/lib) -lm
+	@allocs() { valgrind $(BUILD)/solver_iterations $$1 2>&1 | sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p'; }; \
+	    few=$$(allocs 3); many=$$(allocs 30); \
+	    if [ -n "$$few" ] && [ "$$few" = "$$many" ]; then echo "no allocation per solver iteration: $$few allocations for 3 iterations and for 30"; \
+	    else echo "FAIL: solver iterations allocate ($$few allocations for 3 iterations, $$many for 30)"; exit 1; fi
 
 
 # ---- Sanitizers and fuzzing ------------------------------------------------------------

@@ -35,6 +35,37 @@ final class Vector {
     func fill(_ value: Double) { base.update(repeating: value, count: count) }
 }
 
+/// Runs `body` on a scratch array of `count` doubles for block partial sums: a buffer kept
+/// per thread and only ever grown, so that after the first iteration no vector operation
+/// allocates (withUnsafeTemporaryAllocation goes to the heap above 1 KiB here).
+func withPartials<R>(count: Int, _ body: (UnsafeMutableBufferPointer<Double>) -> R) -> R {
+    guard let scratch = PartialsScratch.buffer(count) else {
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: count, body)
+    }
+    return body(UnsafeMutableBufferPointer(start: scratch, count: count))
+}
+
+private enum PartialsScratch {
+    /// Per-thread: [capacity, values...], freed when the thread ends.
+    static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { free($0) }
+        return key
+    }()
+
+    static func buffer(_ count: Int) -> UnsafeMutablePointer<Double>? {
+        var raw = pthread_getspecific(key)?.assumingMemoryBound(to: Double.self)
+        if raw == nil || Int(raw![0]) < count {
+            let capacity = Swift.max(count, 1024)
+            guard let grown = realloc(raw, (capacity + 1) * MemoryLayout<Double>.stride) else { return nil }
+            raw = grown.assumingMemoryBound(to: Double.self)
+            raw![0] = Double(capacity)
+            pthread_setspecific(key, grown)
+        }
+        return raw! + 1
+    }
+}
+
 /// The vector operations of the solvers' iterations. Elementwise work is split over the
 /// worker pool; a dot product is cut into blocks whose size depends only on n, each block
 /// summed with four lanes and the block sums added in order, so the iterates are the same
@@ -50,7 +81,7 @@ enum VectorMath {
 
     static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, count n: Int) -> Double {
         let block = blockSize(n), blocks = (n + block - 1) / block
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: blocks) { partials in
+        return withPartials(count: blocks) { partials in
             let kernel = Dot(a: a, b: b, count: n, block: block, partials: partials.baseAddress!)
             Parallel.forEach(kernel, count: blocks, grain: max(1, Parallel.minimumElementsPerThread / block))
             var sum = 0.0
@@ -65,7 +96,7 @@ enum VectorMath {
     static func dots(_ v: Vector, _ others: [Vector], into out: UnsafeMutablePointer<Double>) {
         let n = v.count, block = blockSize(n), blocks = (n + block - 1) / block, k = others.count
         guard k > 0 else { return }
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: blocks * k) { partials in
+        withPartials(count: blocks * k) { partials in
             others.withUnsafeBufferPointer { vectors in
                 let kernel = MultiDot(v: v.base, others: vectors.baseAddress!, k: k, count: n, block: block,
                                       partials: partials.baseAddress!)
@@ -92,7 +123,7 @@ enum VectorMath {
     /// gᵀ(a − b), with the blocks of `dot`.
     static func dot(_ g: Vector, _ a: Vector, minus b: Vector) -> Double {
         let n = g.count, block = blockSize(n), blocks = (n + block - 1) / block
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: blocks) { partials in
+        return withPartials(count: blocks) { partials in
             let kernel = DotOfDifference(g: g.base, a: a.base, b: b.base, count: n, block: block,
                                          partials: partials.baseAddress!)
             Parallel.forEach(kernel, count: blocks, grain: max(1, Parallel.minimumElementsPerThread / block))
@@ -112,7 +143,7 @@ enum VectorMath {
     static func update(_ out: Vector, scale: Double = 1, _ a: Vector, _ alpha: Double, _ x: Vector,
                        thenDotWith w: Vector?) -> Double {
         let n = out.count, block = blockSize(n), blocks = (n + block - 1) / block
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: blocks) { partials in
+        return withPartials(count: blocks) { partials in
             let kernel = UpdateDot(out: out.base, a: a.base, x: x.base, w: w?.base, scale: scale, alpha: alpha, count: n,
                                    block: block, partials: partials.baseAddress!)
             Parallel.forEach(kernel, count: blocks, grain: max(1, Parallel.minimumElementsPerThread / block))
@@ -127,7 +158,7 @@ enum VectorMath {
     static func pair(s: Vector, y: Vector, newX: Vector, oldX: Vector, newG: Vector,
                      oldG: Vector) -> (sy: Double, ss: Double, yy: Double, step: Double) {
         let n = s.count, block = blockSize(n), blocks = (n + block - 1) / block
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: 4 * blocks) { partials in
+        return withPartials(count: 4 * blocks) { partials in
             let kernel = PairDifferences(s: s.base, y: y.base, newX: newX.base, oldX: oldX.base, newG: newG.base,
                                          oldG: oldG.base, count: n, block: block, partials: partials.baseAddress!)
             Parallel.forEach(kernel, count: blocks, grain: max(1, Parallel.minimumElementsPerThread / block))
@@ -145,7 +176,7 @@ enum VectorMath {
     /// ‖a − b‖∞ (‖a‖∞ when b is nil).
     static func maxNorm(_ a: Vector, minus b: Vector? = nil) -> Double {
         let n = a.count, block = blockSize(n), blocks = (n + block - 1) / block
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: blocks) { partials in
+        return withPartials(count: blocks) { partials in
             let kernel = MaxAbs(a: a.base, b: b?.base, count: n, block: block, partials: partials.baseAddress!)
             Parallel.forEach(kernel, count: blocks, grain: max(1, Parallel.minimumElementsPerThread / block))
             var norm = 0.0
