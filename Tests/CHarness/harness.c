@@ -177,7 +177,8 @@ static void test_error_table(void) {
     EXPECT_ERROR(GDOPT_ERR_FORMAT, "gdopt_optimizer_deserialize", "checkpoint",
                  CALL(gdopt_optimizer_deserialize)(opt, garbage, sizeof garbage));
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_deserialize", "buf", CALL(gdopt_optimizer_deserialize)(opt, NULL, 10));
-    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_optimizer_deserialize", "len=0", CALL(gdopt_optimizer_deserialize)(opt, garbage, 0));
+    /* len = 0 is a truncated checkpoint (v1.1, §8: FORMAT; it was SIZE in v1.0). */
+    EXPECT_ERROR(GDOPT_ERR_FORMAT, "gdopt_optimizer_deserialize", "0 bytes", CALL(gdopt_optimizer_deserialize)(opt, garbage, 0));
     EXPECT_ERROR(GDOPT_ERR_IO, "gdopt_optimizer_load", "/nonexistent/x.ckpt", CALL(gdopt_optimizer_load)(opt, "/nonexistent/x.ckpt"));
     EXPECT_ERROR(GDOPT_ERR_IO, "gdopt_optimizer_save", "/nonexistent/x.ckpt", CALL(gdopt_optimizer_save)(opt, "/nonexistent/x.ckpt"));
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_save", "path", CALL(gdopt_optimizer_save)(opt, NULL));
@@ -354,7 +355,7 @@ static void test_corrupt_checkpoints(void) {
     CHECK(CALL(gdopt_optimizer_set)(target, "lr", 0.5) == GDOPT_OK);
     CHECK(CALL(gdopt_optimizer_serialize)(target, before, sizeof before, &before_length) == GDOPT_OK);
     int all_rejected = 1;
-    for (size_t cut = 1; cut < length; cut++) all_rejected &= CALL(gdopt_optimizer_deserialize)(target, good, cut) == GDOPT_ERR_FORMAT;
+    for (size_t cut = 0; cut < length; cut++) all_rejected &= CALL(gdopt_optimizer_deserialize)(target, good, cut) == GDOPT_ERR_FORMAT;
     for (size_t bit = 0; bit < length * 8; bit++) {
         memcpy(bad, good, length);
         bad[bit / 8] ^= (unsigned char)(1u << (bit % 8));
@@ -713,6 +714,8 @@ static void test_solvers(void) {
     CALL(gdopt_solver_destroy)(s);
 }
 
+#include "harness_solvers.c"
+
 int main(int argc, char **argv) {
 #ifdef GDOPT_HARNESS_DLOPEN
     if (argc < 2 || !load_library(argv[1])) {
@@ -734,6 +737,8 @@ int main(int argc, char **argv) {
     test_tape();
     test_gradcheck();
     test_solvers();
+    test_solver_bounds_and_ask_tell();
+    test_solver_checkpoints();
     test_schedules();
     test_concurrent_handles();
 #ifdef GDOPT_HARNESS_DLOPEN
