@@ -126,7 +126,7 @@ test-tsan: $(TSAN_LIB)
 	    -L$(SWIFT_RUNTIME) -ldispatch -lBlocksRuntime -Wl,-rpath,$(abspath $(SWIFT_RUNTIME)) -lm -lpthread
 	@echo "harness under TSan:"; TSAN_OPTIONS="die_after_fork=0 halt_on_error=1" $(BUILD)/harness_tsan
 
-FUZZ_TARGETS := deserialize tape
+FUZZ_TARGETS := deserialize tape solver
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz_%)
 $(BUILD)/fuzz_%: Tests/Fuzz/fuzz_%.c Tests/Fuzz/fuzz_bytes.h include/gdopt.h $(SAN_LIB)
 	mkdir -p $(BUILD)
@@ -149,7 +149,8 @@ endef
 # Rewrites the seed corpus from the current library (after a checkpoint format change).
 fuzz-seeds: $(LIB)
 	$(CC) $(HARNESS_FLAGS) Tests/Fuzz/make_seeds.c -o $(BUILD)/make_seeds -L$(BUILD)/lib -lgdopt -Wl,-rpath,$(abspath $(BUILD)/lib)
-	$(BUILD)/make_seeds Tests/Fuzz/corpus/deserialize Tests/Fuzz/corpus/tape
+	mkdir -p Tests/Fuzz/corpus/solver
+	$(BUILD)/make_seeds Tests/Fuzz/corpus/deserialize Tests/Fuzz/corpus/tape Tests/Fuzz/corpus/solver
 # A bounded run for `make test` (fixed seed), and the long one for `make fuzz`.
 test-fuzz: $(FUZZ_BINS)
 	$(call run_fuzzers,$(FUZZ_QUICK_SECONDS),1)

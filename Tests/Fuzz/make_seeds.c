@@ -1,5 +1,6 @@
 /* Writes the committed seed corpus: valid checkpoints of every kind (float32 and float64
- * slots, with and without options set) and tape programs that record a small network.
+ * slots, with and without options set), tape programs that record a small network, and
+ * solver checkpoints of every method mid-run.
  * Run it again (`make fuzz-seeds`) when the checkpoint format changes. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,43 @@ static void checkpoint_seeds(const char *dir) {
         }
 }
 
+static double quadratic(size_t n, const double *x, double *g, void *data) {
+    (void)data;
+    double f = 0;
+    for (size_t i = 0; i < n; i++) {
+        f += (double)(i + 1) * (x[i] - 0.5) * (x[i] - 0.5);
+        if (g) g[i] = 2 * (double)(i + 1) * (x[i] - 0.5);
+    }
+    return f;
+}
+
+/* Solver checkpoints for fuzz_solver.c: every method mid-run, lbfgs also with bounds (L-BFGS-B)
+ * and with finite differences, newton with its differenced Hessian part-way. */
+static void solver_seeds(const char *dir) {
+    static const char *const methods[] = {"gd", "gd_linesearch", "momentum", "adam", "lbfgs", "newton", "random_search",
+                                          "random_local_search"};
+    const double lower[3] = {-1, -1, 0.6}, upper[3] = {1, 0.2, 2};
+    for (int m = 0; m < 8; m++)
+        for (int variant = 0; variant < (m == 4 ? 3 : 1); variant++) {
+            gdopt_solver *s;
+            if (gdopt_solver_create(methods[m], &s) != GDOPT_OK) exit(1);
+            if (variant == 1 && gdopt_solver_set_bounds(s, lower, upper, 3) != GDOPT_OK) exit(1);
+            if (variant == 2 && gdopt_solver_set(s, "finite_differences", 1) != GDOPT_OK) exit(1);
+            double x[3] = {-0.8, 0.9, 1.5}, g[3];
+            gdopt_task task;
+            if (gdopt_solver_begin(s, x, 3) != GDOPT_OK) exit(1);
+            for (int k = 0; k < 7 && gdopt_solver_ask(s, x, 3, &task) == GDOPT_OK && task != GDOPT_TASK_DONE; k++)
+                if (task == GDOPT_TASK_EVALUATE && gdopt_solver_tell(s, quadratic(3, x, g, NULL), g, 3) != GDOPT_OK) exit(1);
+            unsigned char buf[4096];
+            size_t len;
+            if (gdopt_solver_serialize(s, buf, sizeof buf, &len) != GDOPT_OK) exit(1);
+            char name[64];
+            snprintf(name, sizeof name, "solver-%s-%d.ckpt", methods[m], variant);
+            write_file(dir, name, buf, len);
+            gdopt_solver_destroy(s);
+        }
+}
+
 /* Programs for fuzz_tape.c: opcode bytes as its switch reads them. */
 static void tape_seeds(const char *dir) {
     /* f32: X[2x3] const, W[3x4] var, X@W, tanh, softmax CE with labels {1, 3}, backward, read W. */
@@ -54,11 +92,12 @@ static void tape_seeds(const char *dir) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s CHECKPOINT_DIR TAPE_DIR\n", argv[0]);
+    if (argc != 4) {
+        fprintf(stderr, "usage: %s CHECKPOINT_DIR TAPE_DIR SOLVER_DIR\n", argv[0]);
         return 2;
     }
     checkpoint_seeds(argv[1]);
     tape_seeds(argv[2]);
+    solver_seeds(argv[3]);
     return 0;
 }

@@ -18,6 +18,8 @@ final class CompactPairs {
 
     init(memory: Int, count n: Int) throws(GDOptError) {
         self.memory = memory
+        try Vector.checkBudget(vectors: 2 * memory + 2, count: n, what: "memory=\(memory)")
+        try Vector.checkBudget(vectors: 4 * memory, count: memory, what: "memory=\(memory)")
         var s: [Vector] = [], y: [Vector] = []
         for _ in 0..<memory {
             s.append(try Vector(count: n))

@@ -6,6 +6,7 @@ struct KernelDescent: SearchMethod {
     let sgd: SGD.Configuration?, adam: Adam.Configuration?
     let first: Vector?, second: Vector?  // the momentum buffer, or Adam's moments
     var waiting = false
+    var isMonotone: Bool { false }
 
     init(kind: Kind, options: SolverOptions.Values, count n: Int) throws(GDOptError) {
         self.kind = kind
@@ -31,7 +32,7 @@ struct KernelDescent: SearchMethod {
             }
             run.box?.project(run.point)
             waiting = true
-            return .evaluate(gradient: true, candidate: true)
+            return .evaluate(gradient: true)
         }
         waiting = false
         let step = VectorMath.maxNorm(run.point, minus: run.x)
@@ -59,6 +60,7 @@ struct SteepestDescent: SearchMethod {
     var alpha = 1.0
     var searching = false
     var search = Backtracking()
+    var isMonotone: Bool { true }
 
     init(c1: Double, count n: Int) throws(GDOptError) {
         self.c1 = c1
@@ -75,7 +77,7 @@ struct SteepestDescent: SearchMethod {
             outcome = search.start(run, direction: direction, alpha0: 2 * alpha)
         }
         switch outcome {
-        case .evaluate: return .evaluate(gradient: true, candidate: true)
+        case .evaluate: return .evaluate(gradient: true)
         case .failed: return .lineSearchFailed
         case .accepted:
             searching = false
@@ -102,8 +104,16 @@ struct SteepestDescent: SearchMethod {
 }
 
 extension SolverRun {
-    /// The evaluated point becomes the iterate (the old iterate's vectors become scratch).
+    /// The evaluated point becomes the iterate (the old iterate's vectors become scratch),
+    /// and the result if it is the best iterate so far. (Trial points of a line search are
+    /// not results: the last iterate is what scipy returns, and its gradient passed gtol.)
     func accept() {
+        if pointF < bestF {
+            best.copy(from: point)
+            bestF = pointF
+            bestHasGradient = wantsGradient
+            if wantsGradient { bestG.copy(from: pointG) }
+        }
         swap(&x, &point)
         swap(&g, &pointG)
         f = pointF

@@ -9,6 +9,8 @@ struct LBFGS: SearchMethod {
     var searching = false
     var search = StrongWolfe()
 
+    var isMonotone: Bool { true }
+
     init(memory: Int, c1: Double, c2: Double, count n: Int) throws(GDOptError) {
         (self.c1, self.c2) = (c1, c2)
         ring = try PairRing(memory: memory, count: n)
@@ -27,7 +29,7 @@ struct LBFGS: SearchMethod {
             outcome = search.start(run, direction: direction, alpha0: alpha0, slope0: slope)
         }
         switch outcome {
-        case .evaluate: return .evaluate(gradient: true, candidate: true)
+        case .evaluate: return .evaluate(gradient: true)
         case .failed: return .lineSearchFailed
         case .accepted:
             searching = false
@@ -62,6 +64,7 @@ final class PairRing {
 
     init(memory: Int, count n: Int) throws(GDOptError) {
         self.memory = memory
+        try Vector.checkBudget(vectors: 2 * memory, count: n, what: "memory=\(memory)")
         var s: [Vector] = [], y: [Vector] = []
         for _ in 0..<memory {
             s.append(try Vector(count: n))

@@ -17,6 +17,8 @@ struct LBFGSB: SearchMethod {
     var searching = false
     var search = MoreThuente()
 
+    var isMonotone: Bool { true }
+
     init(memory: Int, c1: Double, c2: Double, count n: Int) throws(GDOptError) {
         (self.c1, self.c2, self.n) = (c1, c2, n)
         pairs = try CompactPairs(memory: memory, count: n)
@@ -32,7 +34,7 @@ struct LBFGSB: SearchMethod {
         let box = run.box!
         if searching {
             switch search.resume(run, direction: direction, c2: c2) {
-            case .evaluate: return .evaluate(gradient: true, candidate: true)
+            case .evaluate: return .evaluate(gradient: true)
             case .failed:
                 searching = false
                 // As lbfgsb does: forget the pairs and try again from steepest descent.
@@ -63,7 +65,7 @@ struct LBFGSB: SearchMethod {
         }
         searching = true
         switch search.start(run, direction: direction, alpha0: alpha0, alphaMax: alphaMax, c1: c1) {
-        case .evaluate: return .evaluate(gradient: true, candidate: true)
+        case .evaluate: return .evaluate(gradient: true)
         default: return .lineSearchFailed
         }
     }

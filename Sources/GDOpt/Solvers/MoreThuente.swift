@@ -2,7 +2,8 @@
 /// write it, with lbfgsb's settings: ftol = c1, gtol = c2, xtol = 0.1, steps in
 /// [0, stpmax] (stpmax keeps the trial points in the box). It ends at a point with
 /// sufficient decrease and |φ'(α)| ≤ c2·|φ'(0)|, or, as lbfgsb does, at dcsrch's warnings
-/// (interval too small, stpmax reached) when the point found decreases f. Twenty trials
+/// (interval too small, stpmax reached) when the point found does not increase f (at the
+/// precision of f, an iteration without decrease then ends the run). Twenty trials
 /// without an end is a failure (lbfgsb's limit).
 struct MoreThuente {
     var stp = 0.0, stpMax = 0.0
@@ -40,7 +41,7 @@ struct MoreThuente {
         // dcsrch's warnings end the search too; lbfgsb takes the point if it decreased f.
         let warning = (brackt && (stp <= stmin || stp >= stmax)) || (brackt && stmax - stmin <= Self.xtol * stmax)
             || (stp == stpMax && f <= ftest && g <= gtest) || (stp == 0 && (f > ftest || g >= gtest))
-        if warning { return f < finit ? accept(run, f, g) : .failed }
+        if warning { return f <= finit ? accept(run, f, g) : .failed }
         guard trials < Self.limit else { return .failed }
         if stage == 1 && f <= fx && f > ftest {
             // The modified function ψ(α) = φ(α) − φ(0) − gtest·α until a point with

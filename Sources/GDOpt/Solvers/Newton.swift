@@ -16,6 +16,8 @@ struct Newton: SearchMethod {
     var column = 0, minusSide = false, plusX = 0.0, minusX = 0.0
     var search = Backtracking()
 
+    var isMonotone: Bool { true }
+
     init(c1: Double, count n: Int) throws(GDOptError) {
         (self.c1, self.n) = (c1, n)
         hessian = try HessianMatrix(n)
@@ -52,7 +54,7 @@ struct Newton: SearchMethod {
             return try solveAndSearch(run)
         case .search:
             switch search.resume(run, direction: direction, c1: c1) {
-            case .evaluate: return .evaluate(gradient: true, candidate: true)
+            case .evaluate: return .evaluate(gradient: true)
             case .failed: return .lineSearchFailed
             case .accepted:
                 stage = .start
@@ -76,7 +78,7 @@ struct Newton: SearchMethod {
         }
         run.point.copy(from: run.x)
         run.point[j] = minusSide ? minusX : plusX
-        return .evaluate(gradient: true, candidate: false)
+        return .evaluate(gradient: true)
     }
 
     private mutating func solveAndSearch(_ run: SolverRun) throws(GDOptError) -> MethodStep {
@@ -97,7 +99,7 @@ struct Newton: SearchMethod {
         factor.solve(direction)
         stage = .search
         switch search.start(run, direction: direction, alpha0: 1) {
-        case .evaluate: return .evaluate(gradient: true, candidate: true)
+        case .evaluate: return .evaluate(gradient: true)
         default: return .lineSearchFailed
         }
     }
@@ -138,6 +140,7 @@ final class HessianMatrix {
             throw .memory("Newton's \(n)×\(n) Hessian is too large (lbfgs needs O(n) memory)")
         }
         self.n = n
+        try Vector.checkBudget(vectors: 2 * n, count: n, what: "Newton's \(n)×\(n) Hessian and its factor (lbfgs needs O(n) memory)")
         storage = try Vector(count: squared)
     }
 

@@ -9,6 +9,8 @@ struct RandomSearch: SearchMethod {
     var random: SplitMix64
     var waiting = false
 
+    var isMonotone: Bool { false }
+
     init(local: Bool, options: SolverOptions.Values, box: Box?, count n: Int) throws(GDOptError) {
         self.local = local
         stepScale = options.stepScale
@@ -33,7 +35,7 @@ struct RandomSearch: SearchMethod {
                 }
             }
             waiting = true
-            return .evaluate(gradient: false, candidate: true)
+            return .evaluate(gradient: false)
         }
         waiting = false
         guard run.pointF < run.f else { return .iterated(step: 0) }

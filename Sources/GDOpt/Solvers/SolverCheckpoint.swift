@@ -76,7 +76,7 @@ extension SolverRun {
         // A tell that is due is not kept: after a load, ask returns that point again.
         out.bytes.u32(UInt32((phase == .awaitingTell ? .requested : phase).rawValue))
         out.bytes.u32(UInt32(reason.rawValue))
-        for flag in [started, wantsGradient, isCandidate, bestHasGradient] { out.bool(flag) }
+        for flag in [started, wantsGradient, bestHasGradient] { out.bool(flag) }
         out.doubles(Double(iteration), Double(evaluations), f, pointF, bestF, previousF, lastStep, gradientNorm)
         out.bool(failure != nil)
         if let failure { out.string(failure.message) }
@@ -94,13 +94,14 @@ extension SolverRun {
                           boundsCount: Int?) throws(GDOptError) -> SolverRun {
         let n = try input.length()
         if let boundsCount, boundsCount != n { throw .format("checkpoint run has n=\(n), its bounds n=\(boundsCount)") }
-        guard let phase = Phase(rawValue: UInt8(truncatingIfNeeded: try input.bytes.u32())), phase != .awaitingTell else {
+        let phaseCode = try input.bytes.u32()
+        guard phaseCode <= UInt8.max, let phase = Phase(rawValue: UInt8(phaseCode)), phase != .awaitingTell else {
             throw .format("checkpoint run has a bad phase")
         }
         guard let reason = StopReason(rawValue: Int32(truncatingIfNeeded: try input.bytes.u32())) else {
             throw .format("checkpoint run has a bad reason")
         }
-        let flags = [try input.bool(), try input.bool(), try input.bool(), try input.bool()]
+        let flags = [try input.bool(), try input.bool(), try input.bool()]
         let iteration = try input.count(atMost: 1 << 53), evaluations = try input.count(atMost: 1 << 53)
         var scalars: [Double] = []
         for _ in 0..<6 { scalars.append(try input.double()) }
@@ -114,7 +115,7 @@ extension SolverRun {
             try Solver.makeMethod(method, options: options, box: box, count: n)
         }
         (run.phase, run.reason, run.failure) = (phase, reason, failure)
-        (run.started, run.wantsGradient, run.isCandidate, run.bestHasGradient) = (flags[0], flags[1], flags[2], flags[3])
+        (run.started, run.wantsGradient, run.bestHasGradient) = (flags[0], flags[1], flags[2])
         (run.iteration, run.evaluations) = (iteration, evaluations)
         (run.f, run.pointF, run.bestF, run.previousF, run.lastStep, run.gradientNorm) =
             (scalars[0], scalars[1], scalars[2], scalars[3], scalars[4], scalars[5])
@@ -195,7 +196,7 @@ struct StateReader {
     /// A whole number in [0, limit], stored as a double.
     mutating func count(atMost limit: Int) throws(GDOptError) -> Int {
         let value = try double()
-        guard value >= 0, value <= Double(limit), value.rounded() == value else {
+        guard value >= 0, value.sign == .plus, value <= Double(limit), value.rounded() == value else {
             throw .format("checkpoint count \(value) is not a whole number in [0, \(limit)]")
         }
         return Int(value)

@@ -21,7 +21,7 @@ final class SolverRun {
     var best: Vector, bestG: Vector, bestF = Double.infinity, bestHasGradient = false
     var phase = Phase.requested
     var started = false  // the starting point has been evaluated
-    var wantsGradient = true, isCandidate = true  // the planned evaluation
+    var wantsGradient = true  // the planned evaluation
     var iteration = 0, evaluations = 0
     var previousF = Double.nan, lastStep = Double.nan, gradientNorm = Double.nan
     var hessian: HessianCallback?  // callbacks are not part of a checkpoint
@@ -120,7 +120,11 @@ final class SolverRun {
     private func stoppingReason() -> StopReason? {
         if needsGradient {
             if gradientNorm <= options.gtol { return .gradientTolerance }
-            if iteration > 0 && options.ftol > 0 && Swift.abs(previousF - f) <= options.ftol * Swift.max(1, Swift.abs(f)) {
+            // |Δf| ≤ ftol·max(1, |f|); a line-search method also stops when f did not decrease
+            // at all (ftol = 0 then means what scipy's factr = 0 means).
+            let scale = options.ftol * Swift.max(1, Swift.abs(f))
+            if iteration > 0 && (method.isMonotone ? previousF - f <= scale
+                                                   : options.ftol > 0 && Swift.abs(previousF - f) <= scale) {
                 return .functionTolerance
             }
             if iteration > 0 && options.xtol > 0 && lastStep <= options.xtol * Swift.max(1, VectorMath.maxNorm(x)) {
@@ -132,8 +136,8 @@ final class SolverRun {
 
     private func apply(_ step: MethodStep) {
         switch step {
-        case .evaluate(let gradient, let candidate):
-            (wantsGradient, isCandidate) = (gradient, candidate)
+        case .evaluate(let gradient):
+            wantsGradient = gradient
             phase = .requested
         case .iterated(let step):
             iteration += 1
@@ -176,20 +180,12 @@ final class SolverRun {
         complete()
     }
 
-    /// The planned evaluation is whole (value, and gradient if asked): keep the best point
-    /// and hand the result to the method.
+    /// The planned evaluation is whole (value, and gradient if asked): hand it to the
+    /// method (the starting point becomes the first iterate).
     func complete() {
-        if isCandidate && pointF < bestF {
-            best.copy(from: point)
-            bestF = pointF
-            bestHasGradient = wantsGradient
-            if wantsGradient { bestG.copy(from: pointG) }
-        }
         if !started {
             started = true
-            swap(&x, &point)
-            swap(&g, &pointG)
-            f = pointF
+            accept()
             gradientNorm = needsGradient ? norm(x: x, g: g) : .nan
             phase = .testing
             return

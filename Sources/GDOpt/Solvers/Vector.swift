@@ -23,6 +23,18 @@ final class Vector {
 
     deinit { free(base) }
 
+    /// Refuses, before allocating any of them, `vectors` vectors of `count` doubles that
+    /// overflow or exceed the machine's physical memory (memory = 1e15 pairs, say, would
+    /// otherwise allocate small vectors until the host is killed).
+    static func checkBudget(vectors: Int, count: Int, what: String) throws(GDOptError) {
+        let (perVector, overflowA) = count.multipliedReportingOverflow(by: MemoryLayout<Double>.stride)
+        let (bytes, overflowB) = perVector.multipliedReportingOverflow(by: vectors)
+        let physical = Int(sysconf(Int32(_SC_PHYS_PAGES))).multipliedReportingOverflow(by: Int(sysconf(Int32(_SC_PAGESIZE))))
+        guard !overflowA, !overflowB, physical.overflow || physical.partialValue <= 0 || bytes <= physical.partialValue else {
+            throw .memory("\(what) needs \(vectors) vectors of \(count) doubles, more than this machine's memory")
+        }
+    }
+
     subscript(i: Int) -> Double {
         get { base[i] }
         set { base[i] = newValue }

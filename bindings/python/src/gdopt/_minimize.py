@@ -70,7 +70,7 @@ def _bounds_arrays(bounds, n: int):
     def side(values, infinity):
         if not isinstance(values, (tuple, list)):
             values = np.asarray(values, dtype=object)
-            values = [values.item()] * n if values.ndim == 0 else list(values.ravel())
+            values = [values.ravel()[0]] * n if values.size == 1 else list(values.ravel())
         if len(values) != n:
             raise ValueError(f"bounds has {len(values)} entries, x0 has {n}")
         return np.array([infinity if v is None else float(v) for v in values], dtype=np.float64)

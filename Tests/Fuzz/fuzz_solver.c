@@ -1,0 +1,103 @@
+/* libFuzzer target: arbitrary bytes into gdopt_solver_deserialize. The contract checked on
+ * each input:
+ *  - a rejected buffer leaves the solver byte-identical (its serialized form unchanged);
+ *  - an accepted buffer is exactly what the solver serializes back, and the restored run
+ *    can be driven with ask/tell (a bounded number of calls) with documented statuses only.
+ * Each input is tried as it is and with its trailing CRC-32 recomputed, on the method it
+ * names (the u32 at offset 12) and on the next one. */
+#include <math.h>
+
+#include "fuzz_bytes.h"
+
+static const char *const methods[] = {"gd", "gd_linesearch", "momentum", "adam", "lbfgs", "newton", "random_search",
+                                      "random_local_search"};
+
+/* zlib's CRC-32, bit by bit: an implementation independent of the library's. */
+static uint32_t crc32(const uint8_t *data, size_t len) {
+    uint32_t crc = 0xFFFFFFFFu;
+    for (size_t i = 0; i < len; i++) {
+        crc ^= data[i];
+        for (int bit = 0; bit < 8; bit++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1)));
+    }
+    return ~crc;
+}
+
+static uint8_t *serialized(const gdopt_solver *s, size_t *len) {
+    FUZZ_REQUIRE(gdopt_solver_serialize(s, NULL, 0, len) == GDOPT_OK);
+    uint8_t *buf = malloc(*len);
+    FUZZ_REQUIRE(buf != NULL);
+    FUZZ_REQUIRE(gdopt_solver_serialize(s, buf, *len, len) == GDOPT_OK);
+    return buf;
+}
+
+/* A run to lose: a few evaluations of a quadratic, stopped mid-way. */
+static void start_run(gdopt_solver *s) {
+    double x[2] = {1, -2}, g[2];
+    gdopt_task task;
+    FUZZ_REQUIRE(gdopt_solver_begin(s, x, 2) == GDOPT_OK);
+    for (int k = 0; k < 4 && gdopt_solver_ask(s, x, 2, &task) == GDOPT_OK && task != GDOPT_TASK_DONE; k++)
+        if (task == GDOPT_TASK_EVALUATE) {
+            g[0] = 2 * x[0], g[1] = 4 * x[1];
+            FUZZ_REQUIRE(gdopt_solver_tell(s, x[0] * x[0] + 2 * x[1] * x[1], g, 2) == GDOPT_OK);
+        }
+}
+
+/* Drives a restored run for at most 200 calls on Σ xᵢ² (whatever n the checkpoint holds). */
+static void drive(gdopt_solver *s) {
+    size_t n = 0;
+    FUZZ_REQUIRE(gdopt_solver_dimension(s, &n) == GDOPT_OK);
+    if (n == 0) return;
+    double *x = calloc(n, sizeof *x), *g = calloc(n, sizeof *g);
+    FUZZ_REQUIRE(x && g);
+    gdopt_task task = 0;
+    for (int k = 0; k < 200; k++) {
+        gdopt_status status = fuzz_checked(gdopt_solver_ask(s, x, n, &task));
+        if (status != GDOPT_OK || task == GDOPT_TASK_DONE) break;
+        FUZZ_REQUIRE(task == GDOPT_TASK_EVALUATE || task == GDOPT_TASK_ITERATE);
+        if (task != GDOPT_TASK_EVALUATE) continue;
+        double f = 0;
+        for (size_t i = 0; i < n; i++) f += x[i] * x[i], g[i] = 2 * x[i];
+        if (fuzz_checked(gdopt_solver_tell(s, f, g, n)) != GDOPT_OK) break;
+    }
+    gdopt_result r;
+    fuzz_checked(gdopt_solver_result(s, &r));
+    free(x);
+    free(g);
+}
+
+static void check_deserialize(const char *method, const uint8_t *data, size_t size) {
+    gdopt_solver *s = NULL;
+    FUZZ_REQUIRE(gdopt_solver_create(method, &s) == GDOPT_OK);
+    start_run(s);
+    size_t before_len, after_len;
+    uint8_t *before = serialized(s, &before_len);
+    gdopt_status status = fuzz_checked(gdopt_solver_deserialize(s, data, size));
+    uint8_t *after = serialized(s, &after_len);
+    if (status == GDOPT_OK) {
+        FUZZ_REQUIRE(after_len == size && memcmp(after, data, size) == 0);
+        drive(s);
+    } else {
+        FUZZ_REQUIRE(status == GDOPT_ERR_FORMAT || status == GDOPT_ERR_MEMORY);
+        FUZZ_REQUIRE(after_len == before_len && memcmp(after, before, before_len) == 0);
+    }
+    free(before);
+    free(after);
+    gdopt_solver_destroy(s);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    size_t named = size >= 16 && data[12] < 8 ? data[12] : 4;
+    uint8_t *fixed = malloc(size ? size : 1);
+    FUZZ_REQUIRE(fixed != NULL);
+    memcpy(fixed, data, size);
+    if (size >= 4) {
+        uint32_t crc = crc32(fixed, size - 4);
+        for (int i = 0; i < 4; i++) fixed[size - 4 + i] = (uint8_t)(crc >> (8 * i));
+    }
+    for (size_t k = named; k < named + 2; k++) {
+        check_deserialize(methods[k % 8], data, size);
+        check_deserialize(methods[k % 8], fixed, size);
+    }
+    free(fixed);
+    return 0;
+}
