@@ -20,7 +20,7 @@ endef
 # CPU tuning for `make native` (AVX2 + FMA); the default build runs on any x86-64.
 NATIVE_CPU ?= haswell
 
-.PHONY: all build-deps native test test-swift test-c test-python test-asan test-tsan test-fuzz fuzz fuzz-seeds examples demo python bench bench-mpi \
+.PHONY: all build-deps native test test-swift test-c test-python test-asan test-tsan test-fuzz fuzz fuzz-seeds examples demo python bench bench-mpi bench-solvers \
         install deps clean
 all: $(LIB)
 
@@ -184,6 +184,17 @@ bench: $(LIB) native
 	    -L$(BUILD)/native/lib -lgdopt -Wl,-rpath,$(abspath $(BUILD)/native/lib) -lm
 	@echo "== default build (x86-64 baseline) =="; $(BUILD)/step_bench
 	@echo "== native build (-march=$(NATIVE_CPU)) =="; $(BUILD)/step_bench_native
+
+# The solvers at scale: gdopt lbfgs against scipy's L-BFGS-B (Python, n = 1e3 ... 1e6, and
+# the bounded problems) and against libLBFGS (C, n = 1e6). Installs liblbfgs-dev and scipy.
+bench-solvers: python
+	@dpkg -s liblbfgs-dev >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq liblbfgs-dev; }
+	$(PYTHON) -c "import scipy, threadpoolctl" 2>/dev/null || $(PYTHON) -m pip install -q scipy threadpoolctl
+	$(CC) -O2 -Wall -Iinclude bench/lbfgs_c_bench.c -o $(BUILD)/lbfgs_c_bench -L$(BUILD)/lib -lgdopt \
+	    -Wl,-rpath,$(abspath $(BUILD)/lib) -llbfgs -ldl
+	$(BUILD)/lbfgs_c_bench 1000000 30 5
+	$(PYTHON) bench/solvers_scale_bench.py
+	$(PYTHON) bench/bounded_bench.py
 
 # gdopt.distributed at n = 1e7 on P = 1, 2, 4 ranks (the ranks share this machine's cores),
 # over TCP on loopback so that the bytes each rank sends can be counted.
