@@ -13,6 +13,15 @@ final class CompactPairs {
     var middle: [Double], work: [Double], system: [Double], pivots: [Int32]  // 2m×2m
     var p: [Double], c: [Double], w: [Double], mc: [Double], v: [Double]  // 2m
     private var rowDots: [Double]
+    /// YᵀZZᵀY, YᵀZZᵀS and SᵀZZᵀS (m×m, unscaled) over the rows `gramMask` marks free: kept
+    /// up to date as pairs come and go and as variables enter or leave the free set (as
+    /// lbfgsb's formk does), instead of summed over every free row each iteration.
+    var gramYY: [Double], gramYS: [Double], gramSS: [Double]
+    let gramMask: Vector
+    var gramValid = false
+    /// The pair vectors' base addresses, oldest first, for the row kernels.
+    private let sBases: UnsafeMutablePointer<UnsafeMutablePointer<Double>>
+    private let yBases: UnsafeMutablePointer<UnsafeMutablePointer<Double>>
 
     var count: Int { s.count }
 
@@ -32,7 +41,7 @@ final class CompactPairs {
         self.y.reserveCapacity(memory)
         spareS = try Vector(count: n)
         spareY = try Vector(count: n)
-        free = (s, y)
+        unused = (s, y)
         ss = [Double](repeating: 0, count: memory * memory)
         sy = ss
         yy = ss
@@ -41,23 +50,37 @@ final class CompactPairs {
         pivots = [Int32](repeating: 0, count: 2 * memory)
         p = [Double](repeating: 0, count: 2 * memory)
         (c, w, mc, v, rowDots) = (p, p, p, p, p)
+        (gramYY, gramYS, gramSS) = (ss, ss, ss)
+        gramMask = try Vector(count: n)
+        sBases = .allocate(capacity: memory)
+        yBases = .allocate(capacity: memory)
     }
 
-    private var free: ([Vector], [Vector])
+    deinit {
+        sBases.deallocate()
+        yBases.deallocate()
+    }
+
+    /// W's columns as the row kernels read them (valid until the next push or clear).
+    var columns: CompactColumns {
+        for j in 0..<count { (sBases[j], yBases[j]) = (s[j].base, y[j].base) }
+        return CompactColumns(s: sBases, y: yBases, k: count, theta: theta)
+    }
+
+    private var unused: ([Vector], [Vector])
 
     func clear() {
-        while let last = s.popLast() { free.0.append(last) }
-        while let last = y.popLast() { free.1.append(last) }
+        while let last = s.popLast() { unused.0.append(last) }
+        while let last = y.popLast() { unused.1.append(last) }
         theta = 1
+        gramValid = false
     }
 
     /// Stores s = newX − oldX, y = newG − oldG unless sᵀy ≤ ε·(−oldGᵀs) (lbfgsb's test);
     /// returns ‖s‖∞.
     func push(newX: Vector, oldX: Vector, newG: Vector, oldG: Vector) -> Double {
-        VectorMath.difference(spareS, newX, oldX)
-        VectorMath.difference(spareY, newG, oldG)
-        let curvature = VectorMath.dot(spareS, spareY), descent = -VectorMath.dot(oldG, spareS)
-        let step = VectorMath.maxNorm(spareS)
+        let (curvature, _, _, gs, step) = VectorMath.pair(s: spareS, y: spareY, newX: newX, oldX: oldX, newG: newG, oldG: oldG)
+        let descent = -gs
         guard curvature > Double.ulpOfOne * descent, curvature > 0 else { return step }
         let m = memory
         if s.count == m {
@@ -67,6 +90,9 @@ final class CompactPairs {
                     ss[i * m + j] = ss[(i + 1) * m + j + 1]
                     sy[i * m + j] = sy[(i + 1) * m + j + 1]
                     yy[i * m + j] = yy[(i + 1) * m + j + 1]
+                    gramYY[i * m + j] = gramYY[(i + 1) * m + j + 1]
+                    gramYS[i * m + j] = gramYS[(i + 1) * m + j + 1]
+                    gramSS[i * m + j] = gramSS[(i + 1) * m + j + 1]
                 }
             }
             let oldS = s.removeFirst(), oldY = y.removeFirst()
@@ -76,20 +102,40 @@ final class CompactPairs {
         } else {
             s.append(spareS)
             y.append(spareY)
-            spareS = free.0.removeLast()
-            spareY = free.1.removeLast()
+            spareS = unused.0.removeLast()
+            spareY = unused.1.removeLast()
         }
-        let k = s.count, last = k - 1, newS = s[last], newY = y[last]
-        rowDots.withUnsafeMutableBufferPointer { out in
-            VectorMath.dots(newS, s, into: out.baseAddress!)
-            for j in 0..<k { (ss[last * m + j], ss[j * m + last]) = (out[j], out[j]) }
-            VectorMath.dots(newS, y, into: out.baseAddress!)
-            for j in 0..<k { sy[last * m + j] = out[j] }
-            VectorMath.dots(newY, s, into: out.baseAddress!)
-            for j in 0..<k { sy[j * m + last] = out[j] }
-            VectorMath.dots(newY, y, into: out.baseAddress!)
-            for j in 0..<k { (yy[last * m + j], yy[j * m + last]) = (out[j], out[j]) }
-        }
+        // The new pair's products with every pair, all of them and over the free rows, in one sweep.
+        let k = s.count, last = k - 1, columns = self.columns, masked = gramValid
+        VectorMath.overBlocks(count: gramMask.count, perBlock: 8 * k, { block, partials in
+            PairProducts(columns: columns, mask: masked ? gramMask.base : nil, count: gramMask.count, block: block,
+                         partials: partials)
+        }, combine: { blocks, partials in
+            for j in 0..<k {
+                var total = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+                for b in 0..<blocks {
+                    let o = (b * k + j) * 8
+                    total.0 += partials[o]
+                    total.1 += partials[o + 1]
+                    total.2 += partials[o + 2]
+                    total.3 += partials[o + 3]
+                    total.4 += partials[o + 4]
+                    total.5 += partials[o + 5]
+                    total.6 += partials[o + 6]
+                    total.7 += partials[o + 7]
+                }
+                (ss[last * m + j], ss[j * m + last]) = (total.0, total.0)  // s_new·s_j
+                sy[last * m + j] = total.1  // s_new·y_j
+                sy[j * m + last] = total.2  // s_j·y_new
+                (yy[last * m + j], yy[j * m + last]) = (total.3, total.3)  // y_new·y_j
+                if masked {
+                    (gramSS[last * m + j], gramSS[j * m + last]) = (total.4, total.4)
+                    gramYS[j * m + last] = total.6  // y_j·s_new over the free rows
+                    gramYS[last * m + j] = total.5  // y_new·s_j
+                    (gramYY[last * m + j], gramYY[j * m + last]) = (total.7, total.7)
+                }
+            }
+        })
         theta = yy[last * m + last] / sy[last * m + last]
         return step
     }
@@ -167,28 +213,41 @@ final class CompactPairs {
         }
     }
 
-    /// v := N⁻¹·v with N = I − (1/θ)·M·(WᵀZZᵀW), where Z selects the free variables. WᵀZZᵀW
-    /// is summed over the free rows, or as WᵀW less the active rows, whichever is fewer.
-    func solveReduced(active: [Bool]) -> Bool {
-        let k = count, k2 = 2 * k, m = memory, n = active.count
-        let activeCount = active.reduce(0) { $0 + ($1 ? 1 : 0) }
-        let fromFull = activeCount < n - activeCount
-        // work := WᵀZZᵀW.
-        for i in 0..<k2 { for j in 0..<k2 { work[i * k2 + j] = 0 } }
-        if fromFull {
-            for i in 0..<k {
-                for j in 0..<k {
-                    work[i * k2 + j] = yy[i * m + j]
-                    work[i * k2 + k + j] = theta * sy[j * m + i]
-                    work[(k + i) * k2 + j] = theta * sy[i * m + j]
-                    work[(k + i) * k2 + k + j] = theta * theta * ss[i * m + j]
+    /// v := N⁻¹·v with N = I − (1/θ)·M·(WᵀZZᵀW), where Z selects the free variables
+    /// (`free` is 1 on them, 0 elsewhere). WᵀZZᵀW is summed over the free rows in one sweep.
+    func solveReduced(free: Vector) -> Bool {
+        let k = count, k2 = 2 * k, m = memory, theta = self.theta
+        if gramValid {
+            updateGram(to: free)
+        } else {
+            let columns = self.columns
+            VectorMath.overBlocks(count: free.count, perBlock: k2 * k2, { block, partials in
+                FreeGram(columns: columns, free: free.base, count: free.count, block: block, partials: partials)
+            }, combine: { blocks, partials in
+                for a in 0..<k {
+                    for c in 0..<k {
+                        var yy = 0.0, ys = 0.0, ss = 0.0
+                        for b in 0..<blocks {
+                            let o = b * k2 * k2
+                            yy += partials[o + a * k2 + c]
+                            ys += partials[o + a * k2 + k + c]
+                            ss += partials[o + (k + a) * k2 + k + c]
+                        }
+                        (gramYY[a * m + c], gramYS[a * m + c], gramSS[a * m + c]) = (yy, ys, ss)
+                    }
                 }
-            }
+            })
+            gramMask.copy(from: free)
+            gramValid = true
         }
-        for r in 0..<n where active[r] == fromFull {
-            row(r, into: &w)
-            let sign = fromFull ? -1.0 : 1.0
-            for i in 0..<k2 { for j in 0..<k2 { work[i * k2 + j] += sign * w[i] * w[j] } }
+        // work := WᵀZZᵀW for W = [Y θS].
+        for a in 0..<k {
+            for c in 0..<k {
+                work[a * k2 + c] = gramYY[a * m + c]
+                work[a * k2 + k + c] = theta * gramYS[a * m + c]
+                work[(k + a) * k2 + c] = theta * gramYS[c * m + a]
+                work[(k + a) * k2 + k + c] = theta * theta * gramSS[a * m + c]
+            }
         }
         // N = I − (1/θ)·M·work, stored column-major for LAPACK.
         for i in 0..<k2 {
@@ -201,6 +260,24 @@ final class CompactPairs {
         return solve(&system, &v, size: k2, columns: 1)
     }
 
+    /// Rows that entered the free set are added to the Gram blocks, rows that left it
+    /// taken out, in index order.
+    private func updateGram(to free: Vector) {
+        let k = count, m = memory, columns = self.columns
+        for i in 0..<free.count where free[i] != gramMask[i] {
+            let sign = free[i] != 0 ? 1.0 : -1.0
+            for a in 0..<k {
+                let ya = sign * columns.y[a][i], sa = sign * columns.s[a][i]
+                for c in 0..<k {
+                    gramYY[a * m + c] += ya * columns.y[c][i]
+                    gramYS[a * m + c] += ya * columns.s[c][i]
+                    gramSS[a * m + c] += sa * columns.s[c][i]
+                }
+            }
+            gramMask[i] = free[i]
+        }
+    }
+
     func archive(_ out: inout StateWriter) {
         let k = count, m = memory
         out.doubles(Double(k), theta)
@@ -209,6 +286,11 @@ final class CompactPairs {
             out.vector(y[j])
             for i in 0..<k { out.doubles(ss[j * m + i], sy[j * m + i], yy[j * m + i]) }
         }
+        out.bool(gramValid)
+        if gramValid {
+            for i in 0..<k { for j in 0..<k { out.doubles(gramYY[i * m + j], gramYS[i * m + j], gramSS[i * m + j]) } }
+            out.vector(gramMask)
+        }
     }
 
     func restore(_ input: inout StateReader) throws(GDOptError) {
@@ -216,11 +298,20 @@ final class CompactPairs {
         let k = try input.count(atMost: memory), m = memory
         theta = try input.double()
         for j in 0..<k {
-            s.append(free.0.removeLast())
-            y.append(free.1.removeLast())
+            s.append(unused.0.removeLast())
+            y.append(unused.1.removeLast())
             try input.vector(into: s[j])
             try input.vector(into: y[j])
             for i in 0..<k { (ss[j * m + i], sy[j * m + i], yy[j * m + i]) = (try input.double(), try input.double(), try input.double()) }
+        }
+        gramValid = try input.bool()
+        if gramValid {
+            for i in 0..<k {
+                for j in 0..<k {
+                    (gramYY[i * m + j], gramYS[i * m + j], gramSS[i * m + j]) = (try input.double(), try input.double(), try input.double())
+                }
+            }
+            try input.vector(into: gramMask)
         }
     }
 }

@@ -109,7 +109,7 @@ final class PairRing {
     /// Stores s = newX − oldX, y = newG − oldG when it has curvature; returns ‖s‖∞.
     func push(newX: Vector, oldX: Vector, newG: Vector, oldG: Vector) -> Double {
         let k = slot(count == memory ? 0 : count)
-        let (sy, ss, yy, step) = VectorMath.pair(s: s[k], y: y[k], newX: newX, oldX: oldX, newG: newG, oldG: oldG)
+        let (sy, ss, yy, _, step) = VectorMath.pair(s: s[k], y: y[k], newX: newX, oldX: oldX, newG: newG, oldG: oldG)
         if sy > 1e-12 * (ss.squareRoot() * yy.squareRoot()) {
             rho[k] = 1 / sy
             gamma = sy / yy

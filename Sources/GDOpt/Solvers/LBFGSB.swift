@@ -13,7 +13,8 @@ struct LBFGSB: SearchMethod {
     let c1: Double, c2: Double, n: Int
     let pairs: CompactPairs
     let direction: Vector, cauchy: Vector, breakpoints: Vector, reduced: Vector
-    var heap: [Int], active: [Bool]
+    let free: Vector  // 1 on the variables the Cauchy point left free, 0 on those it fixed
+    var heap: [Int]
     var searching = false
     var search = MoreThuente()
 
@@ -26,8 +27,11 @@ struct LBFGSB: SearchMethod {
         cauchy = try Vector(count: n)
         breakpoints = try Vector(count: n)
         reduced = try Vector(count: n)
+        free = try Vector(count: n)
         heap = [Int](repeating: 0, count: n)
-        active = [Bool](repeating: false, count: n)
+        let blocks = (n + VectorMath.blockSize(n) - 1) / VectorMath.blockSize(n)
+        try Vector.checkBudget(vectors: 4 * memory * memory, count: blocks, what: "memory=\(memory)")
+        reservePartials(count: blocks * Swift.max(4 * memory * memory, 8 * memory, 5))
     }
 
     mutating func advance(_ run: SolverRun) throws(GDOptError) -> MethodStep {
@@ -70,7 +74,7 @@ struct LBFGSB: SearchMethod {
         }
     }
 
-    /// The generalized Cauchy point into `cauchy`, `active` marking the variables it fixed
+    /// The generalized Cauchy point into `cauchy`, `free` marking the variables it left free
     /// at a bound, and c = Wᵀ(xᶜ − x) into pairs.c (Algorithm CP of the 1995 paper).
     /// Returns true when every variable is fixed.
     private mutating func generalizedCauchyPoint(_ run: SolverRun, _ box: Box) -> Bool {
@@ -82,7 +86,7 @@ struct LBFGSB: SearchMethod {
             if gi < 0 && box.upper[i] < .infinity { ti = (x[i] - box.upper[i]) / gi }
             if gi > 0 && box.lower[i] > -.infinity { ti = (x[i] - box.lower[i]) / gi }
             t[i] = ti
-            active[i] = ti <= 0
+            free[i] = ti <= 0 ? 0 : 1
             d[i] = ti <= 0 ? 0 : -gi
             if ti > 0 && ti < .infinity {
                 heap[heapCount] = i
@@ -115,66 +119,77 @@ struct LBFGSB: SearchMethod {
             f2 = Swift.max(Double.ulpOfOne * f2Original, f2)
             for j in 0..<k2 { pairs.p[j] += gb * pairs.w[j] }
             d[b] = 0
-            active[b] = true
+            free[b] = 0
             dtMin = -f1 / f2
             tOld = tb
         }
         dtMin = Swift.max(0, dtMin)
         tOld += dtMin
-        var free = 0
-        for i in 0..<n where !active[i] {
+        var freeCount = 0
+        for i in 0..<n where free[i] != 0 {
             if d[i] != 0 { cauchy[i] = box.clamp(x[i] + tOld * d[i], i) }
-            free += 1
+            freeCount += 1
         }
         for j in 0..<k2 { pairs.c[j] += dtMin * pairs.p[j] }
-        return free == 0
+        return freeCount == 0
     }
 
     /// Minimises the model over the free variables from the Cauchy point (direct primal
     /// method, §5.1 of the paper) and puts the result, projected, into `cauchy`.
     private func minimizeSubspace(_ run: SolverRun, _ box: Box) {
-        let x = run.x, g = run.g, r = reduced, theta = pairs.theta, k2 = 2 * pairs.count
+        let x = run.x, g = run.g, r = reduced, columns = pairs.columns, free = self.free, cauchy = self.cauchy
         // r = −Zᵀ(g + θ(xᶜ − x) − W·M·c), zero on the active variables.
         pairs.multiplyMiddle(pairs.c, into: &pairs.mc)
-        for i in 0..<n {
-            if active[i] {
-                r[i] = 0
-                continue
-            }
-            pairs.row(i, into: &pairs.w)
-            var wmc = 0.0
-            for j in 0..<k2 { wmc += pairs.w[j] * pairs.mc[j] }
-            r[i] = -(g[i] + theta * (cauchy[i] - x[i]) - wmc)
+        // p = WᵀZr = [Yᵀr; θSᵀr] in the same sweep.
+        let k = pairs.count, theta = pairs.theta, pairs = self.pairs
+        pairs.mc.withUnsafeBufferPointer { mc in
+            VectorMath.overBlocks(count: n, perBlock: 2 * k, { block, partials in
+                ReducedGradient(columns: columns, mc: mc.baseAddress!, r: r.base, g: g.base, x: x.base, cauchy: cauchy.base,
+                                free: free.base, count: n, block: block, partials: partials)
+            }, combine: { blocks, partials in
+                for j in 0..<(2 * k) {
+                    var sum = 0.0
+                    for b in 0..<blocks { sum += partials[b * 2 * k + j] }
+                    pairs.p[j] = j < k ? sum : theta * sum
+                }
+            })
         }
         // v = N⁻¹·M·WᵀZr with N = I − (1/θ)·M·WᵀZZᵀW.
-        pairs.project(r, into: &pairs.p)
         pairs.multiplyMiddle(pairs.p, into: &pairs.v)
-        guard pairs.solveReduced(active: active) else { return }
-        var clamped = false
-        for i in 0..<n where !active[i] {
-            pairs.row(i, into: &pairs.w)
-            var wv = 0.0
-            for j in 0..<k2 { wv += pairs.w[j] * pairs.v[j] }
-            let du = r[i] / theta + wv / (theta * theta)
-            r[i] = du
-            let target = box.clamp(cauchy[i] + du, i)
-            if target != cauchy[i] + du { clamped = true }
-        }
-        // Morales & Nocedal: take the projected point if it is a descent direction.
-        if clamped {
-            var slope = 0.0
-            for i in 0..<n { slope += g[i] * ((active[i] ? cauchy[i] : box.clamp(cauchy[i] + r[i], i)) - x[i]) }
-            if slope > 0 {
-                var alpha = 1.0
-                for i in 0..<n where !active[i] && r[i] != 0 {
-                    let room = r[i] > 0 ? box.upper[i] - cauchy[i] : box.lower[i] - cauchy[i]
-                    alpha = Swift.min(alpha, Swift.max(0, room / r[i]))
+        guard pairs.solveReduced(free: free) else { return }
+        let (slope, clipped) = pairs.v.withUnsafeBufferPointer { v in
+            box.lower.withUnsafeBufferPointer { lower in
+                box.upper.withUnsafeBufferPointer { upper in
+                    VectorMath.overBlocks(count: n, perBlock: 2, { block, partials in
+                        SubspaceStep(columns: columns, v: v.baseAddress!, r: r.base, g: g.base, x: x.base, cauchy: cauchy.base,
+                                     free: free.base, lower: lower.baseAddress!, upper: upper.baseAddress!, count: n,
+                                     block: block, partials: partials)
+                    }, combine: { blocks, partials in
+                        var slope = 0.0, clipped = false
+                        for b in 0..<blocks {
+                            slope += partials[2 * b]
+                            clipped = clipped || partials[2 * b + 1] != 0
+                        }
+                        return (slope, clipped)
+                    })
                 }
-                for i in 0..<n where !active[i] { cauchy[i] = box.clamp(cauchy[i] + alpha * r[i], i) }
-                return
             }
         }
-        for i in 0..<n where !active[i] { cauchy[i] = box.clamp(cauchy[i] + r[i], i) }
+        // Morales & Nocedal: take the projected point if it is a descent direction, else
+        // the longest step along d^u that stays in the box.
+        var alpha = 1.0
+        if clipped && slope > 0 {
+            for i in 0..<n where free[i] != 0 && r[i] != 0 {
+                let room = r[i] > 0 ? box.upper[i] - cauchy[i] : box.lower[i] - cauchy[i]
+                alpha = Swift.min(alpha, Swift.max(0, room / r[i]))
+            }
+        }
+        box.lower.withUnsafeBufferPointer { lower in
+            box.upper.withUnsafeBufferPointer { upper in
+                Parallel.forEach(MoveFree(cauchy: cauchy.base, du: r.base, alpha: alpha, free: free.base,
+                                          lower: lower.baseAddress!, upper: upper.baseAddress!), count: n)
+            }
+        }
     }
 
     private mutating func heapify(_ count: Int, _ t: Vector) {

@@ -57,6 +57,10 @@ func withPartials<R>(count: Int, _ body: (UnsafeMutableBufferPointer<Double>) ->
     return body(UnsafeMutableBufferPointer(start: scratch, count: count))
 }
 
+/// Grows this thread's scratch to `count` doubles now, so that a solver whose partial
+/// arrays grow with its memory allocates them at begin, not in a later iteration.
+func reservePartials(count: Int) { _ = PartialsScratch.buffer(count) }
+
 private enum PartialsScratch {
     /// Per-thread: [capacity, values...], freed when the thread ends.
     static let key: pthread_key_t = {
@@ -86,7 +90,7 @@ enum VectorMath {
     static let maxBlocks = 256
     static let minimumBlock = 2048
 
-    private static func blockSize(_ n: Int) -> Int { max(minimumBlock, (n / maxBlocks + 16) & ~15) }
+    static func blockSize(_ n: Int) -> Int { max(minimumBlock, (n / maxBlocks + 16) & ~15) }
 
     /// aᵀb.
     static func dot(_ a: Vector, _ b: Vector) -> Double { dot(a.base, b.base, count: a.count) }
@@ -165,23 +169,35 @@ enum VectorMath {
         }
     }
 
-    /// s = newX − oldX and y = newG − oldG in one pass, returning sᵀy, sᵀs, yᵀy (each with
-    /// the bits of `dot`) and ‖s‖∞.
+    /// s = newX − oldX and y = newG − oldG in one pass, returning sᵀy, sᵀs, yᵀy, oldGᵀs (each
+    /// with the bits of `dot`) and ‖s‖∞.
     static func pair(s: Vector, y: Vector, newX: Vector, oldX: Vector, newG: Vector,
-                     oldG: Vector) -> (sy: Double, ss: Double, yy: Double, step: Double) {
-        let n = s.count, block = blockSize(n), blocks = (n + block - 1) / block
-        return withPartials(count: 4 * blocks) { partials in
-            let kernel = PairDifferences(s: s.base, y: y.base, newX: newX.base, oldX: oldX.base, newG: newG.base,
-                                         oldG: oldG.base, count: n, block: block, partials: partials.baseAddress!)
-            Parallel.forEach(kernel, count: blocks, grain: max(1, Parallel.minimumElementsPerThread / block))
-            var sy = 0.0, ss = 0.0, yy = 0.0, step = 0.0
+                     oldG: Vector) -> (sy: Double, ss: Double, yy: Double, gs: Double, step: Double) {
+        overBlocks(count: s.count, perBlock: 5, { block, partials in
+            PairDifferences(s: s.base, y: y.base, newX: newX.base, oldX: oldX.base, newG: newG.base, oldG: oldG.base,
+                            count: s.count, block: block, partials: partials)
+        }, combine: { blocks, partials in
+            var sy = 0.0, ss = 0.0, yy = 0.0, gs = 0.0, step = 0.0
             for b in 0..<blocks {
-                sy += partials[4 * b]
-                ss += partials[4 * b + 1]
-                yy += partials[4 * b + 2]
-                step = Swift.max(step, partials[4 * b + 3])
+                sy += partials[5 * b]
+                ss += partials[5 * b + 1]
+                yy += partials[5 * b + 2]
+                gs += partials[5 * b + 3]
+                step = Swift.max(step, partials[5 * b + 4])
             }
-            return (sy, ss, yy, step)
+            return (sy, ss, yy, gs, step)
+        })
+    }
+
+    /// Runs a kernel over the fixed blocks of an n-vector with `perBlock` partial values
+    /// each, then hands the partials (in block order) to `combine`.
+    static func overBlocks<K: RangeKernel, R>(count n: Int, perBlock: Int, _ makeKernel: (Int, UnsafeMutablePointer<Double>) -> K,
+                                              combine: (Int, UnsafeMutableBufferPointer<Double>) -> R) -> R {
+        let block = blockSize(n), blocks = (n + block - 1) / block
+        return withPartials(count: blocks * perBlock) { partials in
+            Parallel.forEach(makeKernel(block, partials.baseAddress!), count: blocks,
+                             grain: max(1, Parallel.minimumElementsPerThread / block))
+            return combine(blocks, partials)
         }
     }
 
@@ -265,10 +281,11 @@ enum VectorMath {
                     step = Swift.max(step, Swift.abs(s[i]))
                 }
                 let length = end - start
-                partials[4 * k] = blockDot(s + start, y + start, length)
-                partials[4 * k + 1] = blockDot(s + start, s + start, length)
-                partials[4 * k + 2] = blockDot(y + start, y + start, length)
-                partials[4 * k + 3] = step
+                partials[5 * k] = blockDot(s + start, y + start, length)
+                partials[5 * k + 1] = blockDot(s + start, s + start, length)
+                partials[5 * k + 2] = blockDot(y + start, y + start, length)
+                partials[5 * k + 3] = blockDot(oldG + start, s + start, length)
+                partials[5 * k + 4] = step
             }
         }
     }

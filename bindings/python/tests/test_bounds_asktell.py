@@ -41,11 +41,12 @@ BOUNDED = [  # (name, f, x0, bounds): every box cuts off the unconstrained minim
 
 @pytest.mark.parametrize("name,f,x0,bounds", BOUNDED, ids=[b[0] for b in BOUNDED])
 def test_lbfgsb_finds_scipys_minimum_in_no_more_evaluations(name, f, x0, bounds):
-    ours = gdopt.minimize(f, x0, method="lbfgs", bounds=bounds, gtol=1e-6)
+    # (scipy's default gtol: much below it, at f ≈ 350, the precision of f decides where a
+    # run stops, for both.)
+    ours = gdopt.minimize(f, x0, method="lbfgs", bounds=bounds, gtol=1e-5)
     theirs = scipy_minimize(lambda x: f(x)[0], np.asarray(x0, float), jac=lambda x: f(x)[1], method="L-BFGS-B",
-                            bounds=bounds, options={"gtol": 1e-6, "ftol": 0})
-    # At f ≈ 350 the precision of f ends a run near 1e-5 ("ftol": no decrease left), as scipy's does.
-    assert ours.success and ours.reason in ("gtol", "ftol") and ours.grad_norm <= 1e-5
+                            bounds=bounds, options={"gtol": 1e-5, "ftol": 0})
+    assert ours.success and ours.reason == "gtol" and ours.grad_norm <= 1e-5
     assert ours.fun <= theirs.fun + 1e-9 * max(1, abs(theirs.fun)), (ours.fun, theirs.fun)
     np.testing.assert_allclose(ours.x, theirs.x, atol=1e-4)
     assert ours.nfev <= 1.2 * theirs.nfev, (ours.nfev, theirs.nfev)
