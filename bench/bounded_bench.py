@@ -52,7 +52,8 @@ def freudenstein_roth(x):
     x1, x2 = x
     r1 = -13 + x1 + ((5 - x2) * x2 - 2) * x2
     r2 = -29 + x1 + ((x2 + 1) * x2 - 14) * x2
-    return r1 * r1 + r2 * r2, np.array([2 * r1 + 2 * r2, 2 * r1 * (10 * x2 - 3 * x2 ** 2 - 2) + 2 * r2 * (3 * x2 ** 2 + 2 * x2 - 14)])
+    gradient = [2 * r1 + 2 * r2, 2 * r1 * (10 * x2 - 3 * x2 ** 2 - 2) + 2 * r2 * (3 * x2 ** 2 + 2 * x2 - 14)]
+    return r1 * r1 + r2 * r2, np.array(gradient)
 
 
 def brown_badly_scaled(x):

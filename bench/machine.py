@@ -45,8 +45,9 @@ def numpy_blas() -> str:
         import scipy.linalg  # noqa: F401
         from threadpoolctl import threadpool_info
 
-        return "; ".join(f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')} ({os.path.basename(i['filepath'])})"
-                         for i in threadpool_info() if i.get("user_api") == "blas") or "none loaded"
+        blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+        return "; ".join(f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')} "
+                         f"({os.path.basename(i['filepath'])})" for i in blas) or "none loaded"
     except ImportError:
         return "threadpoolctl not installed"
 

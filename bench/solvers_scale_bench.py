@@ -91,7 +91,8 @@ def main():
     args = parser.parse_args()
     print(describe(threads=gdopt._gdopt.get_num_threads() if hasattr(gdopt._gdopt, "get_num_threads") else None))
     print(f"max_iter {args.max_iter}, gtol 1e-5, memory 10, {args.repeats} repeats (medians)\n")
-    print("| problem | n | gdopt nit / nfev / f | scipy nit / nfev / f | outside f per iteration: gdopt | scipy | ratio |")
+    print("| problem | n | gdopt nit / nfev / f | scipy nit / nfev / f "
+          "| outside f per iteration: gdopt | scipy | ratio |")
     print("|---|---|---|---|---|---|---|")
     per_iteration = {}
     for bounded in (False, True):

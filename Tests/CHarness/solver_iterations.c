@@ -48,11 +48,13 @@ int main(int argc, char **argv) {
                 gdopt_task task = 0;
                 failures += gdopt_solver_begin(s, x, n) != GDOPT_OK;
                 while (gdopt_solver_ask(s, x, n, &task) == GDOPT_OK && task != GDOPT_TASK_DONE)
-                    if (task == GDOPT_TASK_EVALUATE) failures += gdopt_solver_tell(s, rosenbrock(n, x, g, NULL), g, n) != GDOPT_OK;
+                    if (task == GDOPT_TASK_EVALUATE) failures += gdopt_solver_tell(s, rosenbrock(n, x, g, NULL), g,
+                        n) != GDOPT_OK;
                 failures += gdopt_solver_result(s, &r) != GDOPT_OK;
             }
             if (r.iterations != (size_t)iterations) {
-                fprintf(stderr, "%s: %zu iterations (reason %d), expected %d\n", methods[m], r.iterations, r.reason, iterations);
+                fprintf(stderr, "%s: %zu iterations (reason %d), expected %d\n", methods[m], r.iterations, r.reason,
+                    iterations);
                 failures++;
             }
             gdopt_solver_destroy(s);

@@ -68,7 +68,8 @@ static void solver_seeds(const char *dir) {
             gdopt_task task;
             if (gdopt_solver_begin(s, x, 3) != GDOPT_OK) exit(1);
             for (int k = 0; k < 7 && gdopt_solver_ask(s, x, 3, &task) == GDOPT_OK && task != GDOPT_TASK_DONE; k++)
-                if (task == GDOPT_TASK_EVALUATE && gdopt_solver_tell(s, quadratic(3, x, g, NULL), g, 3) != GDOPT_OK) exit(1);
+                if (task == GDOPT_TASK_EVALUATE &&
+                    gdopt_solver_tell(s, quadratic(3, x, g, NULL), g, 3) != GDOPT_OK) exit(1);
             unsigned char buf[4096];
             size_t len;
             if (gdopt_solver_serialize(s, buf, sizeof buf, &len) != GDOPT_OK) exit(1);

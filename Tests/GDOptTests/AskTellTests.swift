@@ -1,3 +1,4 @@
+import Foundation
 import GDOpt
 import Testing
 
@@ -5,11 +6,14 @@ import Testing
 @Suite struct AskTellTests {
     /// Every method on a problem it can run, with and without a box that cuts off the minimum.
     static let runs: [(SolverMethod, Problem, [String: Double], Box?)] = {
-        let p = Problem.rosenbrock(10), n = 10
-        let box = try! Box(lower: [Double](repeating: -2, count: n), upper: (0..<n).map { $0 % 3 == 0 ? 0.5 : .infinity }, count: n)
+        let p = Problem.rosenbrock(10)
+        let n = 10
+        let box = try! Box(
+            lower: [Double](repeating: -2, count: n), upper: (0..<n).map { $0 % 3 == 0 ? 0.5 : .infinity }, count: n)
         let few: [String: Double] = ["max_iter": 60]
         let table: [(SolverMethod, [String: Double])] = [
-            (.gd, few.merging(["lr": 1e-4]) { $1 }), (.gdLineSearch, few), (.momentum, few.merging(["lr": 1e-5]) { $1 }),
+            (.gd, few.merging(["lr": 1e-4]) { $1 }), (.gdLineSearch, few),
+            (.momentum, few.merging(["lr": 1e-5]) { $1 }),
             (.adam, few.merging(["lr": 1e-2]) { $1 }), (.lbfgs, [:]), (.newton, few),
             (.randomSearch, ["max_iter": 200, "lower": -3, "upper": 3]),
             (.randomLocalSearch, ["max_iter": 200, "lower": -3, "upper": 3]),
@@ -28,9 +32,13 @@ import Testing
 
     /// Drives an ask/tell run to the end, recording each point asked for; `interrupt` may
     /// replace the solver (a checkpoint and restore) before the k-th ask.
-    static func drive(_ solver: Solver, _ p: Problem, from: Int = 0, points: inout [[Double]], evaluated: inout [[Double]],
-                      interrupt: ((Int, Solver) throws -> Solver)? = nil) throws -> (SolverResult, [Double]) {
-        var solver = solver, x = p.start, calls = from
+    static func drive(
+        _ solver: Solver, _ p: Problem, from: Int = 0, points: inout [[Double]], evaluated: inout [[Double]],
+        interrupt: ((Int, Solver) throws -> Solver)? = nil
+    ) throws -> (SolverResult, [Double]) {
+        var solver = solver
+        var x = p.start
+        var calls = from
         while true {
             if let interrupt { solver = try interrupt(calls, solver) }
             calls += 1
@@ -59,9 +67,12 @@ import Testing
             return try p.objective(x, g)
         }
         var x = p.start
-        let viaMinimize = try x.withUnsafeMutableBufferPointer { (b) throws(GDOptError) in try solver.minimize(recording, x: b) }
+        let viaMinimize = try x.withUnsafeMutableBufferPointer { (b) throws(GDOptError) in
+            try solver.minimize(recording, x: b)
+        }
         try p.start.withUnsafeBufferPointer { (b) throws(GDOptError) in try solver.begin(b) }
-        var asked: [[Double]] = [], evaluated: [[Double]] = []
+        var asked: [[Double]] = []
+        var evaluated: [[Double]] = []
         let (viaAskTell, best) = try Self.drive(solver, p, points: &asked, evaluated: &evaluated)
         #expect(same(viaAskTell, viaMinimize) && best == x)
         #expect(viaAskTell.evaluations == seen.count && evaluated == seen)
@@ -71,7 +82,8 @@ import Testing
     func aRunRestoredFromACheckpointContinuesBitForBit(_ row: Int) throws {
         let (solver, p) = try Self.solver(row)
         try p.start.withUnsafeBufferPointer { (b) throws(GDOptError) in try solver.begin(b) }
-        var plain: [[Double]] = [], scratch: [[Double]] = []
+        var plain: [[Double]] = []
+        var scratch: [[Double]] = []
         let (expected, expectedX) = try Self.drive(solver, p, points: &plain, evaluated: &scratch)
         // The same run, moved through a checkpoint (a fresh solver each time) before several asks,
         // some of them while a tell is due inside a line search.
@@ -94,17 +106,21 @@ import Testing
         var x = Problem.beale.start
         try x.withUnsafeBufferPointer { (b) throws(GDOptError) in try solver.begin(b) }
         for _ in 0..<5 {
-            if try x.withUnsafeMutableBufferPointer({ (b) throws(GDOptError) in try solver.ask(into: b) }) == .evaluate {
+            if try x.withUnsafeMutableBufferPointer({ (b) throws(GDOptError) in try solver.ask(into: b) }) == .evaluate
+            {
                 let (f, g) = Problem.beale.f(x)
                 try g.withUnsafeBufferPointer { (b) throws(GDOptError) in try solver.tell(f: f, gradient: b) }
             }
         }
         #expect(try x.withUnsafeMutableBufferPointer { (b) throws(GDOptError) in try solver.ask(into: b) } == .evaluate)
-        let due = x, bytes = solver.serialized()
+        let due = x
+        let bytes = solver.serialized()
         let restored = Solver(.lbfgs)
         try restored.restore(from: bytes)
         var again = [0.0, 0.0]
-        #expect(try again.withUnsafeMutableBufferPointer { (b) throws(GDOptError) in try restored.ask(into: b) } == .evaluate)
+        #expect(
+            try again.withUnsafeMutableBufferPointer { (b) throws(GDOptError) in try restored.ask(into: b) }
+                == .evaluate)
         #expect(again == due)
         #expect(throws: GDOptError.state("a tell is due for the last EVALUATE")) {
             _ = try again.withUnsafeMutableBufferPointer { (b) throws(GDOptError) in try restored.ask(into: b) }
@@ -132,7 +148,9 @@ import Testing
         #expect(throws: GDOptError.self) { try Solver(.newton).restore(from: before) }  // another method
         #expect(solver.serialized() == before)
         // A NaN ends the run: DONE with the best point, and the result is the objective's error.
-        #expect(throws: GDOptError.self) { try [1.0, 1.0].withUnsafeBufferPointer { (g) throws(GDOptError) in try solver.tell(f: .nan, gradient: g) } }
+        #expect(throws: GDOptError.self) {
+            try [1.0, 1.0].withUnsafeBufferPointer { (g) throws(GDOptError) in try solver.tell(f: .nan, gradient: g) }
+        }
         #expect(try x.withUnsafeMutableBufferPointer { (b) throws(GDOptError) in try solver.ask(into: b) } == .done)
         #expect(throws: GDOptError.self) { _ = try solver.result() }
     }
@@ -145,12 +163,16 @@ import Testing
         let n = 200
         let lambda = (0..<n).map { Foundation.pow(10, 3 * Double($0) / Double(n - 1)) }
         let centre = (0..<n).map { 3 * sin(Double($0)) }
-        let lower = (0..<n).map { $0 % 4 == 0 ? -.infinity : -1.0 }, upper = (0..<n).map { $0 % 5 == 0 ? Double.infinity : 1.5 }
+        let lower = (0..<n).map { $0 % 4 == 0 ? -.infinity : -1.0 }
+        let upper = (0..<n).map { $0 % 5 == 0 ? Double.infinity : 1.5 }
         let solution = (0..<n).map { Swift.min(upper[$0], Swift.max(lower[$0], centre[$0])) }
-        let quadratic = Problem(name: "clamped", start: [Double](repeating: 0, count: n), minimum: solution, fmin: 0) { x in
-            var f = 0.0, g = [Double](repeating: 0, count: n)
+        let quadratic = Problem(name: "clamped", start: [Double](repeating: 0, count: n), minimum: solution, fmin: 0) {
+            x in
+            var f = 0.0
+            var g = [Double](repeating: 0, count: n)
             for i in 0..<n {
-                let offset: Double = x[i] - solution[i], sum: Double = x[i] + solution[i] - 2 * centre[i]
+                let offset: Double = x[i] - solution[i]
+                let sum: Double = x[i] + solution[i] - 2 * centre[i]
                 f += 0.5 * lambda[i] * offset * sum
                 g[i] = lambda[i] * (x[i] - centre[i])
             }
@@ -162,7 +184,9 @@ import Testing
         try solver.set("max_iter", 5000)
         try solver.setBounds(lower: lower, upper: upper, count: n)
         var x = quadratic.start
-        let r = try x.withUnsafeMutableBufferPointer { (b) throws(GDOptError) in try solver.minimize(quadratic.objective, x: b) }
+        let r = try x.withUnsafeMutableBufferPointer { (b) throws(GDOptError) in
+            try solver.minimize(quadratic.objective, x: b)
+        }
         #expect(r.reason == .gradientTolerance && r.gradientNorm <= 1e-9, "\(r)")
         for i in 0..<n {
             #expect(Swift.abs(x[i] - solution[i]) <= 1e-9 / lambda[i], "x[\(i)]=\(x[i]), expected \(solution[i])")
@@ -178,10 +202,13 @@ import Testing
             let solver = Solver(.lbfgs)
             try solver.set("max_iter", 15)
             var x = p.start
-            let r = try x.withUnsafeMutableBufferPointer { (b) throws(GDOptError) in try solver.minimize(p.objective, x: b) }
+            let r = try x.withUnsafeMutableBufferPointer { (b) throws(GDOptError) in
+                try solver.minimize(p.objective, x: b)
+            }
             return (x, r)
         }
-        let (one, r1) = try run(threads: 1), (two, r2) = try run(threads: 2)
+        let (one, r1) = try run(threads: 1)
+        let (two, r2) = try run(threads: 2)
         #expect(one == two && r1 == r2 && r1.iterations == 15)
     }
 }
@@ -192,11 +219,9 @@ private func same(_ a: SolverResult, _ b: SolverResult) -> Bool {
         && a.evaluations == b.evaluations && a.reason == b.reason
 }
 
-private extension Optional where Wrapped == [Double] {
-    func withUnsafeBufferPointerIfAny<R>(_ body: (UnsafeBufferPointer<Double>?) throws -> R) rethrows -> R {
+extension Optional where Wrapped == [Double] {
+    fileprivate func withUnsafeBufferPointerIfAny<R>(_ body: (UnsafeBufferPointer<Double>?) throws -> R) rethrows -> R {
         guard let self else { return try body(nil) }
         return try self.withUnsafeBufferPointer { try body($0) }
     }
 }
-
-import Foundation

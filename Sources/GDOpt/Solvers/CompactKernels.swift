@@ -18,14 +18,17 @@ struct CompactColumns {
 /// and, per block, Yᵀr and Sᵀr (unscaled) while the block is in cache.
 struct ReducedGradient: RangeKernel {
     let columns: CompactColumns, mc: UnsafePointer<Double>
-    let r: UnsafeMutablePointer<Double>, g: UnsafePointer<Double>, x: UnsafePointer<Double>, cauchy: UnsafePointer<Double>
+    let r: UnsafeMutablePointer<Double>, g: UnsafePointer<Double>, x: UnsafePointer<Double>,
+        cauchy: UnsafePointer<Double>
     let free: UnsafePointer<Double>, count: Int, block: Int
     let partials: UnsafeMutablePointer<Double>  // blocks × 2k
 
     func callAsFunction(_ blocks: Range<Int>) {
-        let theta = columns.theta, k = columns.k
+        let theta = columns.theta
+        let k = columns.k
         for b in blocks {
-            let start = b * block, end = min(start + block, count)
+            let start = b * block
+            let end = min(start + block, count)
             for i in start..<end {
                 r[i] = free[i] == 0 ? 0 : -(g[i] + theta * (cauchy[i] - x[i]) - columns.rowDot(i, mc))
             }
@@ -44,10 +47,15 @@ struct FreeGram: RangeKernel {
     let partials: UnsafeMutablePointer<Double>  // blocks × (2k)²
 
     func callAsFunction(_ blocks: Range<Int>) {
-        let k = columns.k, k2 = 2 * k
+        let k = columns.k
+        let k2 = 2 * k
         for b in blocks {
-            let start = b * block, length = min(block, count - start), out = partials + b * k2 * k2
-            func column(_ j: Int) -> UnsafePointer<Double> { UnsafePointer(j < k ? columns.y[j] + start : columns.s[j - k] + start) }
+            let start = b * block
+            let length = min(block, count - start)
+            let out = partials + b * k2 * k2
+            func column(_ j: Int) -> UnsafePointer<Double> {
+                UnsafePointer(j < k ? columns.y[j] + start : columns.s[j - k] + start)
+            }
             for a in 0..<k2 {
                 for c in a..<k2 {
                     let value = maskedDot(column(a), column(c), free + start, length)
@@ -63,14 +71,16 @@ struct FreeGram: RangeKernel {
 /// block, the slope gᵀ(P(xᶜ + d^u) − x) of the projected point and whether any d^u was clipped.
 struct SubspaceStep: RangeKernel {
     let columns: CompactColumns, v: UnsafePointer<Double>
-    let r: UnsafeMutablePointer<Double>, g: UnsafePointer<Double>, x: UnsafePointer<Double>, cauchy: UnsafePointer<Double>
+    let r: UnsafeMutablePointer<Double>, g: UnsafePointer<Double>, x: UnsafePointer<Double>,
+        cauchy: UnsafePointer<Double>
     let free: UnsafePointer<Double>, lower: UnsafePointer<Double>, upper: UnsafePointer<Double>
     let count: Int, block: Int, partials: UnsafeMutablePointer<Double>  // blocks × (slope, clipped)
 
     func callAsFunction(_ blocks: Range<Int>) {
         let theta = columns.theta
         for b in blocks {
-            var slope = 0.0, clipped = 0.0
+            var slope = 0.0
+            var clipped = 0.0
             for i in (b * block)..<min(b * block + block, count) {
                 var target = cauchy[i]
                 if free[i] != 0 {
@@ -94,7 +104,9 @@ struct MoveFree: RangeKernel {
     let lower: UnsafePointer<Double>, upper: UnsafePointer<Double>
 
     func callAsFunction(_ range: Range<Int>) {
-        for i in range where free[i] != 0 { cauchy[i] = Swift.min(upper[i], Swift.max(lower[i], cauchy[i] + alpha * du[i])) }
+        for i in range where free[i] != 0 {
+            cauchy[i] = Swift.min(upper[i], Swift.max(lower[i], cauchy[i] + alpha * du[i]))
+        }
     }
 }
 
@@ -105,11 +117,16 @@ struct PairProducts: RangeKernel {
     let partials: UnsafeMutablePointer<Double>  // blocks × k × 8
 
     func callAsFunction(_ blocks: Range<Int>) {
-        let k = columns.k, newS = columns.s[k - 1], newY = columns.y[k - 1]
+        let k = columns.k
+        let newS = columns.s[k - 1]
+        let newY = columns.y[k - 1]
         for b in blocks {
-            let start = b * block, length = min(block, count - start)
+            let start = b * block
+            let length = min(block, count - start)
             for j in 0..<k {
-                let sj = columns.s[j] + start, yj = columns.y[j] + start, out = partials + (b * k + j) * 8
+                let sj = columns.s[j] + start
+                let yj = columns.y[j] + start
+                let out = partials + (b * k + j) * 8
                 out[0] = VectorMath.blockDot(newS + start, sj, length)
                 out[1] = VectorMath.blockDot(newS + start, yj, length)
                 out[2] = VectorMath.blockDot(sj, newY + start, length)
@@ -129,10 +146,14 @@ struct PairProducts: RangeKernel {
 
 /// Σ aᵢ·bᵢ·maskᵢ with four lanes.
 @inline(__always)
-func maskedDot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ mask: UnsafePointer<Double>, _ n: Int) -> Double {
-    var lanes = SIMD4<Double>(), i = 0
+func maskedDot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ mask: UnsafePointer<Double>, _ n: Int)
+    -> Double
+{
+    var lanes = SIMD4<Double>()
+    var i = 0
     while i + 4 <= n {
-        lanes += SIMD4(a[i], a[i + 1], a[i + 2], a[i + 3]) * SIMD4(b[i], b[i + 1], b[i + 2], b[i + 3])
+        lanes +=
+            SIMD4(a[i], a[i + 1], a[i + 2], a[i + 3]) * SIMD4(b[i], b[i + 1], b[i + 2], b[i + 3])
             * SIMD4(mask[i], mask[i + 1], mask[i + 2], mask[i + 3])
         i += 4
     }

@@ -29,7 +29,8 @@ final class CompactPairs {
         self.memory = memory
         try Vector.checkBudget(vectors: 2 * memory + 2, count: n, what: "memory=\(memory)")
         try Vector.checkBudget(vectors: 4 * memory, count: memory, what: "memory=\(memory)")
-        var s: [Vector] = [], y: [Vector] = []
+        var s: [Vector] = []
+        var y: [Vector] = []
         for _ in 0..<memory {
             s.append(try Vector(count: n))
             y.append(try Vector(count: n))
@@ -79,7 +80,8 @@ final class CompactPairs {
     /// Stores s = newX − oldX, y = newG − oldG unless sᵀy ≤ ε·(−oldGᵀs) (lbfgsb's test);
     /// returns ‖s‖∞.
     func push(newX: Vector, oldX: Vector, newG: Vector, oldG: Vector) -> Double {
-        let (curvature, _, _, gs, step) = VectorMath.pair(s: spareS, y: spareY, newX: newX, oldX: oldX, newG: newG, oldG: oldG)
+        let (curvature, _, _, gs, step) = VectorMath.pair(
+            s: spareS, y: spareY, newX: newX, oldX: oldX, newG: newG, oldG: oldG)
         let descent = -gs
         guard curvature > Double.ulpOfOne * descent, curvature > 0 else { return step }
         let m = memory
@@ -95,7 +97,8 @@ final class CompactPairs {
                     gramSS[i * m + j] = gramSS[(i + 1) * m + j + 1]
                 }
             }
-            let oldS = s.removeFirst(), oldY = y.removeFirst()
+            let oldS = s.removeFirst()
+            let oldY = y.removeFirst()
             s.append(spareS)
             y.append(spareY)
             (spareS, spareY) = (oldS, oldY)
@@ -106,43 +109,52 @@ final class CompactPairs {
             spareY = unused.1.removeLast()
         }
         // The new pair's products with every pair, all of them and over the free rows, in one sweep.
-        let k = s.count, last = k - 1, columns = self.columns, masked = gramValid
-        VectorMath.overBlocks(count: gramMask.count, perBlock: 8 * k, { block, partials in
-            PairProducts(columns: columns, mask: masked ? gramMask.base : nil, count: gramMask.count, block: block,
-                         partials: partials)
-        }, combine: { blocks, partials in
-            for j in 0..<k {
-                var total = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-                for b in 0..<blocks {
-                    let o = (b * k + j) * 8
-                    total.0 += partials[o]
-                    total.1 += partials[o + 1]
-                    total.2 += partials[o + 2]
-                    total.3 += partials[o + 3]
-                    total.4 += partials[o + 4]
-                    total.5 += partials[o + 5]
-                    total.6 += partials[o + 6]
-                    total.7 += partials[o + 7]
+        let k = s.count
+        let last = k - 1
+        let columns = self.columns
+        let masked = gramValid
+        VectorMath.overBlocks(
+            count: gramMask.count, perBlock: 8 * k,
+            { block, partials in
+                PairProducts(
+                    columns: columns, mask: masked ? gramMask.base : nil, count: gramMask.count, block: block,
+                    partials: partials)
+            },
+            combine: { blocks, partials in
+                for j in 0..<k {
+                    var total = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+                    for b in 0..<blocks {
+                        let o = (b * k + j) * 8
+                        total.0 += partials[o]
+                        total.1 += partials[o + 1]
+                        total.2 += partials[o + 2]
+                        total.3 += partials[o + 3]
+                        total.4 += partials[o + 4]
+                        total.5 += partials[o + 5]
+                        total.6 += partials[o + 6]
+                        total.7 += partials[o + 7]
+                    }
+                    (ss[last * m + j], ss[j * m + last]) = (total.0, total.0)  // s_new·s_j
+                    sy[last * m + j] = total.1  // s_new·y_j
+                    sy[j * m + last] = total.2  // s_j·y_new
+                    (yy[last * m + j], yy[j * m + last]) = (total.3, total.3)  // y_new·y_j
+                    if masked {
+                        (gramSS[last * m + j], gramSS[j * m + last]) = (total.4, total.4)
+                        gramYS[j * m + last] = total.6  // y_j·s_new over the free rows
+                        gramYS[last * m + j] = total.5  // y_new·s_j
+                        (gramYY[last * m + j], gramYY[j * m + last]) = (total.7, total.7)
+                    }
                 }
-                (ss[last * m + j], ss[j * m + last]) = (total.0, total.0)  // s_new·s_j
-                sy[last * m + j] = total.1  // s_new·y_j
-                sy[j * m + last] = total.2  // s_j·y_new
-                (yy[last * m + j], yy[j * m + last]) = (total.3, total.3)  // y_new·y_j
-                if masked {
-                    (gramSS[last * m + j], gramSS[j * m + last]) = (total.4, total.4)
-                    gramYS[j * m + last] = total.6  // y_j·s_new over the free rows
-                    gramYS[last * m + j] = total.5  // y_new·s_j
-                    (gramYY[last * m + j], gramYY[j * m + last]) = (total.7, total.7)
-                }
-            }
-        })
+            })
         theta = yy[last * m + last] / sy[last * m + last]
         return step
     }
 
     /// M = K⁻¹ with K = [[−D, Lᵀ], [L, θSᵀS]]; false when K is singular.
     func formMiddle() -> Bool {
-        let k = count, k2 = 2 * k, m = memory
+        let k = count
+        let k2 = 2 * k
+        let m = memory
         guard k > 0 else { return true }
         for i in 0..<k2 { for j in 0..<k2 { middle[i * k2 + j] = i == j ? 1 : 0 } }
         for i in 0..<k {
@@ -158,7 +170,9 @@ final class CompactPairs {
 
     /// Solves A·X = B in place (B becomes X), A column-major size×size, by LAPACK's LU.
     private func solve(_ a: inout [Double], _ b: inout [Double], size: Int, columns: Int) -> Bool {
-        var n = Int32(size), rhs = Int32(columns), info: Int32 = 0
+        var n = Int32(size)
+        var rhs = Int32(columns)
+        var info: Int32 = 0
         BLAS.useThreads(1)
         a.withUnsafeMutableBufferPointer { a in
             b.withUnsafeMutableBufferPointer { b in
@@ -216,27 +230,35 @@ final class CompactPairs {
     /// v := N⁻¹·v with N = I − (1/θ)·M·(WᵀZZᵀW), where Z selects the free variables
     /// (`free` is 1 on them, 0 elsewhere). WᵀZZᵀW is summed over the free rows in one sweep.
     func solveReduced(free: Vector) -> Bool {
-        let k = count, k2 = 2 * k, m = memory, theta = self.theta
+        let k = count
+        let k2 = 2 * k
+        let m = memory
+        let theta = self.theta
         if gramValid {
             updateGram(to: free)
         } else {
             let columns = self.columns
-            VectorMath.overBlocks(count: free.count, perBlock: k2 * k2, { block, partials in
-                FreeGram(columns: columns, free: free.base, count: free.count, block: block, partials: partials)
-            }, combine: { blocks, partials in
-                for a in 0..<k {
-                    for c in 0..<k {
-                        var yy = 0.0, ys = 0.0, ss = 0.0
-                        for b in 0..<blocks {
-                            let o = b * k2 * k2
-                            yy += partials[o + a * k2 + c]
-                            ys += partials[o + a * k2 + k + c]
-                            ss += partials[o + (k + a) * k2 + k + c]
+            VectorMath.overBlocks(
+                count: free.count, perBlock: k2 * k2,
+                { block, partials in
+                    FreeGram(columns: columns, free: free.base, count: free.count, block: block, partials: partials)
+                },
+                combine: { blocks, partials in
+                    for a in 0..<k {
+                        for c in 0..<k {
+                            var yy = 0.0
+                            var ys = 0.0
+                            var ss = 0.0
+                            for b in 0..<blocks {
+                                let o = b * k2 * k2
+                                yy += partials[o + a * k2 + c]
+                                ys += partials[o + a * k2 + k + c]
+                                ss += partials[o + (k + a) * k2 + k + c]
+                            }
+                            (gramYY[a * m + c], gramYS[a * m + c], gramSS[a * m + c]) = (yy, ys, ss)
                         }
-                        (gramYY[a * m + c], gramYS[a * m + c], gramSS[a * m + c]) = (yy, ys, ss)
                     }
-                }
-            })
+                })
             gramMask.copy(from: free)
             gramValid = true
         }
@@ -263,11 +285,14 @@ final class CompactPairs {
     /// Rows that entered the free set are added to the Gram blocks, rows that left it
     /// taken out, in index order.
     private func updateGram(to free: Vector) {
-        let k = count, m = memory, columns = self.columns
+        let k = count
+        let m = memory
+        let columns = self.columns
         for i in 0..<free.count where free[i] != gramMask[i] {
             let sign = free[i] != 0 ? 1.0 : -1.0
             for a in 0..<k {
-                let ya = sign * columns.y[a][i], sa = sign * columns.s[a][i]
+                let ya = sign * columns.y[a][i]
+                let sa = sign * columns.s[a][i]
                 for c in 0..<k {
                     gramYY[a * m + c] += ya * columns.y[c][i]
                     gramYS[a * m + c] += ya * columns.s[c][i]
@@ -279,7 +304,8 @@ final class CompactPairs {
     }
 
     func archive(_ out: inout StateWriter) {
-        let k = count, m = memory
+        let k = count
+        let m = memory
         out.doubles(Double(k), theta)
         for j in 0..<k {
             out.vector(s[j])
@@ -295,20 +321,27 @@ final class CompactPairs {
 
     func restore(_ input: inout StateReader) throws(GDOptError) {
         clear()
-        let k = try input.count(atMost: memory), m = memory
+        let k = try input.count(atMost: memory)
+        let m = memory
         theta = try input.double()
         for j in 0..<k {
             s.append(unused.0.removeLast())
             y.append(unused.1.removeLast())
             try input.vector(into: s[j])
             try input.vector(into: y[j])
-            for i in 0..<k { (ss[j * m + i], sy[j * m + i], yy[j * m + i]) = (try input.double(), try input.double(), try input.double()) }
+            for i in 0..<k {
+                (ss[j * m + i], sy[j * m + i], yy[j * m + i]) = (
+                    try input.double(), try input.double(), try input.double()
+                )
+            }
         }
         gramValid = try input.bool()
         if gramValid {
             for i in 0..<k {
                 for j in 0..<k {
-                    (gramYY[i * m + j], gramYS[i * m + j], gramSS[i * m + j]) = (try input.double(), try input.double(), try input.double())
+                    (gramYY[i * m + j], gramYS[i * m + j], gramSS[i * m + j]) = (
+                        try input.double(), try input.double(), try input.double()
+                    )
                 }
             }
             try input.vector(into: gramMask)

@@ -23,12 +23,14 @@ struct KernelDescent: SearchMethod {
         guard waiting else {
             run.point.copy(from: run.x)
             if let adam {
-                try Adam.update(parameters: run.point.base, gradients: run.g.base, firstMoment: first!.base,
-                                secondMoment: second!.base, maxSecondMoment: nil, count: run.n,
-                                step: UInt64(run.iteration + 1), configuration: adam)
+                try Adam.update(
+                    parameters: run.point.base, gradients: run.g.base, firstMoment: first!.base,
+                    secondMoment: second!.base, maxSecondMoment: nil, count: run.n,
+                    step: UInt64(run.iteration + 1), configuration: adam)
             } else {
-                try SGD.update(parameters: run.point.base, gradients: run.g.base, momentumBuffer: first?.base,
-                               count: run.n, firstStep: run.iteration == 0, configuration: sgd!)
+                try SGD.update(
+                    parameters: run.point.base, gradients: run.g.base, momentumBuffer: first?.base,
+                    count: run.n, firstStep: run.iteration == 0, configuration: sgd!)
             }
             run.box?.project(run.point)
             waiting = true
@@ -82,7 +84,8 @@ struct SteepestDescent: SearchMethod {
         case .accepted:
             searching = false
             alpha = search.alpha
-            let step = run.box == nil ? alpha * VectorMath.maxNorm(direction) : VectorMath.maxNorm(run.point, minus: run.x)
+            let step =
+                run.box == nil ? alpha * VectorMath.maxNorm(direction) : VectorMath.maxNorm(run.point, minus: run.x)
             run.accept()
             return .iterated(step: step)
         }

@@ -65,7 +65,8 @@ final class PairRing {
     init(memory: Int, count n: Int) throws(GDOptError) {
         self.memory = memory
         try Vector.checkBudget(vectors: 2 * memory, count: n, what: "memory=\(memory)")
-        var s: [Vector] = [], y: [Vector] = []
+        var s: [Vector] = []
+        var y: [Vector] = []
         for _ in 0..<memory {
             s.append(try Vector(count: n))
             y.append(try Vector(count: n))
@@ -89,17 +90,20 @@ final class PairRing {
             alphas[k] = next
             // q = q − αᵢ·yᵢ (and γ·q after the oldest pair), then the next dot product.
             let last = i == 0
-            let dot = VectorMath.update(d, scale: last ? gamma : 1, source, -alphas[k], y[k],
-                                        thenDotWith: last ? y[slot(0)] : s[slot(i - 1)])
+            let dot = VectorMath.update(
+                d, scale: last ? gamma : 1, source, -alphas[k], y[k],
+                thenDotWith: last ? y[slot(0)] : s[slot(i - 1)])
             next = last ? dot : rho[slot(i - 1)] * dot
             source = d
         }
         var beta = rho[slot(0)] * next
         for i in 0..<count {
-            let k = slot(i), last = i == count - 1
+            let k = slot(i)
+            let last = i == count - 1
             // q = q + (αᵢ − βᵢ)·sᵢ, then βᵢ₊₁'s dot; the last pass writes d = −q and gᵀd.
-            let dot = VectorMath.update(d, scale: last ? -1 : 1, d, alphas[k] - beta, s[k],
-                                        thenDotWith: last ? g : y[slot(i + 1)])
+            let dot = VectorMath.update(
+                d, scale: last ? -1 : 1, d, alphas[k] - beta, s[k],
+                thenDotWith: last ? g : y[slot(i + 1)])
             if last { return dot }
             beta = rho[slot(i + 1)] * dot
         }

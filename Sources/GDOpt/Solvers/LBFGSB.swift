@@ -78,7 +78,10 @@ struct LBFGSB: SearchMethod {
     /// at a bound, and c = Wᵀ(xᶜ − x) into pairs.c (Algorithm CP of the 1995 paper).
     /// Returns true when every variable is fixed.
     private mutating func generalizedCauchyPoint(_ run: SolverRun, _ box: Box) -> Bool {
-        let x = run.x, g = run.g, d = reduced, t = breakpoints
+        let x = run.x
+        let g = run.g
+        let d = reduced
+        let t = breakpoints
         var heapCount = 0
         for i in 0..<n {
             let gi = g[i]
@@ -94,28 +97,34 @@ struct LBFGSB: SearchMethod {
             }
         }
         cauchy.copy(from: x)
-        let k2 = 2 * pairs.count, theta = pairs.theta
+        let k2 = 2 * pairs.count
+        let theta = pairs.theta
         pairs.project(d, into: &pairs.p)  // p = Wᵀd
         for j in 0..<k2 { pairs.c[j] = 0 }
         var f1 = -VectorMath.dot(d, d)
         var f2 = -theta * f1 - pairs.quadratic(pairs.p, pairs.p)
         let f2Original = f2
-        var dtMin = -f1 / f2, tOld = 0.0
+        var dtMin = -f1 / f2
+        var tOld = 0.0
         heapify(heapCount, t)
         while heapCount > 0 {
-            let b = heap[0], tb = t[b]
+            let b = heap[0]
+            let tb = t[b]
             if dtMin < tb - tOld { break }
             heapCount -= 1
             heap[0] = heap[heapCount]
             siftDown(0, heapCount, t)
             let dt = tb - tOld
             let xb = d[b] > 0 ? box.upper[b] : box.lower[b]
-            let zb = xb - x[b], gb = g[b]
+            let zb = xb - x[b]
+            let gb = g[b]
             cauchy[b] = xb
             for j in 0..<k2 { pairs.c[j] += dt * pairs.p[j] }
             pairs.row(b, into: &pairs.w)
             f1 += dt * f2 + gb * gb + theta * gb * zb - gb * pairs.quadratic(pairs.w, pairs.c)
-            f2 += -theta * gb * gb - 2 * gb * pairs.quadratic(pairs.w, pairs.p) - gb * gb * pairs.quadratic(pairs.w, pairs.w)
+            f2 +=
+                -theta * gb * gb - 2 * gb * pairs.quadratic(pairs.w, pairs.p) - gb * gb
+                * pairs.quadratic(pairs.w, pairs.w)
             f2 = Swift.max(Double.ulpOfOne * f2Original, f2)
             for j in 0..<k2 { pairs.p[j] += gb * pairs.w[j] }
             d[b] = 0
@@ -137,22 +146,33 @@ struct LBFGSB: SearchMethod {
     /// Minimises the model over the free variables from the Cauchy point (direct primal
     /// method, §5.1 of the paper) and puts the result, projected, into `cauchy`.
     private func minimizeSubspace(_ run: SolverRun, _ box: Box) {
-        let x = run.x, g = run.g, r = reduced, columns = pairs.columns, free = self.free, cauchy = self.cauchy
+        let x = run.x
+        let g = run.g
+        let r = reduced
+        let columns = pairs.columns
+        let free = self.free
+        let cauchy = self.cauchy
         // r = −Zᵀ(g + θ(xᶜ − x) − W·M·c), zero on the active variables.
         pairs.multiplyMiddle(pairs.c, into: &pairs.mc)
         // p = WᵀZr = [Yᵀr; θSᵀr] in the same sweep.
-        let k = pairs.count, theta = pairs.theta, pairs = self.pairs
+        let k = pairs.count
+        let theta = pairs.theta
+        let pairs = self.pairs
         pairs.mc.withUnsafeBufferPointer { mc in
-            VectorMath.overBlocks(count: n, perBlock: 2 * k, { block, partials in
-                ReducedGradient(columns: columns, mc: mc.baseAddress!, r: r.base, g: g.base, x: x.base, cauchy: cauchy.base,
-                                free: free.base, count: n, block: block, partials: partials)
-            }, combine: { blocks, partials in
-                for j in 0..<(2 * k) {
-                    var sum = 0.0
-                    for b in 0..<blocks { sum += partials[b * 2 * k + j] }
-                    pairs.p[j] = j < k ? sum : theta * sum
-                }
-            })
+            VectorMath.overBlocks(
+                count: n, perBlock: 2 * k,
+                { block, partials in
+                    ReducedGradient(
+                        columns: columns, mc: mc.baseAddress!, r: r.base, g: g.base, x: x.base, cauchy: cauchy.base,
+                        free: free.base, count: n, block: block, partials: partials)
+                },
+                combine: { blocks, partials in
+                    for j in 0..<(2 * k) {
+                        var sum = 0.0
+                        for b in 0..<blocks { sum += partials[b * 2 * k + j] }
+                        pairs.p[j] = j < k ? sum : theta * sum
+                    }
+                })
         }
         // v = N⁻¹·M·WᵀZr with N = I − (1/θ)·M·WᵀZZᵀW.
         pairs.multiplyMiddle(pairs.p, into: &pairs.v)
@@ -160,18 +180,24 @@ struct LBFGSB: SearchMethod {
         let (slope, clipped) = pairs.v.withUnsafeBufferPointer { v in
             box.lower.withUnsafeBufferPointer { lower in
                 box.upper.withUnsafeBufferPointer { upper in
-                    VectorMath.overBlocks(count: n, perBlock: 2, { block, partials in
-                        SubspaceStep(columns: columns, v: v.baseAddress!, r: r.base, g: g.base, x: x.base, cauchy: cauchy.base,
-                                     free: free.base, lower: lower.baseAddress!, upper: upper.baseAddress!, count: n,
-                                     block: block, partials: partials)
-                    }, combine: { blocks, partials in
-                        var slope = 0.0, clipped = false
-                        for b in 0..<blocks {
-                            slope += partials[2 * b]
-                            clipped = clipped || partials[2 * b + 1] != 0
-                        }
-                        return (slope, clipped)
-                    })
+                    VectorMath.overBlocks(
+                        count: n, perBlock: 2,
+                        { block, partials in
+                            SubspaceStep(
+                                columns: columns, v: v.baseAddress!, r: r.base, g: g.base, x: x.base,
+                                cauchy: cauchy.base,
+                                free: free.base, lower: lower.baseAddress!, upper: upper.baseAddress!, count: n,
+                                block: block, partials: partials)
+                        },
+                        combine: { blocks, partials in
+                            var slope = 0.0
+                            var clipped = false
+                            for b in 0..<blocks {
+                                slope += partials[2 * b]
+                                clipped = clipped || partials[2 * b + 1] != 0
+                            }
+                            return (slope, clipped)
+                        })
                 }
             }
         }
@@ -186,8 +212,10 @@ struct LBFGSB: SearchMethod {
         }
         box.lower.withUnsafeBufferPointer { lower in
             box.upper.withUnsafeBufferPointer { upper in
-                Parallel.forEach(MoveFree(cauchy: cauchy.base, du: r.base, alpha: alpha, free: free.base,
-                                          lower: lower.baseAddress!, upper: upper.baseAddress!), count: n)
+                Parallel.forEach(
+                    MoveFree(
+                        cauchy: cauchy.base, du: r.base, alpha: alpha, free: free.base,
+                        lower: lower.baseAddress!, upper: upper.baseAddress!), count: n)
             }
         }
     }
@@ -206,7 +234,8 @@ struct LBFGSB: SearchMethod {
         while true {
             var smallest = i
             for child in (2 * i + 1)...(2 * i + 2) where child < count {
-                let a = heap[child], b = heap[smallest]
+                let a = heap[child]
+                let b = heap[smallest]
                 if t[a] < t[b] || (t[a] == t[b] && a < b) { smallest = child }
             }
             if smallest == i { return }

@@ -35,8 +35,10 @@ struct Backtracking {
 
     mutating func resume(_ run: SolverRun, direction d: Vector, c1: Double) -> LineSearchOutcome {
         if sufficientDecrease(run, f0: f0, slope0: slope0, alpha: alpha, c1: c1) {
-            run.observer?(LineSearchStep(alpha: alpha, f0: f0, slope0: slope0, f: run.pointF,
-                                         slope: VectorMath.dot(run.pointG, d)))
+            run.observer?(
+                LineSearchStep(
+                    alpha: alpha, f0: f0, slope0: slope0, f: run.pointF,
+                    slope: VectorMath.dot(run.pointG, d)))
             return .accepted
         }
         tries += 1
@@ -65,8 +67,10 @@ struct StrongWolfe {
     var previous = Point(), lo = Point(), hi = Point()
 
     /// `slope0` is gᵀd when the caller has it already.
-    mutating func start(_ run: SolverRun, direction d: Vector, alpha0: Double, alphaMax: Double = .infinity,
-                        slope0: Double? = nil) -> LineSearchOutcome {
+    mutating func start(
+        _ run: SolverRun, direction d: Vector, alpha0: Double, alphaMax: Double = .infinity,
+        slope0: Double? = nil
+    ) -> LineSearchOutcome {
         (f0, self.slope0, zooming, tries) = (run.f, slope0 ?? VectorMath.dot(run.g, d), false, 0)
         guard self.slope0 < 0, alphaMax > 0 else { return .failed }
         self.alphaMax = alphaMax
@@ -124,7 +128,9 @@ struct StrongWolfe {
     private func interpolate(_ a: Point, _ b: Point) -> Double {
         let d1 = a.slope + b.slope - 3 * (a.f - b.f) / (a.alpha - b.alpha)
         let radicand = d1 * d1 - a.slope * b.slope
-        let low = Swift.min(a.alpha, b.alpha), high = Swift.max(a.alpha, b.alpha), width = high - low
+        let low = Swift.min(a.alpha, b.alpha)
+        let high = Swift.max(a.alpha, b.alpha)
+        let width = high - low
         if radicand >= 0 {
             let d2 = (b.alpha > a.alpha ? 1.0 : -1.0) * radicand.squareRoot()
             let t = b.alpha - (b.alpha - a.alpha) * (b.slope + d2 - d1) / (b.slope - a.slope + 2 * d2)

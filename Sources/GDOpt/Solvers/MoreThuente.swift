@@ -13,7 +13,9 @@ struct MoreThuente {
     var stmin = 0.0, stmax = 0.0, width = 0.0, width1 = 0.0
     static let xtol = 0.1, limit = 20
 
-    mutating func start(_ run: SolverRun, direction d: Vector, alpha0: Double, alphaMax: Double, c1: Double) -> LineSearchOutcome {
+    mutating func start(_ run: SolverRun, direction d: Vector, alpha0: Double, alphaMax: Double, c1: Double)
+        -> LineSearchOutcome
+    {
         finit = run.f
         ginit = VectorMath.dot(run.g, d)
         guard ginit < 0, alphaMax > 0 else { return .failed }
@@ -34,19 +36,24 @@ struct MoreThuente {
     }
 
     mutating func resume(_ run: SolverRun, direction d: Vector, c2: Double) -> LineSearchOutcome {
-        let f = run.pointF, g = VectorMath.dot(run.pointG, d)
+        let f = run.pointF
+        let g = VectorMath.dot(run.pointG, d)
         let ftest = finit + stp * gtest
         if stage == 1 && f <= ftest && g >= 0 { stage = 2 }
         if f <= ftest && Swift.abs(g) <= c2 * -ginit { return accept(run, f, g) }
         // dcsrch's warnings end the search too; lbfgsb takes the point if it decreased f.
-        let warning = (brackt && (stp <= stmin || stp >= stmax)) || (brackt && stmax - stmin <= Self.xtol * stmax)
+        let warning =
+            (brackt && (stp <= stmin || stp >= stmax)) || (brackt && stmax - stmin <= Self.xtol * stmax)
             || (stp == stpMax && f <= ftest && g <= gtest) || (stp == 0 && (f > ftest || g >= gtest))
         if warning { return f <= finit ? accept(run, f, g) : .failed }
         guard trials < Self.limit else { return .failed }
         if stage == 1 && f <= fx && f > ftest {
             // The modified function ψ(α) = φ(α) − φ(0) − gtest·α until a point with
             // sufficient decrease and a non-negative slope is found.
-            var fxm = fx - stx * gtest, fym = fy - sty * gtest, gxm = gx - gtest, gym = gy - gtest
+            var fxm = fx - stx * gtest
+            var fym = fy - sty * gtest
+            var gxm = gx - gtest
+            var gym = gy - gtest
             stp = Self.step(&stx, &fxm, &gxm, &sty, &fym, &gym, stp, f - stp * gtest, g - gtest, &brackt, stmin, stmax)
             (fx, fy, gx, gy) = (fxm + stx * gtest, fym + sty * gtest, gxm + gtest, gym + gtest)
         } else {
@@ -76,9 +83,11 @@ struct MoreThuente {
     /// dcstep: a safeguarded step from the interval (stx, sty) and the trial (stp, fp, dp),
     /// by cubic and quadratic (secant) interpolation; updates the interval and `brackt`
     /// and returns the next step.
-    private static func step(_ stx: inout Double, _ fx: inout Double, _ dx: inout Double, _ sty: inout Double,
-                             _ fy: inout Double, _ dy: inout Double, _ stp: Double, _ fp: Double, _ dp: Double,
-                             _ brackt: inout Bool, _ stmin: Double, _ stmax: Double) -> Double {
+    private static func step(
+        _ stx: inout Double, _ fx: inout Double, _ dx: inout Double, _ sty: inout Double,
+        _ fy: inout Double, _ dy: inout Double, _ stp: Double, _ fp: Double, _ dp: Double,
+        _ brackt: inout Bool, _ stmin: Double, _ stmax: Double
+    ) -> Double {
         let sgnd = dp * (dx / Swift.abs(dx))
         let stpf: Double
         if fp > fx {
@@ -88,7 +97,8 @@ struct MoreThuente {
             let s = Swift.max(Swift.abs(theta), Swift.abs(dx), Swift.abs(dp))
             var gamma = s * ((theta / s) * (theta / s) - (dx / s) * (dp / s)).squareRoot()
             if stp < stx { gamma = -gamma }
-            let p = (gamma - dx) + theta, q = ((gamma - dx) + gamma) + dp
+            let p = (gamma - dx) + theta
+            let q = ((gamma - dx) + gamma) + dp
             let stpc = stx + p / q * (stp - stx)
             let stpq = stx + ((dx / ((fx - fp) / (stp - stx) + dx)) / 2) * (stp - stx)
             stpf = Swift.abs(stpc - stx) < Swift.abs(stpq - stx) ? stpc : stpc + (stpq - stpc) / 2
@@ -99,7 +109,8 @@ struct MoreThuente {
             let s = Swift.max(Swift.abs(theta), Swift.abs(dx), Swift.abs(dp))
             var gamma = s * ((theta / s) * (theta / s) - (dx / s) * (dp / s)).squareRoot()
             if stp > stx { gamma = -gamma }
-            let p = (gamma - dp) + theta, q = ((gamma - dp) + gamma) + dx
+            let p = (gamma - dp) + theta
+            let q = ((gamma - dp) + gamma) + dx
             let stpc = stp + p / q * (stx - stp)
             let stpq = stp + (dp / (dp - dx)) * (stx - stp)
             stpf = Swift.abs(stpc - stp) > Swift.abs(stpq - stp) ? stpc : stpq
@@ -110,12 +121,16 @@ struct MoreThuente {
             let s = Swift.max(Swift.abs(theta), Swift.abs(dx), Swift.abs(dp))
             var gamma = s * Swift.max(0, (theta / s) * (theta / s) - (dx / s) * (dp / s)).squareRoot()
             if stp > stx { gamma = -gamma }
-            let p = (gamma - dp) + theta, q = (gamma + (dx - dp)) + gamma, r = p / q
+            let p = (gamma - dp) + theta
+            let q = (gamma + (dx - dp)) + gamma
+            let r = p / q
             let stpc = r < 0 && gamma != 0 ? stp + r * (stx - stp) : (stp > stx ? stmax : stmin)
             let stpq = stp + (dp / (dp - dx)) * (stx - stp)
             if brackt {
                 let nearer = Swift.abs(stpc - stp) < Swift.abs(stpq - stp) ? stpc : stpq
-                stpf = stp > stx ? Swift.min(stp + 0.66 * (sty - stp), nearer) : Swift.max(stp + 0.66 * (sty - stp), nearer)
+                stpf =
+                    stp > stx
+                    ? Swift.min(stp + 0.66 * (sty - stp), nearer) : Swift.max(stp + 0.66 * (sty - stp), nearer)
             } else {
                 let farther = Swift.abs(stpc - stp) > Swift.abs(stpq - stp) ? stpc : stpq
                 stpf = Swift.max(stmin, Swift.min(stmax, farther))
@@ -126,7 +141,8 @@ struct MoreThuente {
             let s = Swift.max(Swift.abs(theta), Swift.abs(dy), Swift.abs(dp))
             var gamma = s * ((theta / s) * (theta / s) - (dy / s) * (dp / s)).squareRoot()
             if stp > sty { gamma = -gamma }
-            let p = (gamma - dp) + theta, q = ((gamma - dp) + gamma) + dy
+            let p = (gamma - dp) + theta
+            let q = ((gamma - dp) + gamma) + dy
             stpf = stp + p / q * (sty - stp)
         } else {
             stpf = stp > stx ? stmax : stmin
@@ -142,18 +158,23 @@ struct MoreThuente {
 
     func archive(_ out: inout StateWriter) {
         out.bool(brackt)
-        out.doubles(stp, stpMax, finit, ginit, gtest, Double(stage), Double(trials), stx, fx, gx, sty, fy, gy, stmin, stmax,
-                    width, width1)
+        out.doubles(
+            stp, stpMax, finit, ginit, gtest, Double(stage), Double(trials), stx, fx, gx, sty, fy, gy, stmin, stmax,
+            width, width1)
     }
 
     mutating func restore(_ input: inout StateReader) throws(GDOptError) {
         brackt = try input.bool()
-        (stp, stpMax, finit, ginit, gtest) = (try input.double(), try input.double(), try input.double(), try input.double(),
-                                              try input.double())
+        (stp, stpMax, finit, ginit, gtest) = (
+            try input.double(), try input.double(), try input.double(), try input.double(),
+            try input.double()
+        )
         stage = try input.count(atMost: 2)
         trials = try input.count(atMost: Self.limit)
-        (stx, fx, gx, sty, fy, gy) = (try input.double(), try input.double(), try input.double(), try input.double(),
-                                      try input.double(), try input.double())
+        (stx, fx, gx, sty, fy, gy) = (
+            try input.double(), try input.double(), try input.double(), try input.double(),
+            try input.double(), try input.double()
+        )
         (stmin, stmax, width, width1) = (try input.double(), try input.double(), try input.double(), try input.double())
     }
 }

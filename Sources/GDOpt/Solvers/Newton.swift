@@ -58,8 +58,10 @@ struct Newton: SearchMethod {
             case .failed: return .lineSearchFailed
             case .accepted:
                 stage = .start
-                let step = run.box == nil ? search.alpha * VectorMath.maxNorm(direction)
-                                          : VectorMath.maxNorm(run.point, minus: run.x)
+                let step =
+                    run.box == nil
+                    ? search.alpha * VectorMath.maxNorm(direction)
+                    : VectorMath.maxNorm(run.point, minus: run.x)
                 run.accept()
                 return .iterated(step: step)
             }
@@ -68,7 +70,9 @@ struct Newton: SearchMethod {
 
     /// The gradient at x ± h·e_column, h = 1e-5·max(1, |x|), each side clamped to the box.
     private mutating func probe(_ run: SolverRun) -> MethodStep {
-        let j = column, x = run.x[j], h = 1e-5 * Swift.max(1, Swift.abs(x))
+        let j = column
+        let x = run.x[j]
+        let h = 1e-5 * Swift.max(1, Swift.abs(x))
         if !minusSide {
             let plus = run.box.map { Swift.min($0.upper[j], x + h) } ?? x + h
             let minus = run.box.map { Swift.max($0.lower[j], x - h) } ?? x - h
@@ -84,7 +88,13 @@ struct Newton: SearchMethod {
     private mutating func solveAndSearch(_ run: SolverRun) throws(GDOptError) -> MethodStep {
         let h = hessian.base
         // Symmetrise: differences and user callbacks may be slightly asymmetric.
-        for i in 0..<n { for j in 0..<i { let m = (h[i * n + j] + h[j * n + i]) / 2; h[i * n + j] = m; h[j * n + i] = m } }
+        for i in 0..<n {
+            for j in 0..<i {
+                let m = (h[i * n + j] + h[j * n + i]) / 2
+                h[i * n + j] = m
+                h[j * n + i] = m
+            }
+        }
         var scale = 1e-8
         for i in 0..<n { scale = Swift.max(scale, Swift.abs(h[i * n + i])) }
         var tau = 0.0
@@ -140,13 +150,15 @@ final class HessianMatrix {
             throw .memory("Newton's \(n)×\(n) Hessian is too large (lbfgs needs O(n) memory)")
         }
         self.n = n
-        try Vector.checkBudget(vectors: 2 * n, count: n, what: "Newton's \(n)×\(n) Hessian and its factor (lbfgs needs O(n) memory)")
+        try Vector.checkBudget(
+            vectors: 2 * n, count: n, what: "Newton's \(n)×\(n) Hessian and its factor (lbfgs needs O(n) memory)")
         storage = try Vector(count: squared)
     }
 
     /// Cholesky factorisation A = L·Lᵀ in place (dpotrf); false when A is not positive definite.
     func choleskyInPlace() -> Bool {
-        var size = Int32(n), info: Int32 = 0
+        var size = Int32(n)
+        var info: Int32 = 0
         BLAS.useThreads(1)
         dpotrf_("L", &size, base, &size, &info)
         return info == 0
@@ -154,7 +166,9 @@ final class HessianMatrix {
 
     /// b := A⁻¹·b with the factor from `choleskyInPlace` (dpotrs).
     func solve(_ b: Vector) {
-        var size = Int32(n), one: Int32 = 1, info: Int32 = 0
+        var size = Int32(n)
+        var one: Int32 = 1
+        var info: Int32 = 0
         BLAS.useThreads(1)
         dpotrs_("L", &size, &one, base, &size, b.base, &size, &info)
     }

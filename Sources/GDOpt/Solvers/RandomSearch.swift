@@ -17,8 +17,9 @@ struct RandomSearch: SearchMethod {
         lower = (0..<n).map { i in box.map { $0.lower[i].isFinite ? $0.lower[i] : options.lower } ?? options.lower }
         upper = (0..<n).map { i in box.map { $0.upper[i].isFinite ? $0.upper[i] : options.upper } ?? options.upper }
         for i in 0..<n where !(lower[i] < upper[i]) {
-            throw .invalid("the sampling box of coordinate \(i), [\(lower[i]), \(upper[i])], is empty "
-                + "(lower=\(options.lower) and upper=\(options.upper) stand in for infinite bounds)")
+            throw .invalid(
+                "the sampling box of coordinate \(i), [\(lower[i]), \(upper[i])], is empty "
+                    + "(lower=\(options.lower) and upper=\(options.upper) stand in for infinite bounds)")
         }
         random = SplitMix64(state: UInt64(options.seed))
     }

@@ -10,7 +10,8 @@ public struct SolverResult: Sendable, Equatable {
     public let reason: StopReason
 }
 
-public typealias HessianCallback = (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) throws(GDOptError) -> Void
+public typealias HessianCallback = (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) throws(GDOptError)
+    -> Void
 
 /// Minimisation in the manner of scipy.optimize.minimize and NLopt: a method, options by
 /// name, per-coordinate bounds, and either a callback objective (`minimize`) or reverse
@@ -66,7 +67,9 @@ public final class Solver {
         }
         if let i = x0.firstIndex(where: { !$0.isFinite }) { throw .invalid("x0[\(i)] is \(x0[i])") }
         let options = SolverOptions.Values(values)
-        guard options.lower < options.upper else { throw .invalid("lower=\(options.lower) must be below upper=\(options.upper)") }
+        guard options.lower < options.upper else {
+            throw .invalid("lower=\(options.lower) must be below upper=\(options.upper)")
+        }
         if options.c2 <= options.c1 { throw .invalid("c2=\(options.c2) must be above c1=\(options.c1)") }
         let box = bounds?.isActive == true ? bounds : nil
         let method = self.method
@@ -79,8 +82,10 @@ public final class Solver {
         self.run = run
     }
 
-    static func makeMethod(_ method: SolverMethod, options o: SolverOptions.Values, box: Box?,
-                           count n: Int) throws(GDOptError) -> any SearchMethod {
+    static func makeMethod(
+        _ method: SolverMethod, options o: SolverOptions.Values, box: Box?,
+        count n: Int
+    ) throws(GDOptError) -> any SearchMethod {
         switch method {
         case .gd: try KernelDescent(kind: .gd, options: o, count: n)
         case .momentum: try KernelDescent(kind: .momentum, options: o, count: n)
@@ -150,7 +155,9 @@ public final class Solver {
 
     /// Minimises `objective` from `x`; on return `x` holds the best point seen, also when the
     /// objective fails (NaN or an error: `.callback`). The loop over ask/tell.
-    public func minimize(_ objective: @escaping Objective, x: UnsafeMutableBufferPointer<Double>) throws(GDOptError) -> SolverResult {
+    public func minimize(_ objective: @escaping Objective, x: UnsafeMutableBufferPointer<Double>) throws(GDOptError)
+        -> SolverResult
+    {
         try begin(UnsafeBufferPointer(x))
         let run = self.run!
         while true {
@@ -170,8 +177,12 @@ public final class Solver {
                     if run.phase != .done { throw error }
                 }
             case .iterate:
-                if let progress, progress(SolverProgress(iteration: run.iteration, evaluations: run.evaluations, f: run.f,
-                                                         gradientNorm: run.gradientNorm, step: run.lastStep)) {
+                if let progress,
+                    progress(
+                        SolverProgress(
+                            iteration: run.iteration, evaluations: run.evaluations, f: run.f,
+                            gradientNorm: run.gradientNorm, step: run.lastStep))
+                {
                     try stop()
                 }
             case .done:

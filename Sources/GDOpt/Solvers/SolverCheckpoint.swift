@@ -28,22 +28,37 @@ enum SolverCheckpoint {
     }
 
     /// Checks everything and builds the new state before the caller swaps it in.
-    static func decode(_ data: UnsafeRawBufferPointer, into solver: Solver) throws(GDOptError) -> ([Double], Box?, SolverRun?) {
-        guard data.count >= magic.count + 12 + 2 + 4 else { throw .format("solver checkpoint is \(data.count) bytes, shorter than any valid one") }
+    static func decode(_ data: UnsafeRawBufferPointer, into solver: Solver) throws(GDOptError) -> (
+        [Double], Box?, SolverRun?
+    ) {
+        guard data.count >= magic.count + 12 + 2 + 4 else {
+            throw .format("solver checkpoint is \(data.count) bytes, shorter than any valid one")
+        }
         guard data.prefix(magic.count).elementsEqual(magic) else { throw .format("checkpoint has no GDOPTSLV magic") }
         let stored = ByteReader(data: data, limit: data.count).u32(at: data.count - 4)
         var input = StateReader(ByteReader(data: data, limit: data.count - 4))
         input.bytes.offset = magic.count
         let formatVersion = try input.bytes.u32()
-        guard formatVersion == version else { throw .format("solver checkpoint version \(formatVersion) is not supported (expected \(version))") }
+        guard formatVersion == version else {
+            throw .format("solver checkpoint version \(formatVersion) is not supported (expected \(version))")
+        }
         let actual = crc32(data[..<(data.count - 4)])
-        guard stored == actual else { throw .format("solver checkpoint checksum mismatch (stored 0x\(String(stored, radix: 16)), computed 0x\(String(actual, radix: 16)))") }
+        guard stored == actual else {
+            let (storedHex, actualHex) = (String(stored, radix: 16), String(actual, radix: 16))
+            throw .format("solver checkpoint checksum mismatch (stored 0x\(storedHex), computed 0x\(actualHex))")
+        }
         let methodIndex = Int(try input.bytes.u32())
-        guard methodIndex < SolverMethod.allCases.count else { throw .format("solver checkpoint has unknown method \(methodIndex)") }
+        guard methodIndex < SolverMethod.allCases.count else {
+            throw .format("solver checkpoint has unknown method \(methodIndex)")
+        }
         let method = SolverMethod.allCases[methodIndex]
-        guard method == solver.method else { throw .format("checkpoint is for method \(method.rawValue), this solver is \(solver.method.rawValue)") }
+        guard method == solver.method else {
+            throw .format("checkpoint is for method \(method.rawValue), this solver is \(solver.method.rawValue)")
+        }
         let count = try input.bytes.u32()
-        guard count == SolverOptions.table.count else { throw .format("checkpoint has \(count) options, expected \(SolverOptions.table.count)") }
+        guard count == SolverOptions.table.count else {
+            throw .format("checkpoint has \(count) options, expected \(SolverOptions.table.count)")
+        }
         var values: [Double] = []
         for spec in SolverOptions.table {
             let value = try input.double()
@@ -55,13 +70,16 @@ enum SolverCheckpoint {
             let n = try input.length()
             var sides: [[Double]] = [[], []]
             for side in 0..<2 { for _ in 0..<n { sides[side].append(try input.double()) } }
-            do { bounds = try Box(lower: sides[0], upper: sides[1], count: n) } catch { throw .format("checkpoint bounds: \(error.message)") }
+            do { bounds = try Box(lower: sides[0], upper: sides[1], count: n) } catch {
+                throw .format("checkpoint bounds: \(error.message)")
+            }
         }
         var run: SolverRun?
         if try input.bool() {
             let options = SolverOptions.Values(values)
             let box = bounds?.isActive == true ? bounds : nil
-            run = try SolverRun.unarchive(&input, method: method, options: options, box: box, boundsCount: bounds?.count)
+            run = try SolverRun.unarchive(
+                &input, method: method, options: options, box: box, boundsCount: bounds?.count)
         }
         guard input.bytes.offset == input.bytes.limit else {
             throw .format("solver checkpoint has \(input.bytes.limit - input.bytes.offset) unexpected bytes at the end")
@@ -83,15 +101,18 @@ extension SolverRun {
         for v in [x, g, point, pointG, best, bestG] { out.vector(v) }
         if let differences {
             out.bool(differences.isProbing)
-            out.doubles(Double(differences.index), Double(differences.stage), Double(differences.scheme.rawValue),
-                        differences.h, differences.first)
+            out.doubles(
+                Double(differences.index), Double(differences.stage), Double(differences.scheme.rawValue),
+                differences.h, differences.first)
             out.vector(differences.probe)
         }
         method.archive(&out)
     }
 
-    static func unarchive(_ input: inout StateReader, method: SolverMethod, options: SolverOptions.Values, box: Box?,
-                          boundsCount: Int?) throws(GDOptError) -> SolverRun {
+    static func unarchive(
+        _ input: inout StateReader, method: SolverMethod, options: SolverOptions.Values, box: Box?,
+        boundsCount: Int?
+    ) throws(GDOptError) -> SolverRun {
         let n = try input.length()
         if let boundsCount, boundsCount != n { throw .format("checkpoint run has n=\(n), its bounds n=\(boundsCount)") }
         let phaseCode = try input.bytes.u32()
@@ -102,7 +123,8 @@ extension SolverRun {
             throw .format("checkpoint run has a bad reason")
         }
         let flags = [try input.bool(), try input.bool(), try input.bool()]
-        let iteration = try input.count(atMost: 1 << 53), evaluations = try input.count(atMost: 1 << 53)
+        let iteration = try input.count(atMost: 1 << 53)
+        let evaluations = try input.count(atMost: 1 << 53)
         var scalars: [Double] = []
         for _ in 0..<6 { scalars.append(try input.double()) }
         let failure: GDOptError? = try input.bool() ? .callback(try input.string()) : nil
@@ -111,7 +133,8 @@ extension SolverRun {
         try input.vector(into: start)
         input.bytes.offset = xOffset  // x is read again below, with the other vectors
         let random = method == .randomSearch || method == .randomLocalSearch
-        let run = try SolverRun(x0: start.buffer, box: box, options: options, needsGradient: !random) { (n) throws(GDOptError) in
+        let run = try SolverRun(x0: start.buffer, box: box, options: options, needsGradient: !random) {
+            (n) throws(GDOptError) in
             try Solver.makeMethod(method, options: options, box: box, count: n)
         }
         (run.phase, run.reason, run.failure) = (phase, reason, failure)
@@ -218,7 +241,9 @@ struct StateReader {
 
     mutating func string() throws(GDOptError) -> String {
         let length = try bytes.u64()
-        guard length <= UInt64(bytes.limit - bytes.offset) else { throw .format("checkpoint string of \(length) bytes is truncated") }
+        guard length <= UInt64(bytes.limit - bytes.offset) else {
+            throw .format("checkpoint string of \(length) bytes is truncated")
+        }
         return String(decoding: try bytes.take(Int(length), what: "a string"), as: UTF8.self)
     }
 }

@@ -11,7 +11,8 @@ public enum SolverMethod: String, CaseIterable, Sendable {
 
     public init(name: String) throws(GDOptError) {
         guard let method = Self(rawValue: name) else {
-            throw .invalid("method \"\(name)\" is unknown; expected one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))")
+            let methods = Self.allCases.map(\.rawValue).joined(separator: ", ")
+            throw .invalid("method \"\(name)\" is unknown; expected one of \(methods)")
         }
         self = method
     }
@@ -66,19 +67,23 @@ enum SolverOptions {
             func value(_ name: String) -> Double { v[table.firstIndex { $0.name == name }!] }
             (maxIterations, maxEvaluations) = (Int(value("max_iter")), Int(value("max_evals")))
             (memory, seed) = (Swift.max(1, Int(value("memory"))), Int(value("seed")))
-            (gtol, ftol, xtol, lr, momentum) = (value("gtol"), value("ftol"), value("xtol"), value("lr"), value("momentum"))
+            (gtol, ftol, xtol, lr, momentum) = (
+                value("gtol"), value("ftol"), value("xtol"), value("lr"), value("momentum")
+            )
             (c1, c2, stepScale) = (value("c1"), value("c2"), value("step_scale"))
             (lower, upper, finiteDifferences) = (value("lower"), value("upper"), value("finite_differences") != 0)
         }
     }
 
-    private static func spec(_ name: String, _ value: Double, _ domain: HyperparameterSpec.Domain) -> HyperparameterSpec {
+    private static func spec(_ name: String, _ value: Double, _ domain: HyperparameterSpec.Domain) -> HyperparameterSpec
+    {
         HyperparameterSpec(name: name, defaultValue: value, domain: domain)
     }
 
     static func index(of name: String) throws(GDOptError) -> Int {
         guard let index = table.firstIndex(where: { $0.name == name }) else {
-            throw .invalid("name \"\(name)\" is not a solver option; options are \(table.map(\.name).joined(separator: ", "))")
+            throw .invalid(
+                "name \"\(name)\" is not a solver option; options are \(table.map(\.name).joined(separator: ", "))")
         }
         return index
     }

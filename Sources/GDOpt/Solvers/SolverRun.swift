@@ -30,8 +30,10 @@ final class SolverRun {
     var failure: GDOptError?
     let differences: FiniteDifferences?
 
-    init(x0: UnsafeBufferPointer<Double>, box: Box?, options: SolverOptions.Values, needsGradient: Bool,
-         makeMethod: (Int) throws(GDOptError) -> any SearchMethod) throws(GDOptError) {
+    init(
+        x0: UnsafeBufferPointer<Double>, box: Box?, options: SolverOptions.Values, needsGradient: Bool,
+        makeMethod: (Int) throws(GDOptError) -> any SearchMethod
+    ) throws(GDOptError) {
         n = x0.count
         self.box = box
         self.options = options
@@ -123,8 +125,11 @@ final class SolverRun {
             // |Δf| ≤ ftol·max(1, |f|); a line-search method also stops when f did not decrease
             // at all (ftol = 0 then means what scipy's factr = 0 means).
             let scale = options.ftol * Swift.max(1, Swift.abs(f))
-            if iteration > 0 && (method.isMonotone ? previousF - f <= scale
-                                                   : options.ftol > 0 && Swift.abs(previousF - f) <= scale) {
+            if iteration > 0
+                && (method.isMonotone
+                    ? previousF - f <= scale
+                    : options.ftol > 0 && Swift.abs(previousF - f) <= scale)
+            {
                 return .functionTolerance
             }
             if iteration > 0 && options.xtol > 0 && lastStep <= options.xtol * Swift.max(1, VectorMath.maxNorm(x)) {
@@ -195,7 +200,8 @@ final class SolverRun {
 
     func result() -> SolverResult {
         let norm = bestHasGradient ? self.norm(x: best, g: bestG) : .nan
-        return SolverResult(f: bestF, gradientNorm: norm, iterations: iteration, evaluations: evaluations, reason: reason)
+        return SolverResult(
+            f: bestF, gradientNorm: norm, iterations: iteration, evaluations: evaluations, reason: reason)
     }
 }
 
@@ -225,7 +231,8 @@ final class FiniteDifferences {
         var i = start
         while i < run.n {
             let x = run.point[i]
-            let lower = run.box?.lower[i] ?? -.infinity, upper = run.box?.upper[i] ?? .infinity
+            let lower = run.box?.lower[i] ?? -.infinity
+            let upper = run.box?.upper[i] ?? .infinity
             var step = 6.055454452393343e-06 * Swift.max(1, Swift.abs(x))  // ε^(1/3)·max(1, |x|)
             if x - step >= lower && x + step <= upper {
                 scheme = .centred
@@ -256,22 +263,26 @@ final class FiniteDifferences {
 
     /// Records a probe's value; true when another probe is placed, false when the gradient is whole.
     func record(_ value: Double, run: SolverRun) -> Bool {
-        let i = index, x = run.point[i], f0 = run.pointF
+        let i = index
+        let x = run.point[i]
+        let f0 = run.pointF
         if stage == 0 {
             first = value
             stage = 1
-            probe[i] = switch scheme {
-            case .centred: x - h
-            case .forward: x + 2 * h
-            case .backward: x - 2 * h
-            }
+            probe[i] =
+                switch scheme {
+                case .centred: x - h
+                case .forward: x + 2 * h
+                case .backward: x - 2 * h
+                }
             return true
         }
-        run.pointG[i] = switch scheme {
-        case .centred: (first - value) / (2 * h)
-        case .forward: (-3 * f0 + 4 * first - value) / (2 * h)
-        case .backward: (3 * f0 - 4 * first + value) / (2 * h)
-        }
+        run.pointG[i] =
+            switch scheme {
+            case .centred: (first - value) / (2 * h)
+            case .forward: (-3 * f0 + 4 * first - value) / (2 * h)
+            case .backward: (3 * f0 - 4 * first + value) / (2 * h)
+            }
         probe[i] = x
         return plan(run: run, from: i + 1)
     }

@@ -29,8 +29,10 @@ final class Vector {
     static func checkBudget(vectors: Int, count: Int, what: String) throws(GDOptError) {
         let (perVector, overflowA) = count.multipliedReportingOverflow(by: MemoryLayout<Double>.stride)
         let (bytes, overflowB) = perVector.multipliedReportingOverflow(by: vectors)
-        let physical = Int(sysconf(Int32(_SC_PHYS_PAGES))).multipliedReportingOverflow(by: Int(sysconf(Int32(_SC_PAGESIZE))))
-        guard !overflowA, !overflowB, physical.overflow || physical.partialValue <= 0 || bytes <= physical.partialValue else {
+        let physical = Int(sysconf(Int32(_SC_PHYS_PAGES))).multipliedReportingOverflow(
+            by: Int(sysconf(Int32(_SC_PAGESIZE))))
+        guard !overflowA, !overflowB, physical.overflow || physical.partialValue <= 0 || bytes <= physical.partialValue
+        else {
             throw .memory("\(what) needs \(vectors) vectors of \(count) doubles, more than this machine's memory")
         }
     }
@@ -96,7 +98,8 @@ enum VectorMath {
     static func dot(_ a: Vector, _ b: Vector) -> Double { dot(a.base, b.base, count: a.count) }
 
     static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, count n: Int) -> Double {
-        let block = blockSize(n), blocks = (n + block - 1) / block
+        let block = blockSize(n)
+        let blocks = (n + block - 1) / block
         return withPartials(count: blocks) { partials in
             let kernel = Dot(a: a, b: b, count: n, block: block, partials: partials.baseAddress!)
             Parallel.forEach(kernel, count: blocks, grain: max(1, Parallel.minimumElementsPerThread / block))
@@ -110,12 +113,16 @@ enum VectorMath {
     /// once from memory and stays in cache while the uⱼ stream past it. Each out[j] has
     /// the same bits as dot(v, uⱼ).
     static func dots(_ v: Vector, _ others: [Vector], into out: UnsafeMutablePointer<Double>) {
-        let n = v.count, block = blockSize(n), blocks = (n + block - 1) / block, k = others.count
+        let n = v.count
+        let block = blockSize(n)
+        let blocks = (n + block - 1) / block
+        let k = others.count
         guard k > 0 else { return }
         withPartials(count: blocks * k) { partials in
             others.withUnsafeBufferPointer { vectors in
-                let kernel = MultiDot(v: v.base, others: vectors.baseAddress!, k: k, count: n, block: block,
-                                      partials: partials.baseAddress!)
+                let kernel = MultiDot(
+                    v: v.base, others: vectors.baseAddress!, k: k, count: n, block: block,
+                    partials: partials.baseAddress!)
                 Parallel.forEach(kernel, count: blocks, grain: max(1, Parallel.minimumElementsPerThread / block))
             }
             for j in 0..<k {
@@ -138,10 +145,13 @@ enum VectorMath {
 
     /// gᵀ(a − b), with the blocks of `dot`.
     static func dot(_ g: Vector, _ a: Vector, minus b: Vector) -> Double {
-        let n = g.count, block = blockSize(n), blocks = (n + block - 1) / block
+        let n = g.count
+        let block = blockSize(n)
+        let blocks = (n + block - 1) / block
         return withPartials(count: blocks) { partials in
-            let kernel = DotOfDifference(g: g.base, a: a.base, b: b.base, count: n, block: block,
-                                         partials: partials.baseAddress!)
+            let kernel = DotOfDifference(
+                g: g.base, a: a.base, b: b.base, count: n, block: block,
+                partials: partials.baseAddress!)
             Parallel.forEach(kernel, count: blocks, grain: max(1, Parallel.minimumElementsPerThread / block))
             var sum = 0.0
             for partial in partials { sum += partial }
@@ -156,12 +166,17 @@ enum VectorMath {
 
     /// out = scale·(a + alpha·x), and returns wᵀout (0 without w): one pass where an update
     /// and the next dot product would take two. The dot has the bits of `dot(w, out)`.
-    static func update(_ out: Vector, scale: Double = 1, _ a: Vector, _ alpha: Double, _ x: Vector,
-                       thenDotWith w: Vector?) -> Double {
-        let n = out.count, block = blockSize(n), blocks = (n + block - 1) / block
+    static func update(
+        _ out: Vector, scale: Double = 1, _ a: Vector, _ alpha: Double, _ x: Vector,
+        thenDotWith w: Vector?
+    ) -> Double {
+        let n = out.count
+        let block = blockSize(n)
+        let blocks = (n + block - 1) / block
         return withPartials(count: blocks) { partials in
-            let kernel = UpdateDot(out: out.base, a: a.base, x: x.base, w: w?.base, scale: scale, alpha: alpha, count: n,
-                                   block: block, partials: partials.baseAddress!)
+            let kernel = UpdateDot(
+                out: out.base, a: a.base, x: x.base, w: w?.base, scale: scale, alpha: alpha, count: n,
+                block: block, partials: partials.baseAddress!)
             Parallel.forEach(kernel, count: blocks, grain: max(1, Parallel.minimumElementsPerThread / block))
             var sum = 0.0
             for partial in partials { sum += partial }
@@ -171,39 +186,55 @@ enum VectorMath {
 
     /// s = newX − oldX and y = newG − oldG in one pass, returning sᵀy, sᵀs, yᵀy, oldGᵀs (each
     /// with the bits of `dot`) and ‖s‖∞.
-    static func pair(s: Vector, y: Vector, newX: Vector, oldX: Vector, newG: Vector,
-                     oldG: Vector) -> (sy: Double, ss: Double, yy: Double, gs: Double, step: Double) {
-        overBlocks(count: s.count, perBlock: 5, { block, partials in
-            PairDifferences(s: s.base, y: y.base, newX: newX.base, oldX: oldX.base, newG: newG.base, oldG: oldG.base,
-                            count: s.count, block: block, partials: partials)
-        }, combine: { blocks, partials in
-            var sy = 0.0, ss = 0.0, yy = 0.0, gs = 0.0, step = 0.0
-            for b in 0..<blocks {
-                sy += partials[5 * b]
-                ss += partials[5 * b + 1]
-                yy += partials[5 * b + 2]
-                gs += partials[5 * b + 3]
-                step = Swift.max(step, partials[5 * b + 4])
-            }
-            return (sy, ss, yy, gs, step)
-        })
+    static func pair(
+        s: Vector, y: Vector, newX: Vector, oldX: Vector, newG: Vector,
+        oldG: Vector
+    ) -> (sy: Double, ss: Double, yy: Double, gs: Double, step: Double) {
+        overBlocks(
+            count: s.count, perBlock: 5,
+            { block, partials in
+                PairDifferences(
+                    s: s.base, y: y.base, newX: newX.base, oldX: oldX.base, newG: newG.base, oldG: oldG.base,
+                    count: s.count, block: block, partials: partials)
+            },
+            combine: { blocks, partials in
+                var sy = 0.0
+                var ss = 0.0
+                var yy = 0.0
+                var gs = 0.0
+                var step = 0.0
+                for b in 0..<blocks {
+                    sy += partials[5 * b]
+                    ss += partials[5 * b + 1]
+                    yy += partials[5 * b + 2]
+                    gs += partials[5 * b + 3]
+                    step = Swift.max(step, partials[5 * b + 4])
+                }
+                return (sy, ss, yy, gs, step)
+            })
     }
 
     /// Runs a kernel over the fixed blocks of an n-vector with `perBlock` partial values
     /// each, then hands the partials (in block order) to `combine`.
-    static func overBlocks<K: RangeKernel, R>(count n: Int, perBlock: Int, _ makeKernel: (Int, UnsafeMutablePointer<Double>) -> K,
-                                              combine: (Int, UnsafeMutableBufferPointer<Double>) -> R) -> R {
-        let block = blockSize(n), blocks = (n + block - 1) / block
+    static func overBlocks<K: RangeKernel, R>(
+        count n: Int, perBlock: Int, _ makeKernel: (Int, UnsafeMutablePointer<Double>) -> K,
+        combine: (Int, UnsafeMutableBufferPointer<Double>) -> R
+    ) -> R {
+        let block = blockSize(n)
+        let blocks = (n + block - 1) / block
         return withPartials(count: blocks * perBlock) { partials in
-            Parallel.forEach(makeKernel(block, partials.baseAddress!), count: blocks,
-                             grain: max(1, Parallel.minimumElementsPerThread / block))
+            Parallel.forEach(
+                makeKernel(block, partials.baseAddress!), count: blocks,
+                grain: max(1, Parallel.minimumElementsPerThread / block))
             return combine(blocks, partials)
         }
     }
 
     /// ‖a − b‖∞ (‖a‖∞ when b is nil).
     static func maxNorm(_ a: Vector, minus b: Vector? = nil) -> Double {
-        let n = a.count, block = blockSize(n), blocks = (n + block - 1) / block
+        let n = a.count
+        let block = blockSize(n)
+        let blocks = (n + block - 1) / block
         return withPartials(count: blocks) { partials in
             let kernel = MaxAbs(a: a.base, b: b?.base, count: n, block: block, partials: partials.baseAddress!)
             Parallel.forEach(kernel, count: blocks, grain: max(1, Parallel.minimumElementsPerThread / block))
@@ -231,7 +262,8 @@ enum VectorMath {
 
         func callAsFunction(_ blocks: Range<Int>) {
             for b in blocks {
-                let start = b * block, length = min(block, count - start)
+                let start = b * block
+                let length = min(block, count - start)
                 for j in 0..<k { partials[b * k + j] = blockDot(v + start, others[j].base + start, length) }
             }
         }
@@ -239,7 +271,8 @@ enum VectorMath {
 
     @inline(__always)
     static func blockDot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
-        var lanes = SIMD4<Double>(), i = 0
+        var lanes = SIMD4<Double>()
+        var i = 0
         while i + 4 <= n {
             lanes += SIMD4(a[i], a[i + 1], a[i + 2], a[i + 3]) * SIMD4(b[i], b[i + 1], b[i + 2], b[i + 3])
             i += 4
@@ -259,7 +292,8 @@ enum VectorMath {
 
         func callAsFunction(_ blocks: Range<Int>) {
             for k in blocks {
-                let start = k * block, end = min(start + block, count)
+                let start = k * block
+                let end = min(start + block, count)
                 for i in start..<end { out[i] = scale * (a[i] + alpha * x[i]) }
                 partials[k] = w.map { blockDot($0 + start, out + start, end - start) } ?? 0
             }
@@ -268,12 +302,14 @@ enum VectorMath {
 
     struct PairDifferences: RangeKernel {
         let s: UnsafeMutablePointer<Double>, y: UnsafeMutablePointer<Double>
-        let newX: UnsafePointer<Double>, oldX: UnsafePointer<Double>, newG: UnsafePointer<Double>, oldG: UnsafePointer<Double>
+        let newX: UnsafePointer<Double>, oldX: UnsafePointer<Double>, newG: UnsafePointer<Double>,
+            oldG: UnsafePointer<Double>
         let count: Int, block: Int, partials: UnsafeMutablePointer<Double>
 
         func callAsFunction(_ blocks: Range<Int>) {
             for k in blocks {
-                let start = k * block, end = min(start + block, count)
+                let start = k * block
+                let end = min(start + block, count)
                 var step = 0.0
                 for i in start..<end {
                     s[i] = newX[i] - oldX[i]

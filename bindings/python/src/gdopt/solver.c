@@ -91,7 +91,8 @@ static int on_progress(const gdopt_progress *p, void *data) {
 }
 
 static PyObject *result_tuple(const gdopt_result *r) {
-    return Py_BuildValue("(ddnni)", r->f, r->grad_norm, (Py_ssize_t)r->iterations, (Py_ssize_t)r->evaluations, r->reason);
+    return Py_BuildValue("(ddnni)", r->f, r->grad_norm, (Py_ssize_t)r->iterations, (Py_ssize_t)r->evaluations,
+        r->reason);
 }
 
 /* minimize(f, x, progress) -> (f, grad_norm, nit, nfev, reason). x (float64, writable)
@@ -214,7 +215,8 @@ static PyMethodDef Solver_methods[] = {
     {"set", (PyCFunction)Solver_set, METH_VARARGS, "set(name, value)."},
     {"get", (PyCFunction)Solver_get, METH_VARARGS, "get(name) -> float."},
     {"set_bounds", (PyCFunction)Solver_set_bounds, METH_VARARGS, "set_bounds(lower, upper): float64 arrays or None."},
-    {"minimize", (PyCFunction)Solver_minimize, METH_VARARGS, "minimize(f, x, progress) -> (f, grad_norm, nit, nfev, reason)."},
+    {"minimize", (PyCFunction)Solver_minimize, METH_VARARGS,
+        "minimize(f, x, progress) -> (f, grad_norm, nit, nfev, reason)."},
     {"begin", (PyCFunction)Solver_begin, METH_VARARGS, "begin(x0): start an ask/tell run."},
     {"ask", (PyCFunction)Solver_ask, METH_VARARGS, "ask(x) -> task (1 evaluate, 2 iterate, 3 done); writes x."},
     {"tell", (PyCFunction)Solver_tell, METH_VARARGS, "tell(f, grad, n): grad may be None."},
