@@ -33,4 +33,32 @@ static inline gdopt_status fuzz_checked(gdopt_status s) {
     FUZZ_REQUIRE(s == GDOPT_OK || gdopt_last_error()[0] != '\0');
     return s;
 }
+/* zlib's CRC-32, bit by bit: an implementation independent of the library's. */
+static inline uint32_t fuzz_crc32(const uint8_t *data, size_t len) {
+    uint32_t crc = 0xFFFFFFFFu;
+    for (size_t i = 0; i < len; i++) {
+        crc ^= data[i];
+        for (int bit = 0; bit < 8; bit++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1)));
+    }
+    return ~crc;
+}
+
+/* Runs `check` on the input as it is and with its trailing CRC-32 recomputed (so that
+ * mutations reach the checks behind the checksum), each on two handle kinds: the one
+ * the input names and the next. */
+static inline void fuzz_checkpoint(const uint8_t *data, size_t size, const char *const *kinds, size_t kind_count,
+                                   size_t named, void (*check)(const char *, const uint8_t *, size_t)) {
+    uint8_t *fixed = malloc(size ? size : 1);
+    FUZZ_REQUIRE(fixed != NULL);
+    memcpy(fixed, data, size);
+    if (size >= 4) {
+        uint32_t crc = fuzz_crc32(fixed, size - 4);
+        for (int i = 0; i < 4; i++) fixed[size - 4 + i] = (uint8_t)(crc >> (8 * i));
+    }
+    for (size_t k = named; k < named + 2; k++) {
+        check(kinds[k % kind_count], data, size);
+        check(kinds[k % kind_count], fixed, size);
+    }
+    free(fixed);
+}
 #endif

@@ -12,16 +12,6 @@
 static const char *const methods[] = {"gd", "gd_linesearch", "momentum", "adam", "lbfgs", "newton", "random_search",
                                       "random_local_search"};
 
-/* zlib's CRC-32, bit by bit: an implementation independent of the library's. */
-static uint32_t crc32(const uint8_t *data, size_t len) {
-    uint32_t crc = 0xFFFFFFFFu;
-    for (size_t i = 0; i < len; i++) {
-        crc ^= data[i];
-        for (int bit = 0; bit < 8; bit++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1)));
-    }
-    return ~crc;
-}
-
 static uint8_t *serialized(const gdopt_solver *s, size_t *len) {
     FUZZ_REQUIRE(gdopt_solver_serialize(s, NULL, 0, len) == GDOPT_OK);
     uint8_t *buf = malloc(*len);
@@ -87,17 +77,6 @@ static void check_deserialize(const char *method, const uint8_t *data, size_t si
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t named = size >= 16 && data[12] < 8 ? data[12] : 4;
-    uint8_t *fixed = malloc(size ? size : 1);
-    FUZZ_REQUIRE(fixed != NULL);
-    memcpy(fixed, data, size);
-    if (size >= 4) {
-        uint32_t crc = crc32(fixed, size - 4);
-        for (int i = 0; i < 4; i++) fixed[size - 4 + i] = (uint8_t)(crc >> (8 * i));
-    }
-    for (size_t k = named; k < named + 2; k++) {
-        check_deserialize(methods[k % 8], data, size);
-        check_deserialize(methods[k % 8], fixed, size);
-    }
-    free(fixed);
+    fuzz_checkpoint(data, size, methods, 8, named, check_deserialize);
     return 0;
 }

@@ -27,22 +27,16 @@ final class CompactPairs {
 
     init(memory: Int, count n: Int) throws(GDOptError) {
         self.memory = memory
-        try Vector.checkBudget(vectors: 2 * memory + 2, count: n, what: "memory=\(memory)")
         try Vector.checkBudget(vectors: 4 * memory, count: memory, what: "memory=\(memory)")
-        var s: [Vector] = []
-        var y: [Vector] = []
-        for _ in 0..<memory {
-            s.append(try Vector(count: n))
-            y.append(try Vector(count: n))
-        }
-        // Kept in `spare…` until used, so the arrays never grow past their capacity.
+        let pool = try Vector.pairs(memory: memory, count: n)
+        // Kept in `unused` until used, so the arrays never grow past their capacity.
         self.s = []
         self.y = []
         self.s.reserveCapacity(memory)
         self.y.reserveCapacity(memory)
         spareS = try Vector(count: n)
         spareY = try Vector(count: n)
-        unused = (s, y)
+        unused = pool
         ss = [Double](repeating: 0, count: memory * memory)
         sy = ss
         yy = ss

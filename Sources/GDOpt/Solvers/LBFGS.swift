@@ -64,14 +64,7 @@ final class PairRing {
 
     init(memory: Int, count n: Int) throws(GDOptError) {
         self.memory = memory
-        try Vector.checkBudget(vectors: 2 * memory, count: n, what: "memory=\(memory)")
-        var s: [Vector] = []
-        var y: [Vector] = []
-        for _ in 0..<memory {
-            s.append(try Vector(count: n))
-            y.append(try Vector(count: n))
-        }
-        (self.s, self.y) = (s, y)
+        (s, y) = try Vector.pairs(memory: memory, count: n)
         rho = [Double](repeating: 0, count: memory)
         alphas = rho
     }

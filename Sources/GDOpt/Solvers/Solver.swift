@@ -57,6 +57,12 @@ public final class Solver {
         bounds = box
     }
 
+    /// The typed form: a `Box` (nil clears the bounds).
+    public func setBounds(_ box: Box?) throws(GDOptError) {
+        try checkIdle("set bounds")
+        bounds = box
+    }
+
     // MARK: - Reverse communication
 
     /// Starts a run from a copy of x0 (projected into the bounds); a run going is dropped.

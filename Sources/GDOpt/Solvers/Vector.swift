@@ -23,6 +23,19 @@ final class Vector {
 
     deinit { free(base) }
 
+    /// `memory` pairs of vectors (s and y) of n doubles, refused as a whole when too large.
+    static func pairs(memory: Int, count n: Int) throws(GDOptError) -> (s: [Vector], y: [Vector]) {
+        try checkBudget(vectors: 2 * memory + 2, count: n, what: "memory=\(memory)")
+        var s: [Vector] = [], y: [Vector] = []
+        s.reserveCapacity(memory)
+        y.reserveCapacity(memory)
+        for _ in 0..<memory {
+            s.append(try Vector(count: n))
+            y.append(try Vector(count: n))
+        }
+        return (s, y)
+    }
+
     /// Refuses, before allocating any of them, `vectors` vectors of `count` doubles that
     /// overflow or exceed the machine's physical memory (memory = 1e15 pairs, say, would
     /// otherwise allocate small vectors until the host is killed).
