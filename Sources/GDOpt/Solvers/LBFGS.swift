@@ -115,8 +115,6 @@ final class PairRing {
         return step
     }
 
-    func clear() { (head, count) = (0, 0) }
-
     func archive(_ out: inout StateWriter) {
         out.doubles(Double(count), gamma)
         for i in 0..<count {

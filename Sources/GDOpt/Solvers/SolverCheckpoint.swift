@@ -133,9 +133,20 @@ extension SolverRun {
         try input.vector(into: start)
         input.bytes.offset = xOffset  // x is read again below, with the other vectors
         let random = method == .randomSearch || method == .randomLocalSearch
-        let run = try SolverRun(x0: start.buffer, box: box, options: options, needsGradient: !random) {
-            (n) throws(GDOptError) in
-            try Solver.makeMethod(method, options: options, box: box, count: n)
+        // A run exists only for options that begin accepted: anything else is a corrupt file.
+        guard options.lower < options.upper, options.c1 < options.c2 else {
+            throw .format("checkpoint run has options begin would refuse (lower < upper, c1 < c2)")
+        }
+        let run: SolverRun
+        do {
+            run = try SolverRun(x0: start.buffer, box: box, options: options, needsGradient: !random) {
+                (n) throws(GDOptError) in
+                try Solver.makeMethod(method, options: options, box: box, count: n)
+            }
+        } catch .memory(let message) {
+            throw .memory(message)
+        } catch {
+            throw .format("checkpoint run: \(error.message)")
         }
         (run.phase, run.reason, run.failure) = (phase, reason, failure)
         (run.started, run.wantsGradient, run.bestHasGradient) = (flags[0], flags[1], flags[2])

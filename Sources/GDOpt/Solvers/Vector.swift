@@ -59,7 +59,6 @@ final class Vector {
 
     func copy(from other: Vector) { base.update(from: other.base, count: count) }
     func copy(to out: UnsafeMutableBufferPointer<Double>) { out.baseAddress!.update(from: base, count: count) }
-    func fill(_ value: Double) { base.update(repeating: value, count: count) }
 }
 
 /// Runs `body` on a scratch array of `count` doubles for block partial sums: a buffer kept
