@@ -379,11 +379,15 @@ typedef struct {
 
 /* grad_out[i] = (f(x + h e_i) - f(x - h e_i)) / 2h, computed on a private copy of x (x is
  * never written; f is called with grad = NULL). h must be finite and > 0 (1e-5 is usual).
- * Errors: NULL (f, x, grad_out), SIZE (n), INVALID (h), CALLBACK (f returned NaN). */
+ * Errors: NULL (f, x, grad_out), SIZE (n), INVALID (h), CALLBACK (f returned NaN),
+ * NONFINITE (an entry is Inf or NaN, f being infinite near x; the message names it).
+ * grad_out is written only on success. */
 gdopt_status gdopt_numerical_gradient(gdopt_objective f, void *data, const double *x, size_t n, double h,
                                       double *grad_out);
 
-/* Compares f's analytic gradient at x with gdopt_numerical_gradient.
+/* Compares f's analytic gradient at x with gdopt_numerical_gradient. A NaN or Inf in either
+ * gradient is NONFINITE, never a pass: res is filled, worst_index is the first such entry
+ * (the errors are NaN), and the message names it.
  * Errors: as gdopt_numerical_gradient, with res instead of grad_out. */
 gdopt_status gdopt_gradcheck(gdopt_objective f, void *data, const double *x, size_t n, double h,
                              gdopt_gradcheck_result *res);

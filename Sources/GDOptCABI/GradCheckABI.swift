@@ -22,9 +22,10 @@ public func gdopt_gradcheck(_ f: gdopt_objective?, _ data: UnsafeMutableRawPoint
     withStatus {
         let f = try objective(f, data), x = try required(x, "x"), res = try required(res, "res")
         let n = try elementCount(n, of: Double.self)
-        let r = try gradientCheck(of: f, at: UnsafeBufferPointer(start: x, count: n), h: h)
+        let r = try gradientCheckReport(of: f, at: UnsafeBufferPointer(start: x, count: n), h: h)
         res.pointee = gdopt_gradcheck_result(
             max_abs_error: r.maxAbsoluteError, max_rel_error: r.maxRelativeError, worst_index: r.worstIndex,
             analytic_at_worst: r.analyticAtWorst, numeric_at_worst: r.numericAtWorst, evaluations: r.evaluations)
+        if let error = r.nonFiniteError { throw error }  // res is filled: worst_index names the entry
     }
 }

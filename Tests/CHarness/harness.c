@@ -535,16 +535,18 @@ static void test_tape(void) {
 /* Rosenbrock: the objective of the gradient-check tests. data points at an int: 1 for a
  * correct gradient, 0 for a wrong one, 2 to return NaN. */
 static double rosenbrock(size_t n, const double *x, double *grad, void *data) {
-    int mode = *(int *)data;
+    int mode = *(int *)data; /* 1 correct, 2 NaN value, 3 NaN in the gradient, 4 Inf beyond x[2] = 0.5, else wrong */
     if (mode == 2) return NAN;
+    if (mode == 4 && n > 2 && x[2] > 0.5) return INFINITY;
     double f = 0;
     for (size_t i = 0; i + 1 < n; i++) f += 100 * pow(x[i + 1] - x[i] * x[i], 2) + pow(1 - x[i], 2);
     if (grad) {
         for (size_t i = 0; i < n; i++) grad[i] = 0;
         for (size_t i = 0; i + 1 < n; i++) {
             grad[i] += -400 * x[i] * (x[i + 1] - x[i] * x[i]) - 2 * (1 - x[i]);
-            grad[i + 1] += 200 * (x[i + 1] - x[i] * x[i]) * (mode == 1 ? 1 : 2);
+            grad[i + 1] += 200 * (x[i + 1] - x[i] * x[i]) * (mode == 1 || mode >= 3 ? 1 : 2);
         }
+        if (mode == 3) grad[1] = NAN;
     }
     return f;
 }
@@ -564,6 +566,19 @@ static void test_gradcheck(void) {
     CHECK(r.max_rel_error > 0.1 && r.worst_index >= 1 && r.analytic_at_worst != r.numeric_at_worst);
     EXPECT_STATUS(GDOPT_ERR_CALLBACK, "gdopt_gradcheck", "NaN", CALL(gdopt_gradcheck)(rosenbrock, &nan_mode, x, 4, 1e-5, &r));
     EXPECT_STATUS(GDOPT_ERR_CALLBACK, "gdopt_numerical_gradient", "NaN", CALL(gdopt_numerical_gradient)(rosenbrock, &nan_mode, x, 4, 1e-5, numeric));
+    /* v1.1, §8: a NaN or Inf in either gradient is NONFINITE, never a pass; worst_index names
+     * the entry, and grad_out is left as it was. */
+    int nan_gradient = 3, infinite_f = 4;
+    double kept[4];
+    memcpy(kept, numeric, sizeof kept);
+    EXPECT_STATUS(GDOPT_ERR_NONFINITE, "gdopt_gradcheck", "entry 1",
+        CALL(gdopt_gradcheck)(rosenbrock, &nan_gradient, x, 4, 1e-5, &r));
+    CHECK(r.worst_index == 1 && isnan(r.analytic_at_worst) && isnan(r.max_rel_error));
+    EXPECT_STATUS(GDOPT_ERR_NONFINITE, "gdopt_gradcheck", "entry 2", CALL(gdopt_gradcheck)(rosenbrock, &infinite_f, x, 4, 1e-5, &r));
+    CHECK(r.worst_index == 2 && !isfinite(r.numeric_at_worst));
+    EXPECT_STATUS(GDOPT_ERR_NONFINITE, "gdopt_numerical_gradient", "entry 2",
+        CALL(gdopt_numerical_gradient)(rosenbrock, &infinite_f, x, 4, 1e-5, numeric));
+    CHECK(memcmp(kept, numeric, sizeof kept) == 0);
     EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_numerical_gradient", "f", CALL(gdopt_numerical_gradient)(NULL, NULL, x, 4, 1e-5, numeric));
     EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_numerical_gradient", "grad_out", CALL(gdopt_numerical_gradient)(rosenbrock, &correct, x, 4, 1e-5, NULL));
     EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_numerical_gradient", "h=0", CALL(gdopt_numerical_gradient)(rosenbrock, &correct, x, 4, 0, numeric));

@@ -10,6 +10,16 @@ public struct GradientCheck: Sendable, Equatable {
     public var numericAtWorst = 0.0
     /// Calls of the objective: 1 for the analytic gradient and 2 per coordinate.
     public var evaluations = 0
+    /// The first coordinate where either gradient is NaN or Inf (then worstIndex too): a
+    /// check that measured nothing there, which `gradientCheck` reports as `.nonFinite`.
+    public var nonFiniteIndex: Int?
+
+    /// The error for a check with a non-finite entry, nil otherwise.
+    public var nonFiniteError: GDOptError? {
+        nonFiniteIndex.map { i in
+            .nonFinite("at entry \(i) the analytic gradient is \(analyticAtWorst) and the numerical one \(numericAtWorst)")
+        }
+    }
 }
 
 /// An objective: the value at x, and the gradient written into `gradient` when it is not
@@ -22,13 +32,22 @@ private func evaluate(_ f: Objective, _ x: UnsafeBufferPointer<Double>, _ gradie
     return value
 }
 
-/// Writes the centred-difference gradient of `f` at `x` into `out`; x is never written.
+/// Writes the centred-difference gradient of `f` at `x` into `out`; x is never written, and
+/// `out` only when every entry is finite (else `.nonFinite`, naming the first bad entry).
 public func numericalGradient(of f: Objective, at x: UnsafeBufferPointer<Double>, h: Double,
                               into out: UnsafeMutableBufferPointer<Double>) throws(GDOptError) {
+    guard out.count == x.count else { throw .size("the gradient has \(out.count) elements, x has \(x.count)") }
+    let gradient = try differences(of: f, at: x, h: h)
+    if let i = gradient.firstIndex(where: { !$0.isFinite }) {
+        throw .nonFinite("the numerical gradient's entry \(i) is \(gradient[i]) (f is not finite near x)")
+    }
+    for i in 0..<gradient.count { out[i] = gradient[i] }
+}
+
+private func differences(of f: Objective, at x: UnsafeBufferPointer<Double>, h: Double) throws(GDOptError) -> [Double] {
     guard !x.isEmpty else { throw .size("n=0 must be > 0") }
     guard h.isFinite, h > 0 else { throw .invalid("h=\(h) must be finite and > 0") }
-    guard out.count == x.count else { throw .size("the gradient has \(out.count) elements, x has \(x.count)") }
-    var probe = Array(x)
+    var probe = Array(x), gradient = [Double](repeating: 0, count: x.count)
     var failure: GDOptError?
     probe.withUnsafeMutableBufferPointer { p in
         do throws(GDOptError) {
@@ -39,31 +58,45 @@ public func numericalGradient(of f: Objective, at x: UnsafeBufferPointer<Double>
                 p[i] = original - h
                 let minus = try evaluate(f, UnsafeBufferPointer(p), nil)
                 p[i] = original
-                out[i] = (plus - minus) / (2 * h)
+                gradient[i] = (plus - minus) / (2 * h)
             }
         } catch { failure = error }
     }
     if let failure { throw failure }
+    return gradient
 }
 
-/// Compares `f`'s analytic gradient with centred differences at `x`.
+/// Compares `f`'s analytic gradient with centred differences at `x`. A NaN or Inf in either
+/// gradient is `.nonFinite`: a check never reports a pass it did not measure.
 public func gradientCheck(of f: Objective, at x: UnsafeBufferPointer<Double>, h: Double) throws(GDOptError) -> GradientCheck {
+    let report = try gradientCheckReport(of: f, at: x, h: h)
+    if let error = report.nonFiniteError { throw error }
+    return report
+}
+
+/// `gradientCheck`'s measurements, with `nonFiniteIndex` set instead of an error (the C
+/// call fills its result, worst_index included, before it returns NONFINITE).
+public func gradientCheckReport(of f: Objective, at x: UnsafeBufferPointer<Double>, h: Double) throws(GDOptError) -> GradientCheck {
     guard !x.isEmpty else { throw .size("n=0 must be > 0") }
-    var analytic = [Double](repeating: 0, count: x.count), numeric = analytic
+    var analytic = [Double](repeating: 0, count: x.count)
     let copy = Array(x)
     var failure: GDOptError?
+    var numeric: [Double] = []
     copy.withUnsafeBufferPointer { point in
         analytic.withUnsafeMutableBufferPointer { a in
-            numeric.withUnsafeMutableBufferPointer { n in
-                do throws(GDOptError) {
-                    _ = try evaluate(f, point, a)
-                    try numericalGradient(of: f, at: point, h: h, into: n)
-                } catch { failure = error }
-            }
+            do throws(GDOptError) {
+                _ = try evaluate(f, point, a)
+                numeric = try differences(of: f, at: point, h: h)
+            } catch { failure = error }
         }
     }
     if let failure { throw failure }
     var result = GradientCheck(evaluations: 1 + 2 * x.count)
+    if let i = (0..<x.count).first(where: { !analytic[$0].isFinite || !numeric[$0].isFinite }) {
+        (result.nonFiniteIndex, result.worstIndex, result.analyticAtWorst, result.numericAtWorst) = (i, i, analytic[i], numeric[i])
+        (result.maxAbsoluteError, result.maxRelativeError) = (.nan, .nan)
+        return result
+    }
     result.maxRelativeError = -1
     for i in 0..<x.count {
         let a = analytic[i], n = numeric[i], difference = Swift.abs(a - n)

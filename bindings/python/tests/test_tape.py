@@ -152,6 +152,23 @@ def test_grad_check_catches_a_wrong_gradient_and_passes_exceptions_through():
     assert gdopt.numerical_gradient(lambda x: (x ** 2).sum(), np.array([3.0])) == pytest.approx([6.0])
 
 
+def test_a_gradient_check_never_passes_a_nan_or_inf_gradient():
+    """v1.1, §8: a NaN or Inf in either gradient is gdopt.NonFiniteError, naming the entry."""
+    def nan_gradient(x):
+        return float(x @ x), np.array([2 * x[0], np.nan, 2 * x[2]])
+
+    with pytest.raises(gdopt.NonFiniteError, match="entry 1"):
+        gdopt.grad_check(nan_gradient, np.array([1.0, 2.0, 3.0]))
+
+    def infinite_beyond(x):
+        return (np.inf if x[0] > 1 else float(x @ x)), 2 * x
+
+    with pytest.raises(gdopt.NonFiniteError, match="entry 0"):
+        gdopt.grad_check(infinite_beyond, np.array([1.0, 2.0]))
+    with pytest.raises(gdopt.NonFiniteError, match="entry 0"):
+        gdopt.numerical_gradient(lambda x: infinite_beyond(x)[0], np.array([1.0, 2.0]))
+
+
 def test_bad_input_raises_and_never_crashes():
     tape = gdopt.Tape()
     a, b = tape.variable(np.ones((3, 4))), tape.variable(np.ones(5))
