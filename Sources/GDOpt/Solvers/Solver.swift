@@ -73,10 +73,7 @@ public final class Solver {
         }
         if let i = x0.firstIndex(where: { !$0.isFinite }) { throw .invalid("x0[\(i)] is \(x0[i])") }
         let options = SolverOptions.Values(values)
-        guard options.lower < options.upper else {
-            throw .invalid("lower=\(options.lower) must be below upper=\(options.upper)")
-        }
-        if options.c2 <= options.c1 { throw .invalid("c2=\(options.c2) must be above c1=\(options.c1)") }
+        try options.checkCombination()
         let box = bounds?.isActive == true ? bounds : nil
         let method = self.method
         let random = method == .randomSearch || method == .randomLocalSearch

@@ -134,9 +134,7 @@ extension SolverRun {
         input.bytes.offset = xOffset  // x is read again below, with the other vectors
         let random = method == .randomSearch || method == .randomLocalSearch
         // A run exists only for options that begin accepted: anything else is a corrupt file.
-        guard options.lower < options.upper, options.c1 < options.c2 else {
-            throw .format("checkpoint run has options begin would refuse (lower < upper, c1 < c2)")
-        }
+        do { try options.checkCombination() } catch { throw .format("checkpoint run: \(error.message)") }
         let run: SolverRun
         do {
             run = try SolverRun(x0: start.buffer, box: box, options: options, needsGradient: !random) {

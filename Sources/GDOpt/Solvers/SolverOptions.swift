@@ -73,6 +73,12 @@ enum SolverOptions {
             (c1, c2, stepScale) = (value("c1"), value("c2"), value("step_scale"))
             (lower, upper, finiteDifferences) = (value("lower"), value("upper"), value("finite_differences") != 0)
         }
+
+        /// The checks across options that begin makes (each option alone was checked by set).
+        func checkCombination() throws(GDOptError) {
+            guard lower < upper else { throw .invalid("lower=\(lower) must be below upper=\(upper)") }
+            guard c1 < c2 else { throw .invalid("c2=\(c2) must be above c1=\(c1)") }
+        }
     }
 
     private static func spec(_ name: String, _ value: Double, _ domain: HyperparameterSpec.Domain) -> HyperparameterSpec
