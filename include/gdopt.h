@@ -123,10 +123,13 @@ gdopt_status gdopt_optimizer_step_f64(gdopt_optimizer *o, size_t slot, double *p
 
 /* Runs every check gdopt_optimizer_step_* would run for these arguments (pointers, n, the
  * slot's n and dtype, the nesterov combination, non-finite grads when reject_nonfinite = 1)
- * and changes nothing: GDOPT_OK means the step would succeed, barring MEMORY. A caller
- * that updates several slots together checks them all first, so that one bad slot leaves
- * every slot untouched. (An extension to the v1 contract.)
- * Errors: as gdopt_optimizer_step_*, without MEMORY. */
+ * and allocates the state buffers that step would create; it changes nothing a checkpoint
+ * or a step can see. GDOPT_OK means the next step of this slot with these arguments will
+ * succeed, MEMORY included: that step uses the buffers held here (reset, load and
+ * deserialize drop them). A caller that updates several slots together checks them all
+ * first, so that one bad slot, or too little memory, leaves every slot untouched; the
+ * arrays must not overlap across slots. (An extension to the v1 contract.)
+ * Errors: as gdopt_optimizer_step_*. */
 gdopt_status gdopt_optimizer_check_f32(const gdopt_optimizer *o, size_t slot, const float *params, const float *grads,
                                        size_t n);
 gdopt_status gdopt_optimizer_check_f64(const gdopt_optimizer *o, size_t slot, const double *params, const double *grads,

@@ -7,12 +7,14 @@ private func clip<T: GDOptFloat>(
 ) throws {
     let grads = try required(grads, "grads"), lens = try required(lens, "lens")
     let count = try elementCount(count, of: UnsafeMutableRawPointer.self, name: "count")
-    var buffers: [UnsafeMutableBufferPointer<T>] = []
-    buffers.reserveCapacity(count)
+    // Every pointer and length is checked before anything is allocated for them.
     for i in 0..<count {
-        let base = try required(grads[i], "grads[\(i)]")
-        buffers.append(UnsafeMutableBufferPointer(start: base, count: try elementCount(lens[i], of: T.self, name: "lens[\(i)]")))
+        _ = try required(grads[i], "grads[\(i)]")
+        _ = try elementCount(lens[i], of: T.self, name: "lens[\(i)]")
     }
+    var buffers = try Allocation.array(
+        repeating: UnsafeMutableBufferPointer<T>(start: nil, count: 0), count: count, what: "count=\(count) buffers")
+    for i in 0..<count { buffers[i] = UnsafeMutableBufferPointer(start: grads[i], count: lens[i]) }
     let norm = try clipGradNorm(buffers, maxNorm: maxNorm)
     totalNorm?.pointee = norm
 }

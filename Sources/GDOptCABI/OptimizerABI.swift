@@ -71,7 +71,7 @@ public func gdopt_optimizer_load(_ o: OpaquePointer?, _ path: UnsafePointer<CCha
 @c @implementation
 public func gdopt_optimizer_serialize(_ o: OpaquePointer?, _ buf: UnsafeMutableRawPointer?, _ cap: Int, _ needed: UnsafeMutablePointer<Int>?) -> gdopt_status {
     withStatus {
-        try copySerialized(try optimizer(o).serialized(), buf, cap, needed)
+        try serialize(try optimizer(o), buf, cap, needed)
     }
 }
 

@@ -96,9 +96,10 @@ public func gdopt_solver_set_bounds(
         let solver = try solver(s)
         if lower == nil && upper == nil { return try solver.setBounds(lower: nil, upper: nil, count: 0) }
         let n = try elementCount(n, of: Double.self)
-        try solver.setBounds(
-            lower: lower.map { Array(UnsafeBufferPointer(start: $0, count: n)) },
-            upper: upper.map { Array(UnsafeBufferPointer(start: $0, count: n)) }, count: n)
+        func copied(_ side: UnsafePointer<Double>?, _ name: String) throws -> [Double]? {
+            try side.map { try Allocation.array(copying: UnsafeBufferPointer(start: $0, count: n), what: name) }
+        }
+        try solver.setBounds(lower: copied(lower, "lower"), upper: copied(upper, "upper"), count: n)
     }
 }
 
@@ -166,7 +167,7 @@ public func gdopt_solver_load(_ s: OpaquePointer?, _ path: UnsafePointer<CChar>?
 public func gdopt_solver_serialize(
     _ s: OpaquePointer?, _ buf: UnsafeMutableRawPointer?, _ cap: Int, _ needed: UnsafeMutablePointer<Int>?
 ) -> gdopt_status {
-    withStatus { try copySerialized(try solver(s).serialized(), buf, cap, needed) }
+    withStatus { try serialize(try solver(s), buf, cap, needed) }
 }
 
 @c @implementation

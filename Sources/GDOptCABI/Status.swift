@@ -102,17 +102,18 @@ public func gdopt_set_num_threads(_ k: Int32) -> gdopt_status {
 
 // MARK: - Checkpoint buffers (optimizers and solvers)
 
-/// serialize's contract (§8): *needed always; cap = 0 only asks for the size.
-func copySerialized(_ bytes: [UInt8], _ buf: UnsafeMutableRawPointer?, _ cap: Int,
-                    _ needed: UnsafeMutablePointer<Int>?) throws {
+/// serialize's contract (§8): *needed always; cap = 0 only asks for the size, which is
+/// computed without building the checkpoint; the bytes go straight into buf.
+func serialize(_ object: Checkpointed, _ buf: UnsafeMutableRawPointer?, _ cap: Int,
+               _ needed: UnsafeMutablePointer<Int>?) throws {
     let needed = try required(needed, "needed")
-    needed.pointee = bytes.count
+    let size = object.checkpointSize
+    needed.pointee = size
     guard cap != 0 else { return }
-    guard UInt(bitPattern: cap) >= UInt(bytes.count) else {
-        throw BoundaryError(status: GDOPT_ERR_SIZE, message: "cap=\(UInt(bitPattern: cap)) is smaller than the \(bytes.count) bytes needed")
+    guard UInt(bitPattern: cap) >= UInt(size) else {
+        throw BoundaryError(status: GDOPT_ERR_SIZE, message: "cap=\(UInt(bitPattern: cap)) is smaller than the \(size) bytes needed")
     }
-    let buf = try required(buf, "buf")
-    bytes.withUnsafeBytes { buf.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+    _ = try object.serialize(into: UnsafeMutableRawBufferPointer(start: try required(buf, "buf"), count: size))
 }
 
 /// deserialize's input; len = 0 is a truncated checkpoint (FORMAT), not an empty buffer (§8).

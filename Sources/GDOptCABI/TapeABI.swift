@@ -43,8 +43,8 @@ public func gdopt_tape_create(_ dtype: Int32, _ out: UnsafeMutablePointer<Opaque
     withStatus {
         let out = try required(out, "out")
         switch dtype {
-        case GDOPT_F32: out.pointee = Handles.make(Tape<Float>(), kind: .tape)
-        case GDOPT_F64: out.pointee = Handles.make(Tape<Double>(), kind: .tape)
+        case GDOPT_F32: out.pointee = Handles.make(try Tape<Float>(), kind: .tape)
+        case GDOPT_F64: out.pointee = Handles.make(try Tape<Double>(), kind: .tape)
         default: throw GDOptError.invalid("dtype=\(dtype) must be GDOPT_F32 (1) or GDOPT_F64 (2)")
         }
     }

@@ -730,6 +730,7 @@ static void test_solvers(void) {
 }
 
 #include "harness_solvers.c"
+#include "harness_hostile.c"
 
 int main(int argc, char **argv) {
 #ifdef GDOPT_HARNESS_DLOPEN
@@ -756,6 +757,7 @@ int main(int argc, char **argv) {
     test_solver_checkpoints();
     test_schedules();
     test_concurrent_handles();
+    test_hostile_input();
 #ifdef GDOPT_HARNESS_DLOPEN
     dlclose(library);
 #endif

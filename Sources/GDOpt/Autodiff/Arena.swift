@@ -8,9 +8,9 @@ final class Arena<T: GDOptFloat> {
     private(set) var count = 0
     private var capacity: Int
 
-    init() {
+    init() throws(GDOptError) {
         capacity = 1024
-        base = UnsafeMutableRawPointer(malloc(capacity * MemoryLayout<T>.stride)!).assumingMemoryBound(to: T.self)
+        base = try Allocation.raw(T.self, count: capacity, what: "a tape")
     }
 
     deinit { free(base) }
@@ -18,16 +18,19 @@ final class Arena<T: GDOptFloat> {
     /// Appends n uninitialised elements; returns the offset of the first.
     func grow(by n: Int) throws(GDOptError) -> Int {
         let offset = count
-        if count + n > capacity {
+        let (needed, overflow) = count.addingReportingOverflow(n)
+        guard n >= 0, !overflow else { throw .memory("cannot grow the tape by \(n) elements") }
+        if needed > capacity {
             var wanted = capacity
-            while wanted < count + n { wanted *= 2 }
+            while wanted < needed { wanted = wanted > Int.max / 2 ? needed : 2 * wanted }
+            try Allocation.checkBudget(vectors: 1, count: wanted, stride: MemoryLayout<T>.stride, what: "the tape")
             guard let moved = realloc(base, wanted * MemoryLayout<T>.stride) else {
                 throw .memory("cannot grow the tape to \(wanted) elements")
             }
             base = moved.assumingMemoryBound(to: T.self)
             capacity = wanted
         }
-        count += n
+        count = needed
         return offset
     }
 

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A reverse-mode automatic differentiation tape over dense tensors (micrograd's design
 /// on arrays): an append-only list of nodes, each op computing its value when recorded;
 /// `backward` walks the list once in reverse, applying each op's vector-Jacobian product
@@ -25,14 +27,21 @@ public final class Tape<T: GDOptFloat> {
     }
 
     var records: [Record] = []
-    let values = Arena<T>()
-    let gradients = Arena<T>()
+    let values: Arena<T>
+    let gradients: Arena<T>
     var labels: [Int] = []
-    /// Bumped by `clear`; node ids carry it, so a node from before a clear is rejected.
-    private(set) var generation: Int64 = 0
+    private let ids: NodeIDs
+    /// The serial of records[0]: `clear` moves it past every node recorded so far.
+    private var firstSerial: Int64
     private var differentiated = false
 
-    public init() {}
+    /// `.memory` when the first buffers, or a tag for its nodes, cannot be had.
+    public init() throws(GDOptError) {
+        values = try Arena()
+        gradients = try Arena()
+        ids = try NodeIDs()
+        firstSerial = ids.nextSerial
+    }
 
     /// Drops every node and keeps the memory.
     @_specialize(where T == Float)
@@ -42,29 +51,31 @@ public final class Tape<T: GDOptFloat> {
         values.removeAll()
         gradients.removeAll()
         labels.removeAll(keepingCapacity: true)
-        generation += 1
+        firstSerial = ids.nextSerial
         differentiated = false
     }
 
     // MARK: Nodes
 
-    /// A value on a tape: its index and the tape's generation when it was recorded.
+    /// A value on a tape; its id names it for the whole process (see `NodeIDs`).
     public struct Node: Hashable, Sendable {
         public let id: Int64
         public init(id: Int64) { self.id = id }
-        var index: Int { Int(id & 0xFFFF_FFFF) }
-        var generation: Int64 { id >> 32 }
     }
 
-    func record(_ node: Node) throws(GDOptError) -> Record {
-        guard node.id >= 0, node.generation == generation, node.index < records.count else {
-            throw .invalid("node \(node.id) is not on this tape (it has \(records.count) nodes; nodes do not survive clear)")
+    /// The node's place in `records`; a node of another tape, or from before a clear, is
+    /// `.invalid` for as long as the tape lives.
+    func index(of node: Node) throws(GDOptError) -> Int {
+        guard let serial = ids.serial(of: node.id), serial >= firstSerial, serial - firstSerial < Int64(records.count) else {
+            throw .invalid("node \(node.id) is not on this tape (nodes of other tapes are not, and nodes do not survive clear)")
         }
-        return records[node.index]
+        return Int(serial - firstSerial)
     }
+
+    func record(_ node: Node) throws(GDOptError) -> Record { records[try index(of: node)] }
 
     private func append(_ kind: Kind, a: Int = -1, b: Int = -1, shape: Shape, saved: Int = -1, labelOffset: Int = -1) throws(GDOptError) -> Node {
-        guard records.count < Int(UInt32.max) else { throw .size("the tape holds too many nodes") }
+        let id = try ids.next()
         let requires: Bool
         switch kind {
         case .variable: requires = true
@@ -75,7 +86,7 @@ public final class Tape<T: GDOptFloat> {
         records.append(Record(kind: kind, a: a, b: b, shape: shape, offset: offset, saved: saved,
                               labelOffset: labelOffset, requiresGradient: requires))
         differentiated = false
-        return Node(id: generation << 32 | Int64(records.count - 1))
+        return Node(id: id)
     }
 
     /// A leaf whose gradient `backward` computes.
@@ -95,29 +106,30 @@ public final class Tape<T: GDOptFloat> {
     private func leaf(_ kind: Kind, _ data: UnsafeBufferPointer<T>, _ shape: Shape) throws(GDOptError) -> Node {
         guard data.count == shape.count else { throw .size("data has \(data.count) elements, shape \(shape) needs \(shape.count)") }
         let node = try append(kind, shape: shape)
-        if let source = data.baseAddress { (values.base + records[node.index].offset).update(from: source, count: data.count) }
+        if let source = data.baseAddress { (values.base + records[records.count - 1].offset).update(from: source, count: data.count) }
         return node
     }
 
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func unary(_ op: UnaryOp, _ x: Node) throws(GDOptError) -> Node {
-        let input = try record(x)
+        let inputIndex = try index(of: x), input = records[inputIndex]
         let shape: Shape
         switch op {
         case .sum, .mean: shape = .scalar
         case .transpose: shape = input.shape.reversed
         default: shape = input.shape
         }
-        let node = try append(.unary(op), a: x.index, shape: shape)
-        forwardUnary(op, input, records[node.index])
+        let node = try append(.unary(op), a: inputIndex, shape: shape)
+        forwardUnary(op, input, records[records.count - 1])
         return node
     }
 
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func binary(_ op: BinaryOp, _ a: Node, _ b: Node) throws(GDOptError) -> Node {
-        let left = try record(a), right = try record(b)
+        let leftIndex = try index(of: a), rightIndex = try index(of: b)
+        let left = records[leftIndex], right = records[rightIndex]
         let shape: Shape
         if op == .matmul {
             guard left.shape.rank == 2, right.shape.rank == 2 else {
@@ -132,8 +144,8 @@ public final class Tape<T: GDOptFloat> {
         } else {
             shape = try Shape.broadcast(left.shape, right.shape)
         }
-        let node = try append(.binary(op), a: a.index, b: b.index, shape: shape)
-        forwardBinary(op, left, right, records[node.index])
+        let node = try append(.binary(op), a: leftIndex, b: rightIndex, shape: shape)
+        forwardBinary(op, left, right, records[records.count - 1])
         return node
     }
 
@@ -141,7 +153,7 @@ public final class Tape<T: GDOptFloat> {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func loss(_ kind: LossKind, scores: Node, labels classes: UnsafeBufferPointer<Int>) throws(GDOptError) -> Node {
-        let input = try record(scores)
+        let inputIndex = try index(of: scores), input = records[inputIndex]
         guard input.shape.rank == 2 else { throw .size("scores must be 2-D (N×C), got shape \(input.shape)") }
         let rows = input.shape[0], columns = input.shape[1]
         guard classes.count == rows else { throw .size("labels has \(classes.count) entries, scores has \(rows) rows") }
@@ -149,11 +161,12 @@ public final class Tape<T: GDOptFloat> {
             throw .invalid("labels[\(i)]=\(label) is outside 0..<\(columns)")
         }
         let labelOffset = labels.count
+        try Allocation.reserve(&labels, adding: classes.count, what: "the labels")
         labels.append(contentsOf: classes)
         // Cross-entropy keeps its softmax for the backward pass, in the value arena.
         let saved = kind == .softmaxCrossEntropy ? try values.grow(by: rows * columns) : -1
-        let node = try append(.loss(kind), a: scores.index, shape: .scalar, saved: saved, labelOffset: labelOffset)
-        forwardLoss(kind, input, records[node.index])
+        let node = try append(.loss(kind), a: inputIndex, shape: .scalar, saved: saved, labelOffset: labelOffset)
+        forwardLoss(kind, input, records[records.count - 1])
         return node
     }
 
@@ -190,13 +203,68 @@ public final class Tape<T: GDOptFloat> {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func backward(from root: Node) throws(GDOptError) {
-        let r = try record(root)
+        let rootIndex = try index(of: root), r = records[rootIndex]
         guard r.shape.count == 1 else { throw .size("backward needs a scalar, node \(root.id) has shape \(r.shape)") }
         try gradients.zeroed(count: values.count)
         gradients[r.offset] = 1
-        for index in stride(from: root.index, through: 0, by: -1) where records[index].requiresGradient {
+        for index in stride(from: rootIndex, through: 0, by: -1) where records[index].requiresGradient {
             backpropagate(records[index])
         }
         differentiated = true
+    }
+}
+
+/// A tape's node ids: `tag << 47 | serial`. The tag (1...65535) is unique among live tapes;
+/// the serial counts every node ever recorded under that tag, across clears and across the
+/// tapes that held the tag before. So an id names one node for the whole process: a node
+/// of another tape, or from before a clear, is refused, and ids never wrap: after 2⁴⁷
+/// nodes (years of recording) the tag refuses new nodes instead.
+final class NodeIDs {
+    static let serialBits: Int64 = 47
+    private static let registry = Mutex(Registry())
+    private struct Registry {
+        var live = Set<Int64>()
+        var used: [Int64: Int64] = [:]  // tag -> the next serial of the tapes that held it
+        var cursor: Int64 = 0
+    }
+
+    let tag: Int64
+    private(set) var nextSerial: Int64
+
+    init() throws(GDOptError) {
+        let claimed: (Int64, Int64)? = Self.registry.withLock { r in
+            for _ in 0..<65535 {
+                r.cursor = r.cursor % 65535 + 1
+                if !r.live.contains(r.cursor) {
+                    r.live.insert(r.cursor)
+                    return (r.cursor, r.used[r.cursor] ?? 0)
+                }
+            }
+            return nil
+        }
+        guard let (tag, serial) = claimed else { throw .memory("65535 tapes are alive; destroy one first") }
+        (self.tag, nextSerial) = (tag, serial)
+    }
+
+    deinit {
+        let (tag, serial) = (tag, nextSerial)
+        Self.registry.withLock { r in
+            r.live.remove(tag)
+            r.used[tag] = serial
+        }
+    }
+
+    func next() throws(GDOptError) -> Int64 {
+        guard nextSerial < 1 << Self.serialBits else {
+            throw .size("this tape has recorded 2^47 nodes in its life; create a new tape")
+        }
+        defer { nextSerial += 1 }
+        return tag << Self.serialBits | nextSerial
+    }
+
+    /// The serial of an id issued under this tape's tag, or nil.
+    func serial(of id: Int64) -> Int64? {
+        guard id >= 0, id >> Self.serialBits == tag else { return nil }
+        return id & (1 << Self.serialBits - 1)
     }
 }

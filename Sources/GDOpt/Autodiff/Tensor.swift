@@ -1,6 +1,6 @@
 /// Swift operators over tape nodes:
 ///
-///     let tape = Tape<Double>()
+///     let tape = try Tape<Double>()
 ///     let w = try tape.variable(weights, shape: Shape([64, 10]))
 ///     let x = try tape.constant(batch, shape: Shape([32, 64]))
 ///     let loss = try tape.loss(.softmaxCrossEntropy, scores: try (x ⊗ w + b).tanh(), labels: labels)
@@ -44,7 +44,7 @@ public struct Tensor<T: GDOptFloat> {
     }
 
     private func read(gradient: Bool) throws(GDOptError) -> [T] {
-        var out = [T](repeating: 0, count: try shape.count)
+        var out = try Allocation.array(repeating: T.zero, count: try shape.count, what: "the node's values")
         var failure: GDOptError?
         out.withUnsafeMutableBufferPointer { buffer in
             do throws(GDOptError) {

@@ -47,7 +47,8 @@ public func numericalGradient(of f: Objective, at x: UnsafeBufferPointer<Double>
 private func differences(of f: Objective, at x: UnsafeBufferPointer<Double>, h: Double) throws(GDOptError) -> [Double] {
     guard !x.isEmpty else { throw .size("n=0 must be > 0") }
     guard h.isFinite, h > 0 else { throw .invalid("h=\(h) must be finite and > 0") }
-    var probe = Array(x), gradient = [Double](repeating: 0, count: x.count)
+    var probe = try Allocation.array(copying: x, what: "a copy of x")
+    var gradient = try Allocation.array(repeating: 0.0, count: x.count, what: "the numerical gradient")
     var failure: GDOptError?
     probe.withUnsafeMutableBufferPointer { p in
         do throws(GDOptError) {
@@ -78,8 +79,8 @@ public func gradientCheck(of f: Objective, at x: UnsafeBufferPointer<Double>, h:
 /// call fills its result, worst_index included, before it returns NONFINITE).
 public func gradientCheckReport(of f: Objective, at x: UnsafeBufferPointer<Double>, h: Double) throws(GDOptError) -> GradientCheck {
     guard !x.isEmpty else { throw .size("n=0 must be > 0") }
-    var analytic = [Double](repeating: 0, count: x.count)
-    let copy = Array(x)
+    var analytic = try Allocation.array(repeating: 0.0, count: x.count, what: "the analytic gradient")
+    let copy = try Allocation.array(copying: x, what: "a copy of x")
     var failure: GDOptError?
     var numeric: [Double] = []
     copy.withUnsafeBufferPointer { point in

@@ -11,9 +11,8 @@ enum Checkpoint {
     static let magic: [UInt8] = Array("GDOPTCKP".utf8)
     static let version: UInt32 = 1
 
-    static func encode(_ optimizer: Optimizer) -> [UInt8] {
-        var out = ByteWriter()
-        out.bytes.append(contentsOf: magic)
+    static func encode(_ optimizer: Optimizer, into out: inout CheckpointWriter) {
+        out.bytes(magic)
         out.u32(version)
         out.u32(optimizer.kind.rawValue)
         out.u32(UInt32(optimizer.values.count))
@@ -30,12 +29,10 @@ enum Checkpoint {
             for role in 0..<3 {
                 if let buffer = slot[role] {
                     // Native byte order is little-endian on every platform gdopt builds for.
-                    out.bytes.append(contentsOf: UnsafeRawBufferPointer(start: buffer.bytes, count: buffer.byteCount))
+                    out.raw(UnsafeRawBufferPointer(start: buffer.bytes, count: buffer.byteCount))
                 }
             }
         }
-        out.u32(crc32(out.bytes[...]))
-        return out.bytes
     }
 
     /// Parses and checks everything before returning; the caller then swaps the result in,
@@ -47,7 +44,7 @@ enum Checkpoint {
         var reader = ByteReader(data: data, limit: data.count - 4)
         reader.offset = magic.count
         let stored = ByteReader(data: data, limit: data.count).u32(at: data.count - 4)
-        let actual = crc32(data[..<(data.count - 4)])
+        let actual = crc32(UnsafeRawBufferPointer(rebasing: data[..<(data.count - 4)]))
         let formatVersion = try reader.u32()
         guard formatVersion == version else { throw .format("checkpoint format version \(formatVersion) is not supported (expected \(version))") }
         guard stored == actual else { throw .format("checkpoint checksum mismatch (stored 0x\(String(stored, radix: 16)), computed 0x\(String(actual, radix: 16)))") }
@@ -100,76 +97,15 @@ enum Checkpoint {
     }
 }
 
-extension Optimizer {
-    /// The checkpoint bytes: kind, hyperparameters and every slot's state.
-    public func serialized() -> [UInt8] { Checkpoint.encode(self) }
+extension Optimizer: Checkpointed {
+    public func encodeCheckpoint(into out: inout CheckpointWriter) { Checkpoint.encode(self, into: &out) }
 
     /// Restores hyperparameters and state from checkpoint bytes. Everything is checked
-    /// first: on error (`.format`) the optimizer is unchanged.
+    /// first: on error (`.format`, `.memory`) the optimizer is unchanged.
     public func restore(from data: UnsafeRawBufferPointer) throws(GDOptError) {
         let (values, rule, slots) = try Checkpoint.decode(data, kind: kind)
         adopt(values: values, rule: rule)
         self.slots = slots
+        reserved.removeAll()
     }
-
-    public func restore(from bytes: [UInt8]) throws(GDOptError) {
-        var failure: GDOptError?
-        bytes.withUnsafeBytes { raw in
-            do throws(GDOptError) { try restore(from: raw) } catch { failure = error }
-        }
-        if let failure { throw failure }
-    }
-}
-
-struct ByteWriter {
-    var bytes: [UInt8] = []
-
-    mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-    mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-}
-
-struct ByteReader {
-    let data: UnsafeRawBufferPointer
-    let limit: Int
-    var offset = 0
-
-    init(data: UnsafeRawBufferPointer, limit: Int) {
-        self.data = data
-        self.limit = limit
-    }
-
-    mutating func take(_ count: Int, what: String) throws(GDOptError) -> UnsafeRawBufferPointer {
-        guard count >= 0, count <= limit - offset else {
-            throw .format("checkpoint is truncated: \(what) needs \(count) bytes at offset \(offset), \(limit - offset) remain")
-        }
-        defer { offset += count }
-        return UnsafeRawBufferPointer(rebasing: data[offset..<(offset + count)])
-    }
-
-    func u32(at position: Int) -> UInt32 {
-        UInt32(littleEndian: data.loadUnaligned(fromByteOffset: position, as: UInt32.self))
-    }
-
-    mutating func u32() throws(GDOptError) -> UInt32 {
-        UInt32(littleEndian: try take(4, what: "a u32").loadUnaligned(as: UInt32.self))
-    }
-
-    mutating func u64() throws(GDOptError) -> UInt64 {
-        UInt64(littleEndian: try take(8, what: "a u64").loadUnaligned(as: UInt64.self))
-    }
-}
-
-/// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as zlib computes it.
-func crc32<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
-    var crc: UInt32 = 0xFFFF_FFFF
-    for byte in bytes {
-        crc = crcTable[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8)
-    }
-    return ~crc
-}
-
-private let crcTable: [UInt32] = (0..<256).map { (i: Int) -> UInt32 in
-    var c = UInt32(i)
-    for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-    return c
 }

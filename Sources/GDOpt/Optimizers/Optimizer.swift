@@ -16,6 +16,10 @@ public final class Optimizer {
     private var rejectNonfinite = false
     private var maxGradNorm = 0.0
     var slots: [Int: Slot] = [:]
+    /// Buffers that `check` allocated for a step that has not run yet, by slot. They are not
+    /// state (checkpoints do not see them): the slot's next step uses them, so a step that
+    /// was checked cannot fail for memory; reset and restore drop them.
+    var reserved: [Int: (dtype: DType, buffers: [Int: AlignedBuffer])] = [:]
 
     public init(_ kind: OptimizerKind) {
         self.kind = kind
@@ -56,7 +60,10 @@ public final class Optimizer {
     }
 
     /// Forgets every slot's state; keeps the hyperparameters.
-    public func reset() { slots.removeAll() }
+    public func reset() {
+        slots.removeAll()
+        reserved.removeAll()
+    }
 
     /// The slots that have state, in increasing order.
     public var slotIDs: [Int] { slots.keys.sorted { UInt(bitPattern: $0) < UInt(bitPattern: $1) } }
@@ -72,12 +79,32 @@ public final class Optimizer {
     }
 
     /// Runs every check a step of this slot would run (sizes, dtype, the nesterov
-    /// combination, non-finite gradients) without writing anything. Lets a caller that
-    /// updates several slots together check them all before stepping any.
+    /// combination, non-finite gradients) and allocates the state buffers it would create,
+    /// without writing anything else. Lets a caller that updates several slots together
+    /// check them all, and hold all their memory, before stepping any.
     @_specialize(exported: true, where T == Float)
     @_specialize(exported: true, where T == Double)
     public func check<T: GDOptFloat>(slot id: Int, gradients: UnsafePointer<T>, count: Int) throws(GDOptError) {
-        _ = try prepare(slot: id, gradients: gradients, count: count)
+        let (existing, _) = try prepare(slot: id, gradients: gradients, count: count)
+        reserved[id] = (T.dtype, try missingBuffers(slot: id, of: existing, dtype: T.dtype, count: count))
+    }
+
+    /// The zeroed buffers a step must add to the slot's state (all of them for a new slot),
+    /// taken from the slot's reservation where it has them.
+    private func missingBuffers(slot id: Int, of state: Slot?, dtype: DType, count: Int) throws(GDOptError)
+        -> [Int: AlignedBuffer]
+    {
+        let missing = rule.bufferPlan.needed.subtracting(state?.present ?? [])
+        let kept = reserved[id].flatMap { $0.dtype == dtype ? $0.buffers : nil } ?? [:]
+        var buffers: [Int: AlignedBuffer] = [:]
+        for (role, member) in BufferSet.all.enumerated() where missing.contains(member) {
+            if let buffer = kept[role], buffer.byteCount == count * dtype.byteCount {
+                buffers[role] = buffer
+            } else {
+                buffers[role] = try AlignedBuffer(byteCount: count * dtype.byteCount)
+            }
+        }
+        return buffers
     }
 
     /// Steps one slot. Every check happens before any write: on error, the parameters and
@@ -86,18 +113,13 @@ public final class Optimizer {
     @_specialize(exported: true, where T == Double)
     public func step<T: GDOptFloat>(slot id: Int, parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, count: Int) throws(GDOptError) {
         let (existing, clip) = try prepare(slot: id, gradients: gradients, count: count)
+        let added = try missingBuffers(slot: id, of: existing, dtype: T.dtype, count: count)
+        reserved[id] = nil
         let state = existing ?? Slot(dtype: T.dtype, count: count)
-        let (needed, initialValue) = rule.bufferPlan
-        let fresh = needed.subtracting(state.present)
-        for (role, member) in BufferSet.all.enumerated() where fresh.contains(member) {
-            do {
-                let buffer = try AlignedBuffer(byteCount: count * MemoryLayout<T>.stride)
-                if initialValue != 0 { buffer.fill(with: T(initialValue)) }
-                state[role] = buffer
-            } catch {
-                for (role, member) in BufferSet.all.enumerated() where fresh.contains(member) { state[role] = nil }
-                throw error
-            }
+        let fresh = rule.bufferPlan.needed.subtracting(state.present)
+        for (role, buffer) in added {
+            if rule.bufferPlan.initialValue != 0 { buffer.fill(with: T(rule.bufferPlan.initialValue)) }
+            state[role] = buffer
         }
         try rule.apply(parameters: parameters, gradients: gradients, slot: state, step: state.step + 1,
                        fresh: fresh, clipCoefficient: clip)

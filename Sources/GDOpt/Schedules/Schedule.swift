@@ -23,16 +23,16 @@ public enum ScheduleKind: String, CaseIterable, Sendable {
         let base = p("base_lr", 1e-3)
         switch self {
         case .constant: return [base]
-        case .step: return [base, p("step_size", 1), p("gamma", 0.1)]
+        case .step: return [base, p("step_size", 1, .wholeNumber), p("gamma", 0.1)]
         case .exponential: return [base, p("gamma", 0.9)]
-        case .cosine: return [base, p("t_max", 100), p("eta_min", 0)]
-        case .warmupCosine: return [base, p("warmup_steps", 10), p("t_max", 100), p("eta_min", 0)]
+        case .cosine: return [base, p("t_max", 100, .wholeNumber), p("eta_min", 0)]
+        case .warmupCosine: return [base, p("warmup_steps", 10, .wholeNumber), p("t_max", 100, .wholeNumber), p("eta_min", 0)]
         case .inverseTime: return [base, p("decay", 0.01)]
         case .oneCycle:
-            return [base, p("max_lr", 0.1), p("total_steps", 100), p("pct_start", 0.3, .fraction), p("div_factor", 25),
-                    p("final_div_factor", 1e4)]
+            return [base, p("max_lr", 0.1), p("total_steps", 100, .wholeNumber), p("pct_start", 0.3, .fraction),
+                    p("div_factor", 25), p("final_div_factor", 1e4)]
         case .plateau:
-            return [base, p("factor", 0.1, .fraction), p("patience", 10), p("threshold", 1e-4), p("min_lr", 0)]
+            return [base, p("factor", 0.1, .fraction), p("patience", 10, .wholeNumber), p("threshold", 1e-4), p("min_lr", 0)]
         }
     }
 }
@@ -74,8 +74,18 @@ public final class Schedule {
 
     private func value(_ name: String) -> Double { values[(try? index(name)) ?? 0] }
 
-    /// The learning rate at `step` (0-based). Plateau ignores `step`.
+    /// The learning rate at `step` (0-based). Plateau ignores `step`. Parameters that would
+    /// make a rate NaN are `.invalid`: a schedule never reads as NaN (§8).
     public func learningRate(at step: UInt64) throws(GDOptError) -> Double {
+        let lr = try rate(at: step)
+        guard !lr.isNaN else {
+            let settings = zip(table, values).map { "\($0.name)=\($1)" }.joined(separator: ", ")
+            throw .invalid("\(kind.rawValue) with \(settings) has no finite rate at step \(step)")
+        }
+        return lr
+    }
+
+    private func rate(at step: UInt64) throws(GDOptError) -> Double {
         let base = value("base_lr"), t = Double(step)
         switch kind {
         case .constant:
@@ -83,9 +93,9 @@ public final class Schedule {
         case .step:
             let size = value("step_size")
             guard size >= 1 else { throw .invalid("step_size=\(size) must be >= 1") }
-            return base * pow(value("gamma"), (t / size.rounded(.down)).rounded(.down))
+            return base == 0 ? 0 : base * pow(value("gamma"), (t / size).rounded(.down))
         case .exponential:
-            return base * pow(value("gamma"), t)
+            return base == 0 ? 0 : base * pow(value("gamma"), t)  // torch's 0·γ stays 0 where γᵗ overflows
         case .cosine:  // torch's closed form, periodic past t_max
             let tMax = value("t_max"), etaMin = value("eta_min")
             guard tMax > 0 else { throw .invalid("t_max=\(tMax) must be > 0") }
@@ -114,6 +124,10 @@ public final class Schedule {
         guard value("div_factor") > 0, value("final_div_factor") > 0 else { throw .invalid("div_factor and final_div_factor must be > 0") }
         let initial = maxLR / value("div_factor"), final = initial / value("final_div_factor")
         let warmupEnd = value("pct_start") * total - 1, end = total - 1
+        // torch divides by the warm-up's length: a phase of 0 steps is 0/0 (torch raises).
+        guard warmupEnd != 0 else {
+            throw .invalid("pct_start=\(value("pct_start")) with total_steps=\(total) makes a warm-up of 0 steps")
+        }
         let step = Swift.min(t, end)
         func anneal(_ start: Double, _ stop: Double, _ pct: Double) -> Double { stop + (start - stop) / 2 * (1 + cos(Double.pi * pct)) }
         if step <= warmupEnd { return anneal(initial, maxLR, step / warmupEnd) }

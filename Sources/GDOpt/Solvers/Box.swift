@@ -11,8 +11,9 @@ public struct Box: Sendable, Equatable {
             guard side.count == n else { throw .size("\(name) has \(side.count) entries, n=\(n)") }
             if let i = side.firstIndex(where: \.isNaN) { throw .invalid("\(name)[\(i)] is NaN") }
         }
-        let l = lower ?? [Double](repeating: -.infinity, count: n)
-        let u = upper ?? [Double](repeating: .infinity, count: n)
+        let l: [Double], u: [Double]
+        if let lower { l = lower } else { l = try Allocation.array(repeating: -.infinity, count: n, what: "lower") }
+        if let upper { u = upper } else { u = try Allocation.array(repeating: .infinity, count: n, what: "upper") }
         for i in 0..<n where l[i] > u[i] { throw .invalid("lower[\(i)]=\(l[i]) is above upper[\(i)]=\(u[i])") }
         for i in 0..<n where l[i] == .infinity || u[i] == -.infinity {
             throw .invalid("bounds of coordinate \(i) ([\(l[i]), \(u[i])]) hold no finite point")

@@ -27,7 +27,7 @@ final class CompactPairs {
 
     init(memory: Int, count n: Int) throws(GDOptError) {
         self.memory = memory
-        try Vector.checkBudget(vectors: 4 * memory, count: memory, what: "memory=\(memory)")
+        try Allocation.checkBudget(vectors: 4 * memory, count: memory, what: "memory=\(memory)")
         let pool = try Vector.pairs(memory: memory, count: n)
         // Kept in `unused` until used, so the arrays never grow past their capacity.
         self.s = []
@@ -37,13 +37,14 @@ final class CompactPairs {
         spareS = try Vector(count: n)
         spareY = try Vector(count: n)
         unused = pool
-        ss = [Double](repeating: 0, count: memory * memory)
+        let what = "memory=\(memory)"
+        ss = try Allocation.array(repeating: 0.0, count: memory * memory, what: what)
         sy = ss
         yy = ss
-        middle = [Double](repeating: 0, count: 4 * memory * memory)
+        middle = try Allocation.array(repeating: 0.0, count: 4 * memory * memory, what: what)
         (work, system) = (middle, middle)
-        pivots = [Int32](repeating: 0, count: 2 * memory)
-        p = [Double](repeating: 0, count: 2 * memory)
+        pivots = try Allocation.array(repeating: 0, count: 2 * memory, what: what)
+        p = try Allocation.array(repeating: 0.0, count: 2 * memory, what: what)
         (c, w, mc, v, rowDots) = (p, p, p, p, p)
         (gramYY, gramYS, gramSS) = (ss, ss, ss)
         gramMask = try Vector(count: n)

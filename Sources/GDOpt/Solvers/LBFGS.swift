@@ -65,7 +65,7 @@ final class PairRing {
     init(memory: Int, count n: Int) throws(GDOptError) {
         self.memory = memory
         (s, y) = try Vector.pairs(memory: memory, count: n)
-        rho = [Double](repeating: 0, count: memory)
+        rho = try Allocation.array(repeating: 0.0, count: memory, what: "memory=\(memory)")
         alphas = rho
     }
 

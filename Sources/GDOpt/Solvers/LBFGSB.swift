@@ -28,9 +28,9 @@ struct LBFGSB: SearchMethod {
         breakpoints = try Vector(count: n)
         reduced = try Vector(count: n)
         free = try Vector(count: n)
-        heap = [Int](repeating: 0, count: n)
+        heap = try Allocation.array(repeating: 0, count: n, what: "the breakpoint heap")
         let blocks = (n + VectorMath.blockSize(n) - 1) / VectorMath.blockSize(n)
-        try Vector.checkBudget(vectors: 4 * memory * memory, count: blocks, what: "memory=\(memory)")
+        try Allocation.checkBudget(vectors: 4 * memory * memory, count: blocks, what: "memory=\(memory)")
         reservePartials(count: blocks * Swift.max(4 * memory * memory, 8 * memory, 5))
     }
 

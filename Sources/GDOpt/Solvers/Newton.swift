@@ -150,7 +150,7 @@ final class HessianMatrix {
             throw .memory("Newton's \(n)×\(n) Hessian is too large (lbfgs needs O(n) memory)")
         }
         self.n = n
-        try Vector.checkBudget(
+        try Allocation.checkBudget(
             vectors: 2 * n, count: n, what: "Newton's \(n)×\(n) Hessian and its factor (lbfgs needs O(n) memory)")
         storage = try Vector(count: squared)
     }

@@ -9,9 +9,9 @@ enum SolverCheckpoint {
     static let magic: [UInt8] = Array("GDOPTSLV".utf8)
     static let version: UInt32 = 1
 
-    static func encode(_ solver: Solver) -> [UInt8] {
-        var out = StateWriter()
-        out.bytes.bytes.append(contentsOf: magic)
+    static func encode(_ solver: Solver, into bytes: inout CheckpointWriter) {
+        var out = StateWriter(bytes: bytes)
+        out.bytes.bytes(magic)
         out.bytes.u32(version)
         out.bytes.u32(UInt32(SolverMethod.allCases.firstIndex(of: solver.method)!))
         out.bytes.u32(UInt32(solver.values.count))
@@ -19,12 +19,11 @@ enum SolverCheckpoint {
         out.bool(solver.bounds != nil)
         if let bounds = solver.bounds {
             out.bytes.u64(UInt64(bounds.count))
-            for value in bounds.lower + bounds.upper { out.doubles(value) }
+            for side in [bounds.lower, bounds.upper] { side.withUnsafeBufferPointer { out.raw($0.baseAddress!, count: $0.count) } }
         }
         out.bool(solver.run != nil)
         if let run = solver.run { run.archive(&out) }
-        out.bytes.u32(crc32(out.bytes.bytes[...]))
-        return out.bytes.bytes
+        bytes = out.bytes
     }
 
     /// Checks everything and builds the new state before the caller swaps it in.
@@ -42,7 +41,7 @@ enum SolverCheckpoint {
         guard formatVersion == version else {
             throw .format("solver checkpoint version \(formatVersion) is not supported (expected \(version))")
         }
-        let actual = crc32(data[..<(data.count - 4)])
+        let actual = crc32(UnsafeRawBufferPointer(rebasing: data[..<(data.count - 4)]))
         guard stored == actual else {
             let (storedHex, actualHex) = (String(stored, radix: 16), String(actual, radix: 16))
             throw .format("solver checkpoint checksum mismatch (stored 0x\(storedHex), computed 0x\(actualHex))")
@@ -168,46 +167,34 @@ extension SolverRun {
     }
 }
 
-extension Solver {
-    /// The checkpoint bytes: options, bounds and the whole run (§9.3).
-    public func serialized() -> [UInt8] { SolverCheckpoint.encode(self) }
+extension Solver: Checkpointed {
+    /// The checkpoint: options, bounds and the whole run (§9.3).
+    public func encodeCheckpoint(into out: inout CheckpointWriter) { SolverCheckpoint.encode(self, into: &out) }
 
-    /// Restores options, bounds and run; on error (`.format`) the solver is unchanged.
-    /// Callbacks are not part of a checkpoint: the solver keeps its own.
+    /// Restores options, bounds and run; on error (`.format`, `.memory`) the solver is
+    /// unchanged. Callbacks are not part of a checkpoint: the solver keeps its own.
     public func restore(from data: UnsafeRawBufferPointer) throws(GDOptError) {
         let (values, bounds, run) = try SolverCheckpoint.decode(data, into: self)
         (self.values, self.bounds, self.run) = (values, bounds, run)
         run?.hessian = hessian
         run?.observer = lineSearchObserver
     }
-
-    public func restore(from bytes: [UInt8]) throws(GDOptError) {
-        var failure: GDOptError?
-        bytes.withUnsafeBytes { raw in
-            do throws(GDOptError) { try restore(from: raw) } catch { failure = error }
-        }
-        if let failure { throw failure }
-    }
-
-    public func save(to path: String) throws(GDOptError) { try writeAtomically(serialized(), to: path) }
-
-    public func load(from path: String) throws(GDOptError) { try restore(from: try readCheckpointFile(path)) }
 }
 
 /// Typed writes of a run's state onto the checkpoint bytes.
 struct StateWriter {
-    var bytes = ByteWriter()
+    var bytes: CheckpointWriter
 
     mutating func doubles(_ values: Double...) { for v in values { bytes.u64(v.bitPattern) } }
-    mutating func bool(_ value: Bool) { bytes.bytes.append(value ? 1 : 0) }
+    mutating func bool(_ value: Bool) { bytes.u8(value ? 1 : 0) }
     mutating func vector(_ v: Vector) { raw(v.base, count: v.count) }
     mutating func raw(_ p: UnsafePointer<Double>, count: Int) {
-        bytes.bytes.append(contentsOf: UnsafeRawBufferPointer(start: p, count: count * 8))
+        bytes.raw(UnsafeRawBufferPointer(start: p, count: count * 8))
     }
     mutating func string(_ s: String) {
         let utf8 = Array(s.utf8)
         bytes.u64(UInt64(utf8.count))
-        bytes.bytes.append(contentsOf: utf8)
+        bytes.bytes(utf8)
     }
 }
 

@@ -7,12 +7,9 @@ final class Vector {
     let base: UnsafeMutablePointer<Double>
 
     init(count: Int) throws(GDOptError) {
-        let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Double>.stride)
-        guard count > 0, !overflow, let raw = malloc(bytes) else {
-            throw .memory("cannot allocate a solver vector of \(count) doubles")
-        }
+        guard count > 0 else { throw .memory("a solver vector needs n > 0, not \(count)") }
         self.count = count
-        base = raw.bindMemory(to: Double.self, capacity: count)
+        base = try Allocation.raw(Double.self, count: count, what: "a solver vector")
         base.initialize(repeating: 0, count: count)
     }
 
@@ -25,7 +22,7 @@ final class Vector {
 
     /// `memory` pairs of vectors (s and y) of n doubles, refused as a whole when too large.
     static func pairs(memory: Int, count n: Int) throws(GDOptError) -> (s: [Vector], y: [Vector]) {
-        try checkBudget(vectors: 2 * memory + 2, count: n, what: "memory=\(memory)")
+        try Allocation.checkBudget(vectors: 2 * memory + 2, count: n, what: "memory=\(memory)")
         var s: [Vector] = [], y: [Vector] = []
         s.reserveCapacity(memory)
         y.reserveCapacity(memory)
@@ -34,20 +31,6 @@ final class Vector {
             y.append(try Vector(count: n))
         }
         return (s, y)
-    }
-
-    /// Refuses, before allocating any of them, `vectors` vectors of `count` doubles that
-    /// overflow or exceed the machine's physical memory (memory = 1e15 pairs, say, would
-    /// otherwise allocate small vectors until the host is killed).
-    static func checkBudget(vectors: Int, count: Int, what: String) throws(GDOptError) {
-        let (perVector, overflowA) = count.multipliedReportingOverflow(by: MemoryLayout<Double>.stride)
-        let (bytes, overflowB) = perVector.multipliedReportingOverflow(by: vectors)
-        let physical = Int(sysconf(Int32(_SC_PHYS_PAGES))).multipliedReportingOverflow(
-            by: Int(sysconf(Int32(_SC_PAGESIZE))))
-        guard !overflowA, !overflowB, physical.overflow || physical.partialValue <= 0 || bytes <= physical.partialValue
-        else {
-            throw .memory("\(what) needs \(vectors) vectors of \(count) doubles, more than this machine's memory")
-        }
     }
 
     subscript(i: Int) -> Double {

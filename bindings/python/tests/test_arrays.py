@@ -69,7 +69,6 @@ def test_bad_arrays_raise_and_change_nothing(name, make, error, message):
 @pytest.mark.parametrize("make,message", [
     (lambda: gdopt.Adam(lr=-1), "lr=-1"),
     (lambda: gdopt.Adam(betas=(1.0, 0.9)), "beta1=1"),
-    (lambda: gdopt.Adam(betas=0.9), "betas must be a pair"),
     (lambda: gdopt.RMSprop(eps=float("nan")), "eps=nan"),
     (lambda: gdopt.SGD(weight_decay=-0.1), "weight_decay=-0.1"),
     (lambda: gdopt.Adagrad(lr_decay=-1), "lr_decay=-1"),
@@ -77,6 +76,12 @@ def test_bad_arrays_raise_and_change_nothing(name, make, error, message):
 def test_bad_hyperparameters_raise_value_error(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_betas_that_are_not_a_pair_raise_type_error():
+    # §8 v1.1: a wrong type is TypeError (this row of the table above was a ValueError in v1).
+    with pytest.raises(TypeError, match="betas must be a pair"):
+        gdopt.Adam(betas=0.9)
 
 
 def test_one_bad_pair_leaves_every_pair_unchanged():

@@ -9,6 +9,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from . import _gdopt
+from ._checks import name as checked_name, number
 
 METHODS = ("gd", "gd_linesearch", "momentum", "adam", "lbfgs", "newton", "random_search", "random_local_search")
 REASONS = {1: "gtol", 2: "ftol", 3: "xtol", 4: "max_iter", 5: "max_evals", 6: "callback", 7: "linesearch"}
@@ -83,9 +84,7 @@ def _solver(method: str, options: dict, bounds, n: int) -> "_gdopt.Solver":
         raise TypeError(f"method must be a str, got {type(method).__name__}")
     solver = _gdopt.Solver(method)
     for name, value in options.items():
-        if isinstance(value, (str, bytes)) or not np.isscalar(value):
-            raise TypeError(f"option {name} must be a number, got {type(value).__name__}")
-        solver.set(name, float(value))
+        solver.set(checked_name(name, "option"), number(value, f"option {name}"))
     lower, upper = _bounds_arrays(bounds, n)
     solver.set_bounds(lower, upper)
     return solver

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import struct
 import zlib
-from typing import Any, Sequence, Union
+from typing import Any, Mapping, Sequence, Union
 
 import numpy as np
 
 from . import _gdopt
+from ._checks import flag, name as checked_name, number, pair, whole
 
 ArrayList = Union[np.ndarray, Sequence[np.ndarray]]
 
@@ -25,6 +26,7 @@ _LAYOUT = {
 _LAYOUT["adamw"] = _LAYOUT["adam"]
 _KIND_CODES = {"sgd": 1, "adagrad": 2, "rmsprop": 3, "adam": 4, "adamw": 5}
 _DTYPES = {1: np.dtype("<f4"), 2: np.dtype("<f8")}
+_FLAGS = frozenset({"nesterov", "amsgrad", "centered", "maximize", "reject_nonfinite"})
 _MAGIC = b"GDOPTCKP"
 
 
@@ -40,7 +42,7 @@ class Optimizer:
     def __init__(self, **hyperparameters: Any) -> None:
         self._handle = _gdopt.Optimizer(self.kind)
         for name, value in hyperparameters.items():
-            self._handle.set(name, float(value))
+            self._handle.set(name, float(flag(value, name)) if name in _FLAGS else number(value, name))
 
     def step(self, params: ArrayList, grads: ArrayList) -> None:
         """Updates ``params`` in place from ``grads``: one array, or lists of arrays of equal
@@ -56,15 +58,16 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value: float) -> None:
-        self._handle.set("lr", float(value))
+        self._handle.set("lr", number(value, "lr"))
 
     def get(self, name: str) -> float:
         """A hyperparameter by its torch name (booleans read as 0.0 or 1.0)."""
         return self._handle.get(name)
 
     def set(self, name: str, value: float) -> None:
-        """Sets a hyperparameter by its torch name; raises ValueError when out of range."""
-        self._handle.set(name, float(value))
+        """Sets a hyperparameter by its torch name (booleans as 0 or 1); raises ValueError
+        when out of range."""
+        self._handle.set(checked_name(name, "hyperparameter"), number(value, name))
 
     def reset(self) -> None:
         """Forgets every slot's state; keeps the hyperparameters."""
@@ -103,28 +106,52 @@ class Optimizer:
         return {"kind": self.kind, "hyperparameters": dict(zip(names, values)), "state": state}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Restores what ``state_dict`` returned. The library checks everything (kind,
-        ranges, sizes) before changing anything; a bad dict raises and changes nothing."""
-        if state_dict.get("kind") != self.kind:
-            raise ValueError(f"state_dict is for {state_dict.get('kind')!r}, this optimizer is {self.kind!r}")
+        """Restores what ``state_dict`` returned. Everything (types, kind, ranges, sizes) is
+        checked before anything changes: a malformed dict raises TypeError or ValueError
+        naming the entry, and changes nothing."""
+        def mapping(value, what):
+            if not isinstance(value, Mapping):
+                raise TypeError(f"{what} must be a dict, not {type(value).__name__}")
+            return value
+
+        def entry_of(table, key, what):
+            if key not in table:
+                raise ValueError(f"{what} has no {key!r}")
+            return table[key]
+
+        mapping(state_dict, "state_dict")
+        if entry_of(state_dict, "kind", "state_dict") != self.kind:
+            raise ValueError(f"state_dict is for {state_dict['kind']!r}, this optimizer is {self.kind!r}")
         names, buffers = _LAYOUT[self.kind]
-        hyperparameters = state_dict["hyperparameters"]
+        hyperparameters = mapping(entry_of(state_dict, "hyperparameters", "state_dict"), "state_dict['hyperparameters']")
         missing = [name for name in names if name not in hyperparameters]
         if missing:
             raise ValueError(f"state_dict hyperparameters lack {', '.join(missing)}")
+        state = mapping(entry_of(state_dict, "state", "state_dict"), "state_dict['state']")
         parts = [_MAGIC, struct.pack("<III", 1, _KIND_CODES[self.kind], len(names)),
-                 struct.pack(f"<{len(names)}d", *(float(hyperparameters[name]) for name in names)),
-                 struct.pack("<Q", len(state_dict["state"]))]
-        for slot in sorted(state_dict["state"]):
-            entry = state_dict["state"][slot]
-            dtype = np.dtype(entry["dtype"]).newbyteorder("<")
-            arrays = [(bit, np.asarray(entry[name])) for bit, name in enumerate(buffers) if name in entry]
-            n = int(entry["n"])
-            if any(array.size != n for _, array in arrays):
-                raise ValueError(f"state_dict slot {slot} has n={n} but buffers of sizes {[a.size for _, a in arrays]}")
+                 struct.pack(f"<{len(names)}d", *(number(hyperparameters[name], name) for name in names)),
+                 struct.pack("<Q", len(state))]
+        slots = {whole(slot, "state_dict['state'] key", maximum=2**64 - 1): slot for slot in state}
+        for slot in sorted(slots):
+            what = f"state_dict['state'][{slot}]"
+            entry = mapping(state[slots[slot]], what)
+            dtype_name = entry_of(entry, "dtype", what)
+            codes = {"float32": 1, "float64": 2}
+            if dtype_name not in codes:
+                raise ValueError(f"{what}['dtype'] must be 'float32' or 'float64', got {dtype_name!r}")
+            dtype = np.dtype(dtype_name).newbyteorder("<")
+            n = whole(entry_of(entry, "n", what), f"{what}['n']", minimum=1, maximum=2**62)
+            step = whole(entry_of(entry, "step", what), f"{what}['step']", minimum=1, maximum=2**64 - 1)
+            arrays = []
+            for bit, name in enumerate(buffers):
+                if name in entry:
+                    array = np.asarray(entry[name])
+                    if array.dtype.kind not in "fiu" or array.ndim != 1 or array.size != n:
+                        raise ValueError(f"{what}[{name!r}] must be a 1-D numeric array of n={n} entries, "
+                                         f"got {array.dtype} of shape {array.shape}")
+                    arrays.append((bit, array))
             mask = sum(1 << bit for bit, _ in arrays)
-            code = {"float32": 1, "float64": 2}.get(dtype.name, 0)
-            parts.append(struct.pack("<QIIQQ", int(slot), code, mask, n, int(entry["step"])))
+            parts.append(struct.pack("<QIIQQ", slot, codes[dtype_name], mask, n, step))
             parts.extend(array.astype(dtype).tobytes() for _, array in arrays)
         body = b"".join(parts)
         self._handle.deserialize(body + struct.pack("<I", zlib.crc32(body)))
@@ -136,13 +163,12 @@ class Optimizer:
 
 def _common(maximize: bool, reject_nonfinite: bool, max_grad_norm: float | None) -> dict:
     return {"maximize": maximize, "reject_nonfinite": reject_nonfinite,
-            "max_grad_norm": 0.0 if max_grad_norm is None else max_grad_norm}
+            "max_grad_norm": 0.0 if max_grad_norm is None else number(max_grad_norm, "max_grad_norm")}
 
 
 def _betas(betas: tuple[float, float]) -> dict:
-    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-    return {"beta1": betas[0], "beta2": betas[1]}
+    beta1, beta2 = pair(betas, "betas")
+    return {"beta1": beta1, "beta2": beta2}
 
 
 class SGD(Optimizer):

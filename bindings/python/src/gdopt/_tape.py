@@ -14,6 +14,7 @@ from typing import Union
 import numpy as np
 
 from . import _gdopt
+from ._checks import integer_array
 
 _NEG, _EXP, _LOG, _TANH, _SIGMOID, _RELU, _SQUARE, _SQRT, _ABS, _SUM, _MEAN, _TRANSPOSE = range(1, 13)
 _ADD, _SUB, _MUL, _DIV, _MATMUL = range(20, 25)
@@ -50,7 +51,10 @@ class Tape:
             if operand.tape is not self:
                 raise ValueError("the operands are on different tapes")
             return operand.id
-        return self._handle.leaf(np.asarray(operand, dtype=self.dtype), False)
+        array = np.asarray(operand)
+        if isinstance(operand, (bool, np.bool_)) or array.dtype.kind not in "iuf":
+            raise TypeError(f"an operand must be a Node, a number or a numeric array, not {type(operand).__name__}")
+        return self._handle.leaf(np.asarray(array, dtype=self.dtype), False)
 
     def _unary(self, op: int, x: "Node") -> "Node":
         return Node(self, self._handle.unary(op, x.id))
@@ -123,7 +127,7 @@ class Node:
 
 
 def _loss(kind: int, scores: Node, labels) -> Node:
-    labels = np.ascontiguousarray(labels, dtype=np.int64)
+    labels = integer_array(labels, "labels")
     return Node(scores.tape, scores.tape._handle.loss(kind, scores.id, labels))
 
 

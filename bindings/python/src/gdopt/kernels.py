@@ -17,6 +17,7 @@ from typing import Optional
 import numpy as np
 
 from . import _gdopt
+from ._checks import WHOLE_MAX, flag, number, pair, whole
 
 _SGD, _ADAGRAD, _RMSPROP, _ADAM = 1, 2, 3, 4
 _DECOUPLED, _AMSGRAD, _MAXIMIZE = 1, 2, 4
@@ -25,14 +26,16 @@ _DECOUPLED, _AMSGRAD, _MAXIMIZE = 1, 2, 4
 def sgd_update(p: np.ndarray, g: np.ndarray, momentum_buffer: Optional[np.ndarray] = None, *, t: int, lr: float,
                momentum: float = 0.0, dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
                maximize: bool = False) -> None:
-    _gdopt.kernel_update(_SGD, (p, g, momentum_buffer, None, None), ("p", "g", "momentum_buffer", "", ""), t,
-                         (lr, momentum, dampening, weight_decay, int(nesterov), int(maximize)))
+    _gdopt.kernel_update(_SGD, (p, g, momentum_buffer, None, None), ("p", "g", "momentum_buffer", "", ""), _step(t),
+                         _numbers(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay)
+                         + _flags(nesterov=nesterov, maximize=maximize))
 
 
 def adagrad_update(p: np.ndarray, g: np.ndarray, state_sum: np.ndarray, *, t: int, lr: float = 1e-2,
                    lr_decay: float = 0.0, weight_decay: float = 0.0, eps: float = 1e-10, maximize: bool = False) -> None:
-    _gdopt.kernel_update(_ADAGRAD, (p, g, state_sum, None, None), ("p", "g", "state_sum", "", ""), t,
-                         (lr, lr_decay, weight_decay, eps, int(maximize)))
+    _gdopt.kernel_update(_ADAGRAD, (p, g, state_sum, None, None), ("p", "g", "state_sum", "", ""), _step(t),
+                         _numbers(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay, eps=eps)
+                         + _flags(maximize=maximize))
 
 
 def rmsprop_update(p: np.ndarray, g: np.ndarray, square_avg: np.ndarray, grad_avg: Optional[np.ndarray] = None,
@@ -42,7 +45,8 @@ def rmsprop_update(p: np.ndarray, g: np.ndarray, square_avg: np.ndarray, grad_av
     """RMSprop's update does not depend on the step count, so it takes no ``t``."""
     _gdopt.kernel_update(_RMSPROP, (p, g, square_avg, grad_avg, momentum_buffer),
                          ("p", "g", "square_avg", "grad_avg", "momentum_buffer"), 1,
-                         (lr, alpha, eps, weight_decay, momentum, int(centered), int(maximize)))
+                         _numbers(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum)
+                         + _flags(centered=centered, maximize=maximize))
 
 
 def adam_update(p: np.ndarray, g: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray,
@@ -50,7 +54,21 @@ def adam_update(p: np.ndarray, g: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: n
                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0,
                 decoupled: bool = False, amsgrad: bool = False, maximize: bool = False) -> None:
     """``decoupled=True`` is AdamW's weight decay (p *= 1 - lr*weight_decay)."""
+    decoupled, amsgrad, maximize = _flags(decoupled=decoupled, amsgrad=amsgrad, maximize=maximize)
     flags = (_DECOUPLED if decoupled else 0) | (_AMSGRAD if amsgrad else 0) | (_MAXIMIZE if maximize else 0)
     _gdopt.kernel_update(_ADAM, (p, g, exp_avg, exp_avg_sq, max_exp_avg_sq),
-                         ("p", "g", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"), t,
-                         (lr, betas[0], betas[1], eps, weight_decay, flags))
+                         ("p", "g", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"), _step(t),
+                         (number(lr, "lr"),) + pair(betas, "betas") + _numbers(eps=eps, weight_decay=weight_decay)
+                         + (flags,))
+
+
+def _step(t) -> int:
+    return whole(t, "t", minimum=1, maximum=WHOLE_MAX)
+
+
+def _numbers(**values) -> tuple:
+    return tuple(number(value, name) for name, value in values.items())
+
+
+def _flags(**values) -> tuple:
+    return tuple(int(flag(value, name)) for name, value in values.items())

@@ -59,9 +59,26 @@ static PyObject *Optimizer_get(Optimizer *self, PyObject *args) {
     return status == GDOPT_OK ? PyFloat_FromDouble(value) : raise_status(status);
 }
 
+/* Arrays are C-contiguous, so two may share memory exactly when their byte ranges meet
+ * (what np.may_share_memory tells). A position's own params and grads may be one array. */
+static int disjoint(const Array *arrays, Py_ssize_t count) {
+    for (Py_ssize_t a = 0; a < 2 * count; a++) {
+        const char *a_start = arrays[a].view.buf, *a_end = a_start + arrays[a].view.len;
+        for (Py_ssize_t b = a + 1; b < 2 * count; b++) {
+            const char *b_start = arrays[b].view.buf, *b_end = b_start + arrays[b].view.len;
+            if (a / 2 == b / 2 || a_end <= b_start || b_end <= a_start) continue;
+            PyErr_Format(PyExc_ValueError, "%s[%zd] and %s[%zd] share memory; each position needs arrays of its own",
+                         a % 2 ? "grads" : "params", a / 2, b % 2 ? "grads" : "params", b / 2);
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* step(params, grads): two arrays, or two sequences of arrays of equal length; pair i is
- * slot i. Every pair is checked (buffers, then gdopt_optimizer_check_*) before any is
- * stepped. The common single-array call allocates nothing. */
+ * slot i. Every pair is checked (buffers, overlap, then gdopt_optimizer_check_*, which also
+ * holds each slot's new state) before any is stepped. The common single-array call
+ * allocates nothing. */
 static PyObject *Optimizer_step(Optimizer *self, PyObject *args) {
     PyObject *params_obj, *grads_obj;
     if (!PyArg_ParseTuple(args, "OO", &params_obj, &grads_obj) || !usable(self)) return NULL;
@@ -116,6 +133,7 @@ static PyObject *Optimizer_step(Optimizer *self, PyObject *args) {
         }
         total += p->n;
     }
+    if (!disjoint(arrays, count)) goto done;
     gdopt_status status = GDOPT_OK;
     self->busy = 1;
     PyThreadState *saved = total >= RELEASE_GIL_ABOVE ? PyEval_SaveThread() : NULL;

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Optional
 
 from . import _gdopt
+from ._checks import WHOLE_MAX, name as checked_name, number, whole
 
 __all__ = ["Schedule", "ConstantLR", "StepLR", "ExponentialLR", "CosineAnnealingLR", "WarmupCosine", "InverseTime",
            "OneCycleLR", "ReduceLROnPlateau"]
@@ -30,14 +31,14 @@ class Schedule:
         if base_lr is not None:
             parameters["base_lr"] = base_lr
         for name, value in parameters.items():
-            self._handle.set(name, float(value))
+            self._handle.set(checked_name(name, "schedule parameter"), number(value, name))
         self.last_step = 0
         self.optimizer = None
         if optimizer is not None:
             self.attach(optimizer)
 
     def lr_at(self, step: int) -> float:
-        return self._handle.lr(step)
+        return self._handle.lr(whole(step, "step", maximum=WHOLE_MAX))
 
     def get_last_lr(self) -> float:
         """The rate at the current step."""
@@ -124,5 +125,5 @@ class ReduceLROnPlateau(Schedule):
         super().__init__(optimizer, base_lr, factor=factor, patience=patience, threshold=threshold, min_lr=min_lr)
 
     def step(self, metric: float) -> float:  # type: ignore[override]
-        self._handle.observe(float(metric))
+        self._handle.observe(number(metric, "metric"))
         return super().step()

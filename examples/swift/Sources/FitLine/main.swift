@@ -8,7 +8,7 @@ let ys = xs.enumerated().map { i, x in 3 * x - 2 + 0.01 * Double(i % 7 - 3) }
 var parameters: [Double] = [0, 0]  // slope, intercept
 let adam = Optimizer(.adam)
 try adam.set("lr", 0.05)
-let tape = Tape<Double>()
+let tape = try Tape<Double>()
 for step in 1...1000 {
     tape.clear()
     let slope = try tape.variable([parameters[0]], shape: .scalar)
