@@ -50,7 +50,7 @@ deps:
 	    command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool##*:}"; done; \
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
-test: deps $(LIB) test-swift test-c test-asan test-tsan test-fuzz test-python examples
+test: deps $(LIB) test-swift test-c test-limits test-asan test-tsan test-fuzz test-python examples
 
 PYTHON ?= python3
 
@@ -89,6 +89,13 @@ test-c: $(LIB)
 	    if [ -n "$$few" ] && [ "$$few" = "$$many" ]; then echo "no allocation per solver iteration: $$few allocations for 3 iterations and for 30"; \
 	    else echo "FAIL: solver iterations allocate ($$few allocations for 3 iterations, $$many for 30)"; exit 1; fi
 
+# Allocations sized by arguments and files, in children under setrlimit(RLIMIT_AS): each
+# must end in MEMORY (or OK where no copy is needed), never a signal. Release build: ASan's
+# shadow memory does not fit under a limit.
+test-limits: $(LIB)
+	$(CC) $(HARNESS_FLAGS) -O1 Tests/Limits/limits.c -o $(BUILD)/limits -L$(BUILD)/lib -lgdopt \
+	    -Wl,-rpath,$(abspath $(BUILD)/lib) -lm
+	$(BUILD)/limits
 
 # ---- Sanitizers and fuzzing ------------------------------------------------------------
 # The toolchain's own clang: its sanitizer runtimes are the ones swiftc's code expects.

@@ -219,3 +219,37 @@ def test_schedule_arguments():
         schedule.lr_at(-1)
     with pytest.raises(ValueError, match="pct_start"):
         gdopt.schedules.OneCycleLR(total_steps=10, pct_start=0.1).lr_at(0)
+
+
+# ---- Memory limits -------------------------------------------------------------------------
+
+LIMITED = """
+import resource, sys
+import numpy as np
+import gdopt
+
+n = 50_000_000
+a, b = np.zeros(n, dtype=np.float32), np.zeros(n, dtype=np.float32)
+ga, gb = np.ones(n, dtype=np.float32), np.ones(n, dtype=np.float32)
+with open("/proc/self/statm") as f:
+    mapped = int(f.read().split()[0]) * resource.getpagesize()
+limit = mapped + 600 * 2**20  # room for one slot's Adam state (400 MB), not two
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+opt = gdopt.Adam(lr=0.1)
+try:
+    opt.step([a, b], [ga, gb])
+except MemoryError as error:
+    assert not a.any() and not b.any(), "a slot was stepped"
+    assert opt.state_dict()["state"] == {}, "a slot has state"
+    print("MemoryError", error)
+else:
+    sys.exit("the step succeeded")
+"""
+
+
+def test_a_multi_array_step_that_runs_out_of_memory_changes_nothing():
+    import subprocess
+    import sys
+    result = subprocess.run([sys.executable, "-c", LIMITED], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("MemoryError")
