@@ -25,7 +25,8 @@ func exponential32(_ x: Float) -> Float {
     // Below −104 the result rounds to 0; above 88.72 it is +inf.
     let clamped = x != x ? 0 : Swift.min(Swift.max(x, -104), 88.72283)
     // Round to nearest by the 1.5·2²³ trick: SSE2 has no vector round instruction.
-    let k = (clamped * 1.442695041 + 12_582_912) - 12_582_912
+    let shifted = clamped * 1.442695041 + 12_582_912
+    let k = shifted - 12_582_912
     let r = clamped - k * 0.693359375 + k * 2.12194440e-4
     var p: Float = 1.9875691500e-4
     p = p * r + 1.3981999507e-3
@@ -35,7 +36,9 @@ func exponential32(_ x: Float) -> Float {
     p = p * r + 5.0000001201e-1
     p = p * r * r + r + 1
     // 2ᵏ split in two factors so that k = 128 (x near the top of the range) still fits.
-    let n = Int32(k), half = n &>> 1  // masking shifts: no over-shift checks in the loop
+    // k as an integer, read from the bits of 1.5·2²³ + k: a float-to-int conversion is
+    // range-checked under -O and stops the loop vectorising. Masking shifts likewise.
+    let n = Int32(bitPattern: shifted.bitPattern) &- 0x4B40_0000, half = n &>> 1
     let a = Float(bitPattern: UInt32(bitPattern: (half &+ 127) &<< 23))
     let b = Float(bitPattern: UInt32(bitPattern: (n &- half &+ 127) &<< 23))
     let result = p * a * b

@@ -135,6 +135,11 @@ public final class Tape<T: GDOptFloat> {
             guard left.shape.rank == 2, right.shape.rank == 2 else {
                 throw .size("matmul needs two 2-D operands, got shapes \(left.shape) and \(right.shape)")
             }
+            // The BLAS takes 32-bit dimensions.
+            let largest = Swift.max(left.shape[0], left.shape[1], right.shape[1])
+            guard largest <= Int(Int32.max) else {
+                throw .size("matmul dimension \(largest) is above the BLAS's limit of 2^31-1")
+            }
             guard left.shape[1] == right.shape[0] else {
                 throw .size("matmul shapes \(left.shape) and \(right.shape) do not fit (\(left.shape[1]) vs \(right.shape[0]))")
             }
@@ -196,7 +201,7 @@ public final class Tape<T: GDOptFloat> {
 
     private func copy(from arena: Arena<T>, _ r: Record, into out: UnsafeMutableBufferPointer<T>) throws(GDOptError) {
         guard out.count == r.shape.count else { throw .size("out has \(out.count) elements, the node has \(r.shape.count)") }
-        for i in 0..<out.count { out[i] = arena[r.offset + i] }
+        out.baseAddress!.update(from: arena.base + r.offset, count: out.count)
     }
 
     /// Reverse mode from a scalar (one element) node: fills every reachable gradient.

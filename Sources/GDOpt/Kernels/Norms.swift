@@ -56,15 +56,19 @@ enum Norms {
         private static func finite<Bits: FixedWidthInteger & UnsignedInteger>(
             _ raw: UnsafeRawPointer, _ range: Range<Int>, _: Bits.Type, _ exponent: Bits
         ) -> Bool {
-            let bits = raw.assumingMemoryBound(to: Bits.self)
-            @inline(__always) func special(_ i: Int) -> Bits { (bits[i] & exponent) == exponent ? 1 : 0 }
-            let part = range.count / 8, start = range.lowerBound
+            @inline(__always) func special(_ value: Bits) -> Bits { (value & exponent) == exponent ? 1 : 0 }
+            let part = range.count / 8
+            // One pointer per stream: pointer subscripts carry no overflow check, so the loop
+            // vectorises under -O as it does under -Ounchecked.
+            let s0 = raw.assumingMemoryBound(to: Bits.self) + range.lowerBound
+            let (s1, s2, s3) = (s0 + part, s0 + 2 * part, s0 + 3 * part)
+            let (s4, s5, s6, s7) = (s0 + 4 * part, s0 + 5 * part, s0 + 6 * part, s0 + 7 * part)
             var found: Bits = 0
-            for i in start..<(start + part) {
-                found |= special(i) | special(i + part) | special(i + 2 * part) | special(i + 3 * part)
-                found |= special(i + 4 * part) | special(i + 5 * part) | special(i + 6 * part) | special(i + 7 * part)
+            for j in 0..<part {
+                found |= special(s0[j]) | special(s1[j]) | special(s2[j]) | special(s3[j])
+                found |= special(s4[j]) | special(s5[j]) | special(s6[j]) | special(s7[j])
             }
-            for i in (start + 8 * part)..<range.upperBound { found |= special(i) }
+            for j in (8 * part)..<range.count { found |= special(s0[j]) }
             return found == 0
         }
     }
