@@ -3,9 +3,8 @@
  *  - a rejected buffer leaves the optimizer byte-identical (its serialized form unchanged);
  *  - an accepted buffer is exactly what the optimizer serializes back, and the restored
  *    optimizer can step every slot it now holds.
- * Each input is tried as it is and with its trailing CRC-32 recomputed, so that mutations
- * reach the structural checks behind the checksum; and on the optimizer kind the input
- * names as well as on another kind. */
+ * Each input is tried as fuzz_checkpoint says: with its CRC-32 recomputed on the kind it
+ * names, and as it is on another kind. */
 #include "fuzz_bytes.h"
 
 static const char *const kinds[] = {"sgd", "adagrad", "rmsprop", "adam", "adamw"};
