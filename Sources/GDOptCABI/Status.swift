@@ -40,8 +40,9 @@ private func status(of error: GDOptError) -> gdopt_status {
 }
 
 private func record(_ function: StaticString, _ status: gdopt_status, _ message: String) -> gdopt_status {
-    // #function is the Swift name, e.g. "gdopt_shuffle(_:_:_:_:)": keep the C name.
-    let name = "\(function)".prefix { $0 != "(" }
+    // #function is the Swift name, e.g. "gdopt_shuffle(_:_:_:_:)": keep the C name (read as
+    // bytes: walking Characters cost more than the failed call itself).
+    let name = function.withUTF8Buffer { String(decoding: $0.prefix { $0 != UInt8(ascii: "(") }, as: UTF8.self) }
     "\(name): \(message)".withCString { gdoptshim_set_error($0) }
     return status
 }

@@ -23,19 +23,28 @@ extension Tape: AnyTape {
     func shape(_ x: Int64) throws(GDOptError) -> Shape { try shape(of: Node(id: x)) }
 }
 
-private func tape(_ handle: OpaquePointer?) throws -> any AnyTape {
-    guard let tape = try Handles.resolve(handle, .tape, as: AnyObject.self) as? any AnyTape else {
-        throw GDOptError.invalid("t is not a gdopt_tape")
+/// A tape handle's object: the tape, and its dtype-independent face found once at creation,
+/// so that a call does no dynamic cast (a conformance lookup cost more than small ops).
+final class TapeBox {
+    let object: AnyObject
+    let tape: any AnyTape
+
+    init<T: GDOptFloat>(_ typed: Tape<T>) {
+        object = typed
+        tape = typed
     }
-    return tape
+}
+
+private func tape(_ handle: OpaquePointer?) throws -> any AnyTape {
+    try Handles.resolve(handle, .tape, as: TapeBox.self).tape
 }
 
 private func typedTape<T: GDOptFloat>(_ handle: OpaquePointer?, _: T.Type) throws -> Tape<T> {
-    let t = try tape(handle)
-    guard let typed = t as? Tape<T> else {
-        throw GDOptError.invalid("t holds \(t.dtype) values, got \(T.dtype)")
+    let box = try Handles.resolve(handle, .tape, as: TapeBox.self)
+    guard box.tape.dtype == T.dtype else {
+        throw GDOptError.invalid("t holds \(box.tape.dtype) values, got \(T.dtype)")
     }
-    return typed
+    return unsafeDowncast(box.object, to: Tape<T>.self)  // the dtype names the type
 }
 
 @c @implementation
@@ -43,8 +52,8 @@ public func gdopt_tape_create(_ dtype: Int32, _ out: UnsafeMutablePointer<Opaque
     withStatus {
         let out = try required(out, "out")
         switch dtype {
-        case GDOPT_F32: out.pointee = Handles.make(try Tape<Float>(), kind: .tape)
-        case GDOPT_F64: out.pointee = Handles.make(try Tape<Double>(), kind: .tape)
+        case GDOPT_F32: out.pointee = Handles.make(TapeBox(try Tape<Float>()), kind: .tape)
+        case GDOPT_F64: out.pointee = Handles.make(TapeBox(try Tape<Double>()), kind: .tape)
         default: throw GDOptError.invalid("dtype=\(dtype) must be GDOPT_F32 (1) or GDOPT_F64 (2)")
         }
     }

@@ -269,7 +269,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         w.p64[i] = (double)(i - 5) * 0.25, w.g64[i] = (double)(i % 3) - 1;
         w.s1[i] = -10, w.s2[i] = 10;
     }
-    for (int calls = 0; calls < 64 && !fuzz_done(&in); calls++) {
+    for (int calls = 0; calls < 16 && !fuzz_done(&in); calls++) { /* short programs: more of them */
         switch (fuzz_byte(&in) % 6) {
         case 0: optimizer_call(&w, &in); break;
         case 1: kernel_call(&w, &in); break;

@@ -37,27 +37,42 @@ static void step_restored_slots(gdopt_optimizer *o) {
         }
 }
 
-static void check_deserialize(const char *kind, const uint8_t *data, size_t size) {
-    gdopt_optimizer *o = NULL;
-    FUZZ_REQUIRE(gdopt_optimizer_create(kind, &o) == GDOPT_OK);
-    /* Some state to lose: one float32 slot after a step. */
-    float p[3] = {1, 2, 3}, g[3] = {0.5f, -0.5f, 1};
-    FUZZ_REQUIRE(gdopt_optimizer_step_f32(o, 0, p, g, 3) == GDOPT_OK);
-    size_t before_len, after_len;
-    uint8_t *before = serialized(o, &before_len);
+/* One optimizer per kind for the whole run, with its baseline state (one float32 slot
+ * after a step, some state to lose) and that state's bytes: each check starts from it. */
+typedef struct {
+    gdopt_optimizer *o;
+    uint8_t *baseline;
+    size_t len;
+} fixture;
 
-    gdopt_status s = fuzz_checked(gdopt_optimizer_deserialize(o, data, size));
-    uint8_t *after = serialized(o, &after_len);
+static fixture *fixture_for(const char *kind) {
+    static fixture fixtures[5];
+    size_t k = 0;
+    while (strcmp(kinds[k], kind) != 0) k++;
+    fixture *f = &fixtures[k];
+    if (!f->o) {
+        FUZZ_REQUIRE(gdopt_optimizer_create(kind, &f->o) == GDOPT_OK);
+        float p[3] = {1, 2, 3}, g[3] = {0.5f, -0.5f, 1};
+        FUZZ_REQUIRE(gdopt_optimizer_step_f32(f->o, 0, p, g, 3) == GDOPT_OK);
+        f->baseline = serialized(f->o, &f->len);
+    }
+    return f;
+}
+
+static void check_deserialize(const char *kind, const uint8_t *data, size_t size) {
+    fixture *f = fixture_for(kind);
+    size_t after_len;
+    gdopt_status s = fuzz_checked(gdopt_optimizer_deserialize(f->o, data, size));
+    uint8_t *after = serialized(f->o, &after_len);
     if (s == GDOPT_OK) {
         FUZZ_REQUIRE(after_len == size && memcmp(after, data, size) == 0);
-        step_restored_slots(o);
+        step_restored_slots(f->o);
+        FUZZ_REQUIRE(gdopt_optimizer_deserialize(f->o, f->baseline, f->len) == GDOPT_OK);
     } else {
         FUZZ_REQUIRE(s == GDOPT_ERR_FORMAT || s == GDOPT_ERR_SIZE || s == GDOPT_ERR_MEMORY);
-        FUZZ_REQUIRE(after_len == before_len && memcmp(after, before, before_len) == 0);
+        FUZZ_REQUIRE(after_len == f->len && memcmp(after, f->baseline, f->len) == 0);
     }
-    free(before);
     free(after);
-    gdopt_optimizer_destroy(o);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

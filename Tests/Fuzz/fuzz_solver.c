@@ -32,7 +32,7 @@ static void start_run(gdopt_solver *s) {
         }
 }
 
-/* Drives a restored run for at most 60 calls on Σ xᵢ² (whatever n the checkpoint holds). */
+/* Drives a restored run for at most 30 calls on Σ xᵢ² (whatever n the checkpoint holds). */
 static void drive(gdopt_solver *s) {
     size_t n = 0;
     FUZZ_REQUIRE(gdopt_solver_dimension(s, &n) == GDOPT_OK);
@@ -40,7 +40,7 @@ static void drive(gdopt_solver *s) {
     double *x = calloc(n, sizeof *x), *g = calloc(n, sizeof *g);
     FUZZ_REQUIRE(x && g);
     gdopt_task task = 0;
-    for (int k = 0; k < 60; k++) {
+    for (int k = 0; k < 30; k++) {
         gdopt_status status = fuzz_checked(gdopt_solver_ask(s, x, n, &task));
         if (status != GDOPT_OK || task == GDOPT_TASK_DONE) break;
         FUZZ_REQUIRE(task == GDOPT_TASK_EVALUATE || task == GDOPT_TASK_ITERATE);
@@ -55,24 +55,41 @@ static void drive(gdopt_solver *s) {
     free(g);
 }
 
+/* One solver per method for the whole run, with a run started (a state to lose) and that
+ * state's bytes: each check starts from it. */
+typedef struct {
+    gdopt_solver *s;
+    uint8_t *baseline;
+    size_t len;
+} fixture;
+
+static fixture *fixture_for(const char *method) {
+    static fixture fixtures[8];
+    size_t k = 0;
+    while (strcmp(methods[k], method) != 0) k++;
+    fixture *f = &fixtures[k];
+    if (!f->s) {
+        FUZZ_REQUIRE(gdopt_solver_create(method, &f->s) == GDOPT_OK);
+        start_run(f->s);
+        f->baseline = serialized(f->s, &f->len);
+    }
+    return f;
+}
+
 static void check_deserialize(const char *method, const uint8_t *data, size_t size) {
-    gdopt_solver *s = NULL;
-    FUZZ_REQUIRE(gdopt_solver_create(method, &s) == GDOPT_OK);
-    start_run(s);
-    size_t before_len, after_len;
-    uint8_t *before = serialized(s, &before_len);
-    gdopt_status status = fuzz_checked(gdopt_solver_deserialize(s, data, size));
-    uint8_t *after = serialized(s, &after_len);
+    fixture *f = fixture_for(method);
+    size_t after_len;
+    gdopt_status status = fuzz_checked(gdopt_solver_deserialize(f->s, data, size));
+    uint8_t *after = serialized(f->s, &after_len);
     if (status == GDOPT_OK) {
         FUZZ_REQUIRE(after_len == size && memcmp(after, data, size) == 0);
-        drive(s);
+        drive(f->s);
+        FUZZ_REQUIRE(gdopt_solver_deserialize(f->s, f->baseline, f->len) == GDOPT_OK);
     } else {
         FUZZ_REQUIRE(status == GDOPT_ERR_FORMAT || status == GDOPT_ERR_MEMORY);
-        FUZZ_REQUIRE(after_len == before_len && memcmp(after, before, before_len) == 0);
+        FUZZ_REQUIRE(after_len == f->len && memcmp(after, f->baseline, f->len) == 0);
     }
-    free(before);
     free(after);
-    gdopt_solver_destroy(s);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -95,12 +95,29 @@ static void record_loss(program *p, fuzz_bytes *in) {
     remember(p, s, out);
 }
 
+/* One tape per dtype for the whole run, cleared before each program, and a node recorded
+ * on each before the first: a node of the other tape, or from an earlier program, must be
+ * refused. */
+static gdopt_tape *tapes[2];
+static gdopt_node first_nodes[2];
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fuzz_bytes in = {data, size, 0};
     program p = {.dtype = 1 + fuzz_byte(&in) % 2};
-    FUZZ_REQUIRE(gdopt_tape_create(p.dtype, &p.tape) == GDOPT_OK);
+    for (int d = 0; d < 2 && !tapes[1]; d++) {
+        static const size_t one[1] = {1};
+        static const float value32[1] = {1};
+        static const double value64[1] = {1};
+        FUZZ_REQUIRE(gdopt_tape_create(1 + d, &tapes[d]) == GDOPT_OK);
+        FUZZ_REQUIRE((d ? gdopt_tape_constant_f64(tapes[d], value64, 1, one, &first_nodes[d])
+                        : gdopt_tape_constant_f32(tapes[d], value32, 1, one, &first_nodes[d])) == GDOPT_OK);
+    }
+    p.tape = tapes[p.dtype - 1];
+    FUZZ_REQUIRE(gdopt_tape_clear(p.tape) == GDOPT_OK);
     gdopt_node out = 0;
-    while (!fuzz_done(&in)) {
+    for (int d = 0; d < 2; d++)
+        FUZZ_REQUIRE(gdopt_tape_unary(p.tape, GDOPT_NEG, first_nodes[d], &out) == GDOPT_ERR_INVALID);
+    for (int calls = 0; calls < 32 && !fuzz_done(&in); calls++) { /* short programs: more of them */
         switch (fuzz_byte(&in) % 9) {
         case 0: record_leaf(&p, &in, 1); break;
         case 1: record_leaf(&p, &in, 0); break;
@@ -127,6 +144,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         case 8: fuzz_checked(gdopt_tape_create(p.dtype + 2, &(gdopt_tape *){NULL})); break;
         }
     }
-    gdopt_tape_destroy(p.tape);
     return 0;
 }

@@ -253,3 +253,24 @@ def test_a_multi_array_step_that_runs_out_of_memory_changes_nothing():
     result = subprocess.run([sys.executable, "-c", LIMITED], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("MemoryError")
+
+
+def test_helper_arguments():
+    g = np.ones(4)
+    with pytest.raises(TypeError, match="max_norm"):
+        gdopt.clip_grad_norm(g, "1")
+    with pytest.raises(ValueError, match="seed"):
+        next(gdopt.batches(10, 2, seed=-1))
+    with pytest.raises(ValueError, match="batch_size"):
+        next(gdopt.batches(10, 2.5))
+    with pytest.raises(TypeError, match="epoch"):
+        next(gdopt.batches(10, 2, epoch="1"))
+    assert [len(b) for b in gdopt.batches(10, 4, seed=np.uint64(3))] == [4, 4, 2]
+    with pytest.raises(TypeError, match="h"):
+        gdopt.numerical_gradient(lambda x: float(x @ x), np.ones(3), h="1e-6")
+    with pytest.raises(TypeError, match="bounds"):
+        gdopt.minimize(lambda x: (float(x @ x), 2 * x), np.ones(2), bounds=[("0", 1), (0, 1)])
+    m = gdopt.Minimizer("lbfgs", np.ones(2))
+    m.ask()
+    with pytest.raises(TypeError, match="f"):
+        m.tell("1.0", np.ones(2))

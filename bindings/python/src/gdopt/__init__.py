@@ -8,6 +8,7 @@ from typing import Iterator, Sequence, Union
 import numpy as np
 
 from . import _gdopt, kernels, schedules
+from ._checks import number, whole
 from ._gdopt import NonFiniteError
 from ._gradcheck import GradCheckResult, grad_check, numerical_gradient
 from ._minimize import Minimizer, MinimizeResult, Progress, minimize
@@ -28,14 +29,14 @@ def clip_grad_norm(grads: Union[np.ndarray, Sequence[np.ndarray]], max_norm: flo
     the norm from before clipping. All arrays must share one dtype."""
     if isinstance(grads, np.ndarray):
         grads = [grads]
-    return _gdopt.clip_grad_norm(list(grads), float(max_norm))
+    return _gdopt.clip_grad_norm(list(grads), number(max_norm, "max_norm"))
 
 
 def batches(n: int, batch_size: int, seed: int = 0, epoch: int = 0) -> Iterator[np.ndarray]:
     """Yields index arrays covering ``range(n)`` in the deterministic order of gdopt_shuffle
     (the same in C, Swift and Python), ``batch_size`` at a time; the last batch may be short."""
-    if batch_size <= 0:
-        raise ValueError(f"batch_size={batch_size} must be > 0")
+    n, batch_size = whole(n, "n", minimum=1), whole(batch_size, "batch_size", minimum=1)
+    seed, epoch = whole(seed, "seed", maximum=2**64 - 1), whole(epoch, "epoch", maximum=2**64 - 1)
     perm = np.empty(n, dtype=np.uintp)
     _gdopt.shuffle(seed, epoch, perm)
     perm = perm.view(np.intp)
@@ -45,4 +46,4 @@ def batches(n: int, batch_size: int, seed: int = 0, epoch: int = 0) -> Iterator[
 
 def set_num_threads(k: int) -> None:
     """Threads used by large steps, the caller's included; 0 means one per CPU."""
-    _gdopt.set_num_threads(k)
+    _gdopt.set_num_threads(whole(k, "k", maximum=2**31 - 1))

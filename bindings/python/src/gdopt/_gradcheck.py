@@ -7,6 +7,7 @@ from typing import Callable
 import numpy as np
 
 from . import _gdopt
+from ._checks import number
 
 
 @dataclass(frozen=True)
@@ -42,11 +43,11 @@ def numerical_gradient(f: Callable, x, h: float = 1e-5) -> np.ndarray:
     a value, or (value, grad) whose grad is ignored. An exception raised by f propagates."""
     x = np.array(x, dtype=np.float64)
     out = np.empty_like(x)
-    _gdopt.numerical_gradient(_objective(f, x.shape, False), x.ravel(), float(h), out.reshape(-1))
+    _gdopt.numerical_gradient(_objective(f, x.shape, False), x.ravel(), number(h, "h"), out.reshape(-1))
     return out
 
 
 def grad_check(f: Callable, x, h: float = 1e-5) -> GradCheckResult:
     """Compares the gradient f returns, as (value, grad), with ``numerical_gradient``."""
     x = np.array(x, dtype=np.float64)
-    return GradCheckResult(*_gdopt.gradcheck(_objective(f, x.shape, True), x.ravel(), float(h)))
+    return GradCheckResult(*_gdopt.gradcheck(_objective(f, x.shape, True), x.ravel(), number(h, "h")))

@@ -74,7 +74,7 @@ def _bounds_arrays(bounds, n: int):
             values = [values.ravel()[0]] * n if values.size == 1 else list(values.ravel())
         if len(values) != n:
             raise ValueError(f"bounds has {len(values)} entries, x0 has {n}")
-        return np.array([infinity if v is None else float(v) for v in values], dtype=np.float64)
+        return np.array([infinity if v is None else number(v, "bounds") for v in values], dtype=np.float64)
 
     return side(lows, -np.inf), side(highs, np.inf)
 
@@ -178,7 +178,7 @@ class Minimizer:
         """f and the gradient at the last "evaluate" point. NaN ends the run (RuntimeError)."""
         if grad is not None:
             grad = np.ascontiguousarray(grad, dtype=np.float64).ravel()
-        self._solver.tell(float(f), grad, self._x.size)
+        self._solver.tell(number(f, "f"), grad, self._x.size)
 
     def stop(self) -> None:
         """The next ask gives "done" with reason "callback"."""
