@@ -14,13 +14,15 @@ HARNESS_FLAGS := -std=c99 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude
 VALGRIND_FLAGS := --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite
 define valgrind
 	valgrind $(VALGRIND_FLAGS) $(1) > $(BUILD)/valgrind.log 2>&1; status=$$?; \
-	    grep -E "ERROR SUMMARY|definitely lost|indirectly lost|possibly lost|passed, " $(BUILD)/valgrind.log | sed 's/^==[0-9]*== //'; \
+	    grep -E "ERROR SUMMARY|definitely lost|indirectly lost|possibly lost|passed, " $(BUILD)/valgrind.log \
+	        | sed 's/^==[0-9]*== //'; \
 	    if [ $$status -ne 0 ]; then cat $(BUILD)/valgrind.log; fi; exit $$status
 endef
 # CPU tuning for `make native` (AVX2 + FMA); the default build runs on any x86-64.
 NATIVE_CPU ?= haswell
 
-.PHONY: all build-deps native test test-swift test-c test-limits test-python test-asan test-tsan test-fuzz fuzz fuzz-alone fuzz-seeds examples demo python bench bench-mpi bench-solvers \
+.PHONY: all build-deps native test test-swift test-c test-limits test-python test-asan test-tsan test-fuzz fuzz \
+        fuzz-alone fuzz-seeds examples demo python bench bench-mpi bench-solvers \
         install deps clean
 all: $(LIB)
 
@@ -46,7 +48,8 @@ build-deps:
 
 # Tools the tests use, installed only when missing.
 deps:
-	@missing=""; for tool in valgrind:valgrind cc:gcc nm:binutils pkg-config:pkg-config mpirun:openmpi-bin mpicc:libopenmpi-dev; do \
+	@missing=""; for tool in valgrind:valgrind cc:gcc nm:binutils pkg-config:pkg-config mpirun:openmpi-bin \
+	        mpicc:libopenmpi-dev; do \
 	    command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool##*:}"; done; \
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
@@ -61,7 +64,8 @@ python: $(LIB)
 	$(PYTHON) -m pip install -q --force-reinstall --no-deps ./bindings/python
 
 test-python: python
-	$(PYTHON) -c "import pytest, sklearn, tqdm, mpi4py" 2>/dev/null || $(PYTHON) -m pip install -q pytest scikit-learn tqdm mpi4py
+	$(PYTHON) -c "import pytest, sklearn, tqdm, mpi4py" 2>/dev/null || \
+	    $(PYTHON) -m pip install -q pytest scikit-learn tqdm mpi4py
 	cd bindings/python && $(PYTHON) -m pytest -q tests 2>&1 | tail -n 15; exit $${PIPESTATUS[0]}
 
 test-swift: $(LIB)
@@ -77,16 +81,20 @@ test-c: $(LIB)
 	@echo "harness (dlopen, toolchain not on any path):"; env -i PATH=/usr/bin:/bin $(BUILD)/harness_dlopen $(LIB)
 	@echo "harness under valgrind (linked):"; $(call valgrind,$(BUILD)/harness_link)
 	@echo "harness under valgrind (dlopen):"; $(call valgrind,$(BUILD)/harness_dlopen $(LIB))
-	$(CC) $(HARNESS_FLAGS) Tests/CHarness/steps.c -o $(BUILD)/steps -L$(BUILD)/lib -lgdopt -Wl,-rpath,$(abspath $(BUILD)/lib)
+	$(CC) $(HARNESS_FLAGS) Tests/CHarness/steps.c -o $(BUILD)/steps -L$(BUILD)/lib -lgdopt \
+	    -Wl,-rpath,$(abspath $(BUILD)/lib)
 	@allocs() { valgrind $(BUILD)/steps $$1 2>&1 | sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p'; }; \
 	    few=$$(allocs 3); many=$$(allocs 30); \
-	    if [ -n "$$few" ] && [ "$$few" = "$$many" ]; then echo "no allocation per step: $$few allocations for 3 steps and for 30"; \
+	    if [ -n "$$few" ] && [ "$$few" = "$$many" ]; then \
+	        echo "no allocation per step: $$few allocations for 3 steps and for 30"; \
 	    else echo "FAIL: steps allocate ($$few allocations for 3 steps, $$many for 30)"; exit 1; fi
 	$(CC) $(HARNESS_FLAGS) Tests/CHarness/solver_iterations.c -o $(BUILD)/solver_iterations -L$(BUILD)/lib -lgdopt \
 	    -Wl,-rpath,$(abspath $(BUILD)/lib) -lm
-	@allocs() { valgrind $(BUILD)/solver_iterations $$1 2>&1 | sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p'; }; \
+	@allocs() { valgrind $(BUILD)/solver_iterations $$1 2>&1 \
+	        | sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p'; }; \
 	    few=$$(allocs 3); many=$$(allocs 30); \
-	    if [ -n "$$few" ] && [ "$$few" = "$$many" ]; then echo "no allocation per solver iteration: $$few allocations for 3 iterations and for 30"; \
+	    if [ -n "$$few" ] && [ "$$few" = "$$many" ]; then \
+	        echo "no allocation per solver iteration: $$few allocations for 3 iterations and for 30"; \
 	    else echo "FAIL: solver iterations allocate ($$few allocations for 3 iterations, $$many for 30)"; exit 1; fi
 
 # Allocations sized by arguments and files, in children under setrlimit(RLIMIT_AS): each
@@ -111,7 +119,8 @@ SAN_FLAGS := $(HARNESS_FLAGS) -g -O1 -fuse-ld=lld -fno-sanitize-recover=all
 SAN_LIB := .build-san/debug/libgdopt.so
 TSAN_LIB := .build-tsan/debug/libgdopt.so
 $(SAN_LIB): $(SOURCES) | build-deps
-	$(SWIFT) build --product gdopt --scratch-path .build-san --sanitize=fuzzer --sanitize=address -Xcc -fsanitize=undefined \
+	$(SWIFT) build --product gdopt --scratch-path .build-san --sanitize=fuzzer --sanitize=address \
+	    -Xcc -fsanitize=undefined \
 	    -Xswiftc -O -Xswiftc -wmo --disable-index-store -Xcc -O2 -Xlinker -z -Xlinker nodelete
 $(TSAN_LIB): $(SOURCES) | build-deps
 	$(SWIFT) build --product gdopt --scratch-path .build-tsan --sanitize=thread
@@ -152,7 +161,8 @@ FUZZ_QUICK_SECONDS ?= 30
 define run_fuzzers
 	@for t in $(FUZZ_TARGETS); do mkdir -p $(BUILD)/fuzz-corpus/$$t; done
 	@pids=""; for t in $(FUZZ_TARGETS); do \
-	    $(FUZZ_ENV) $(BUILD)/fuzz_$$t -max_total_time=$(1) -seed=$(2) -malloc_limit_mb=2048 -artifact_prefix=$(BUILD)/fuzz-$$t- \
+	    $(FUZZ_ENV) $(BUILD)/fuzz_$$t -max_total_time=$(1) -seed=$(2) -malloc_limit_mb=2048 \
+	        -artifact_prefix=$(BUILD)/fuzz-$$t- \
 	        $(BUILD)/fuzz-corpus/$$t Tests/Fuzz/corpus/$$t > $(BUILD)/fuzz-$$t.log 2>&1 & pids="$$pids $$!"; done; \
 	status=0; for p in $$pids; do wait $$p || status=1; done; \
 	for t in $(FUZZ_TARGETS); do echo "fuzz_$$t: $$(grep -h '^Done\|ERROR\|SUMMARY' $(BUILD)/fuzz-$$t.log)"; done; \
@@ -160,7 +170,8 @@ define run_fuzzers
 endef
 # Rewrites the seed corpus from the current library (after a checkpoint format change).
 fuzz-seeds: $(LIB)
-	$(CC) $(HARNESS_FLAGS) Tests/Fuzz/make_seeds.c -o $(BUILD)/make_seeds -L$(BUILD)/lib -lgdopt -Wl,-rpath,$(abspath $(BUILD)/lib)
+	$(CC) $(HARNESS_FLAGS) Tests/Fuzz/make_seeds.c -o $(BUILD)/make_seeds -L$(BUILD)/lib -lgdopt \
+	    -Wl,-rpath,$(abspath $(BUILD)/lib)
 	mkdir -p Tests/Fuzz/corpus/solver
 	$(BUILD)/make_seeds Tests/Fuzz/corpus/deserialize Tests/Fuzz/corpus/tape Tests/Fuzz/corpus/solver
 # A bounded run for `make test` (fixed seed), and the long one for `make fuzz`.
@@ -203,7 +214,8 @@ bench: $(LIB) native
 # The solvers at scale: gdopt lbfgs against scipy's L-BFGS-B (Python, n = 1e3 ... 1e6, and
 # the bounded problems) and against libLBFGS (C, n = 1e6). Installs liblbfgs-dev and scipy.
 bench-solvers: python
-	@dpkg -s liblbfgs-dev >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq liblbfgs-dev; }
+	@dpkg -s liblbfgs-dev >/dev/null 2>&1 || { apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq liblbfgs-dev; }
 	$(PYTHON) -c "import scipy, threadpoolctl" 2>/dev/null || $(PYTHON) -m pip install -q scipy threadpoolctl
 	$(CC) -O2 -Wall -Iinclude bench/lbfgs_c_bench.c -o $(BUILD)/lbfgs_c_bench -L$(BUILD)/lib -lgdopt \
 	    -Wl,-rpath,$(abspath $(BUILD)/lib) -llbfgs -ldl
@@ -223,7 +235,8 @@ install: $(LIB)
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 755 $(LIB) $(DESTDIR)$(PREFIX)/lib/libgdopt.so
 	install -m 644 include/gdopt.h $(DESTDIR)$(PREFIX)/include/gdopt.h
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e "s|@VERSION@|$$(sed -n 's/^#define GDOPT_VERSION_\(MAJOR\|MINOR\|PATCH\) //p' include/gdopt.h | paste -sd.)|" \
+	version=$$(sed -n 's/^#define GDOPT_VERSION_\(MAJOR\|MINOR\|PATCH\) //p' include/gdopt.h | paste -sd.); \
+	    sed -e 's|@PREFIX@|$(PREFIX)|' -e "s|@VERSION@|$$version|" \
 	    gdopt.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/gdopt.pc
 
 clean:

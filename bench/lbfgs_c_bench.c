@@ -53,7 +53,11 @@ static void start_point(double *x, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] = i % 2 == 0 ? -1.2 : 1.0;
 }
 
-typedef struct { double per_iteration; long iterations, evaluations; double f; } Run;
+typedef struct {
+    double per_iteration;
+    long iterations, evaluations;
+    double f;
+} Run;
 
 static Run run_gdopt(size_t n, int iterations, int threads) {
     gdopt_set_num_threads(threads);
@@ -120,12 +124,14 @@ static void describe_machine(void) {
             strncpy(model, strchr(line, ':') + 2, sizeof model - 1);
             model[strcspn(model, "\n")] = 0;
         }
-        if (strncmp(line, "flags", 5) == 0) avx2 = strstr(line, " avx2") != NULL,
-            avx512 = strstr(line, " avx512f") != NULL;
+        if (strncmp(line, "flags", 5) == 0)
+            avx2 = strstr(line, " avx2") != NULL, avx512 = strstr(line, " avx512f") != NULL;
     }
     if (cpuinfo) fclose(cpuinfo);
     printf("CPU: %s (%ld cores; %s)\n", model, sysconf(_SC_NPROCESSORS_ONLN),
-        avx512 ? "AVX-512" : avx2 ? "AVX2" : "SSE2");
+           avx512 ? "AVX-512"
+           : avx2 ? "AVX2"
+                  : "SSE2");
     void *blas = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_NOLOAD);
     char *(*core)(void) = blas ? (char *(*)(void))dlsym(blas, "openblas_get_corename") : NULL;
     printf("gdopt %s: x86-64 baseline build (SSE2 vectors); its BLAS/LAPACK: Debian OpenBLAS, core %s\n",
@@ -153,7 +159,7 @@ int main(int argc, char **argv) {
     printf("|---|---|---|---|---|---|\n");
     printf("| libLBFGS | %ld | %ld | %.6g | %.3f ms | 1.00 |\n", c.iterations, c.evaluations, c.f, 1e3 * m3);
     printf("| gdopt, 1 thread | %ld | %ld | %.6g | %.3f ms | %.2f |\n", a.iterations, a.evaluations, a.f, 1e3 * m1,
-        m1 / m3);
+           m1 / m3);
     printf("| gdopt, %ld threads | %ld | %ld | %.6g | %.3f ms | %.2f |\n", sysconf(_SC_NPROCESSORS_ONLN), b.iterations,
            b.evaluations, b.f, 1e3 * m2, m2 / m3);
     return 0;

@@ -24,7 +24,11 @@ static int cmp(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-typedef struct { float *p, *g, *m, *v; size_t n; uint64_t t; } Buffers;
+typedef struct {
+    float *p, *g, *m, *v;
+    size_t n;
+    uint64_t t;
+} Buffers;
 
 /* The reference loops: the §6 equations, as a user would write them by hand. */
 static void adam_loop(Buffers *b, int threads) {
@@ -68,7 +72,12 @@ static Buffers make(size_t n) {
     return b;
 }
 
-static void release(Buffers *b) { free(b->p); free(b->g); free(b->m); free(b->v); }
+static void release(Buffers *b) {
+    free(b->p);
+    free(b->g);
+    free(b->m);
+    free(b->v);
+}
 
 /* Median over repeats of the mean time of `inner` steps. */
 static double median_time(size_t n, int repeats, void (*run)(void *, Buffers *), void *ctx) {
@@ -87,7 +96,11 @@ static double median_time(size_t n, int repeats, void (*run)(void *, Buffers *),
     return times[repeats / 2];
 }
 
-typedef struct { const char *kind; int threads; gdopt_optimizer *o; } Ctx;
+typedef struct {
+    const char *kind;
+    int threads;
+    gdopt_optimizer *o;
+} Ctx;
 
 static void run_gdopt(void *c, Buffers *b);
 
@@ -131,8 +144,10 @@ static void run_gdopt(void *c, Buffers *b) {
 
 static void run_loop(void *c, Buffers *b) {
     Ctx *ctx = c;
-    if (strcmp(ctx->kind, "adam") == 0) adam_loop(b, ctx->threads);
-    else sgd_loop(b, ctx->threads);
+    if (strcmp(ctx->kind, "adam") == 0)
+        adam_loop(b, ctx->threads);
+    else
+        sgd_loop(b, ctx->threads);
 }
 
 int main(int argc, char **argv) {

@@ -160,7 +160,8 @@ def plot_paths(path: Path) -> dict:
         for label, points in group.items():
             final, _ = rosenbrock(points[-1])
             linestyle, width = next(styles)
-            line, = ax.plot(points[:, 0], points[:, 1], linestyle=linestyle, lw=width, label=f"{label}, f = {final:.1e}")
+            line, = ax.plot(points[:, 0], points[:, 1], linestyle=linestyle, lw=width,
+                            label=f"{label}, f = {final:.1e}")
             ax.plot(points[-1, 0], points[-1, 1], "o", color=line.get_color(), ms=6, mec="k")
         ax.plot(*START, "ks", ms=7, label="start (-1.5, 2)")
         ax.plot(1, 1, "r*", ms=15, label="minimum (1, 1)")

@@ -141,19 +141,24 @@ gdopt_status gdopt_optimizer_reset(gdopt_optimizer *o);
 /* Checkpoints: kind, hyperparameters and every slot (dtype, n, t, buffers), versioned,
  * little-endian, with a CRC-32 (format: docs/checkpoint-format.md).
  *
- * gdopt_optimizer_save writes to a temporary file in the same folder, fsyncs it, renames
- * it over path and fsyncs the folder: a crash never leaves a half-written file at path.
- * Errors: NULL, IO, STATE.
+ * gdopt_optimizer_save streams the state, in 1 MiB writes, to a temporary file in the same
+ * folder (no second copy of the state is made), fsyncs it, renames it over path and fsyncs
+ * the folder: a crash never leaves a half-written file at path. A path that exists and
+ * whose target is not a regular file (a device, a FIFO, a folder) is IO, left as it was.
+ * Errors: NULL, IO, MEMORY (the 1 MiB buffer), STATE.
  *
  * gdopt_optimizer_load reads a checkpoint of the same kind and replaces the optimizer's
- * hyperparameters and state with it. Everything is checked before anything changes.
- * Errors: NULL, IO, FORMAT (corrupt, truncated, other version or kind), MEMORY, STATE. */
+ * hyperparameters and state with it. Everything is checked before anything changes. A
+ * path that is not a regular file is IO at once (no blocking, no endless read).
+ * Errors: NULL, IO, FORMAT (corrupt, truncated, other version or kind), MEMORY (the file,
+ * or the state it holds, does not fit), STATE. */
 gdopt_status gdopt_optimizer_save(const gdopt_optimizer *o, const char *path);
 gdopt_status gdopt_optimizer_load(gdopt_optimizer *o, const char *path);
 
-/* The same checkpoint bytes in memory. *needed (never NULL) receives the size. With
- * cap = 0 (buf may then be NULL) the call only reports the size and returns GDOPT_OK;
- * with 0 < cap < size it returns GDOPT_ERR_SIZE and writes nothing to buf.
+/* The same checkpoint bytes in memory, written straight into buf. *needed (never NULL)
+ * receives the size. With cap = 0 (buf may then be NULL) the call only reports the size,
+ * computed without building the checkpoint, and returns GDOPT_OK; with 0 < cap < size it
+ * returns GDOPT_ERR_SIZE and writes nothing to buf. Nothing is allocated.
  * Errors: NULL, SIZE, STATE. */
 gdopt_status gdopt_optimizer_serialize(const gdopt_optimizer *o, void *buf, size_t cap, size_t *needed);
 
@@ -228,7 +233,8 @@ gdopt_status gdopt_adam_update_f64(double *p, const double *g, double *m, double
  * max_norm / (N + 1e-6) when that is < 1. *total_norm (may be NULL) receives N, from
  * before clipping. Sums are taken in double, so the result does not depend on threads.
  * Errors: NULL (grads, lens, a buffer), SIZE (count = 0, a length of 0 or too large),
- * INVALID (max_norm NaN/Inf or < 0). Nothing is written on error. */
+ * INVALID (max_norm NaN/Inf or < 0), MEMORY. Every pointer and length is checked before
+ * anything is allocated for count. Nothing is written on error. */
 gdopt_status gdopt_clip_grad_norm_f32(float *const *grads, const size_t *lens, size_t count, double max_norm,
                                       double *total_norm);
 gdopt_status gdopt_clip_grad_norm_f64(double *const *grads, const size_t *lens, size_t count, double max_norm,
@@ -264,14 +270,19 @@ typedef struct gdopt_schedule gdopt_schedule;
 /* Errors: NULL, INVALID (unknown kind), MEMORY. Free with gdopt_schedule_destroy. */
 gdopt_status gdopt_schedule_create(const char *kind, gdopt_schedule **out);
 
-/* Errors: NULL, INVALID (a name the kind does not have, NaN/Inf or out of range), STATE. */
+/* step_size, t_max, warmup_steps, total_steps and patience are whole numbers in [0, 2^53].
+ * Errors: NULL, INVALID (a name the kind does not have, NaN/Inf, out of range or not a
+ * whole number), STATE. */
 gdopt_status gdopt_schedule_set(gdopt_schedule *s, const char *name, double value);
 
 /* Reads a parameter (an addition to the contract). Errors: NULL, INVALID, STATE. */
 gdopt_status gdopt_schedule_get(const gdopt_schedule *s, const char *name, double *value);
 
-/* The learning rate at step. Errors: NULL, INVALID (inconsistent parameters, e.g.
- * warmup_steps >= t_max, step_size < 1, total_steps < 2), STATE. */
+/* The learning rate at step; never NaN: parameters that would make it NaN are INVALID
+ * (one_cycle with pct_start * total_steps = 1, a warm-up of 0 steps, which torch divides
+ * by). base_lr = 0 stays 0 where gamma^t overflows, as torch's repeated products do.
+ * Errors: NULL, INVALID (inconsistent parameters, e.g. warmup_steps >= t_max,
+ * step_size < 1, total_steps < 2), STATE. */
 gdopt_status gdopt_schedule_lr(const gdopt_schedule *s, uint64_t step, double *lr);
 
 /* Feeds one metric (lower is better) to a plateau schedule.
@@ -289,7 +300,11 @@ void gdopt_schedule_destroy(gdopt_schedule *s);
  * gdopt_tape_clear drops the nodes but keeps the memory, so a training loop that records
  * the same graph each iteration allocates only in the first. One tape per thread. */
 typedef struct gdopt_tape gdopt_tape;
-typedef int64_t gdopt_node; /* a node on a tape; nodes recorded before a clear are invalid after it */
+/* A node on a tape. Its id names it for the whole process: a node of another tape (or of a
+ * destroyed one), or recorded before a clear, is INVALID for as long as the tape lives,
+ * however many clears follow; ids never repeat (a tape refuses its 2^47th node, SIZE).
+ * At most 65535 tapes are alive at once (create: MEMORY beyond). */
+typedef int64_t gdopt_node;
 
 #define GDOPT_F32 1
 #define GDOPT_F64 2
@@ -328,22 +343,28 @@ gdopt_status gdopt_tape_clear(gdopt_tape *t);
  * is a scalar and shape may then be NULL). Variables get gradients; constants do not.
  * Errors: NULL, INVALID (the tape holds the other dtype), SIZE (rank > 8, a dimension of 0,
  * too many elements), MEMORY, STATE. */
-gdopt_status gdopt_tape_variable_f32(gdopt_tape *t, const float *data, size_t rank, const size_t *shape, gdopt_node *out);
-gdopt_status gdopt_tape_variable_f64(gdopt_tape *t, const double *data, size_t rank, const size_t *shape, gdopt_node *out);
-gdopt_status gdopt_tape_constant_f32(gdopt_tape *t, const float *data, size_t rank, const size_t *shape, gdopt_node *out);
-gdopt_status gdopt_tape_constant_f64(gdopt_tape *t, const double *data, size_t rank, const size_t *shape, gdopt_node *out);
+gdopt_status gdopt_tape_variable_f32(gdopt_tape *t, const float *data, size_t rank, const size_t *shape,
+                                     gdopt_node *out);
+gdopt_status gdopt_tape_variable_f64(gdopt_tape *t, const double *data, size_t rank, const size_t *shape,
+                                     gdopt_node *out);
+gdopt_status gdopt_tape_constant_f32(gdopt_tape *t, const float *data, size_t rank, const size_t *shape,
+                                     gdopt_node *out);
+gdopt_status gdopt_tape_constant_f64(gdopt_tape *t, const double *data, size_t rank, const size_t *shape,
+                                     gdopt_node *out);
 
 /* Records op(x). Errors: NULL, INVALID (unknown op, a node not on this tape), MEMORY, STATE. */
 gdopt_status gdopt_tape_unary(gdopt_tape *t, int op, gdopt_node x, gdopt_node *out);
 
 /* Records a op b. Errors: NULL, INVALID (unknown op, a node not on this tape), SIZE (shapes
- * that do not broadcast, or MATMUL operands that are not 2-D with a.cols == b.rows), MEMORY, STATE. */
+ * that do not broadcast, or MATMUL operands that are not 2-D with a.cols == b.rows, or a MATMUL
+ * dimension above 2^31 - 1, the BLAS's int), MEMORY, STATE. */
 gdopt_status gdopt_tape_binary(gdopt_tape *t, int op, gdopt_node a, gdopt_node b, gdopt_node *out);
 
 /* Records a scalar loss of scores (N x C) and labels[0..n), n = N.
  * Errors: NULL, INVALID (unknown kind, a label outside [0, C), a node not on this tape),
  * SIZE (scores not 2-D, n != N), MEMORY, STATE. */
-gdopt_status gdopt_tape_loss(gdopt_tape *t, int kind, gdopt_node scores, const int64_t *labels, size_t n, gdopt_node *out);
+gdopt_status gdopt_tape_loss(gdopt_tape *t, int kind, gdopt_node scores, const int64_t *labels, size_t n,
+                             gdopt_node *out);
 
 /* Computes the gradient of the scalar node with respect to every node before it.
  * Errors: NULL, INVALID (a node not on this tape), SIZE (the node has more than one
@@ -411,7 +432,10 @@ gdopt_status gdopt_gradcheck(gdopt_objective f, void *data, const double *x, siz
  *   "newton"              H d = -g by Cholesky; when H is not positive definite, H + tau I with
  *                         tau raised until it is (so saddles are escaped), then Armijo from 1.
  *                         H is gdopt_solver_set_hessian's, else centred differences of the
- *                         gradient (2n evaluations that never become the result)
+ *                         gradient (2n evaluations that never become the result). Dense: it
+ *                         holds two n x n matrices (16 n^2 bytes, 1.6 GB at n = 10^4) and
+ *                         refuses, with MEMORY and before any evaluation, an n whose
+ *                         matrices exceed the machine's memory or that malloc refuses
  *   "random_search"       uniform samples of the box, seeded (SplitMix64)
  *   "random_local_search" best + step_scale*u, u uniform in [-1, 1]^n, clamped to the box
  * gd, gd_linesearch, momentum, adam and newton project every step onto the bounds
@@ -559,7 +583,8 @@ gdopt_status gdopt_solver_dimension(const gdopt_solver *s, size_t *n);
  * Errors: NULL, IO (save/load: cannot read or write, or the path is not a regular file),
  * FORMAT (corrupted, truncated, another version, another method; the solver is then
  * unchanged), SIZE (serialize: cap too small; *needed is set), MEMORY. serialize with
- * cap = 0 only sets *needed. */
+ * cap = 0 only sets *needed, without building the checkpoint; save streams, as the
+ * optimizer's does. */
 gdopt_status gdopt_solver_save(const gdopt_solver *s, const char *path);
 gdopt_status gdopt_solver_load(gdopt_solver *s, const char *path);
 gdopt_status gdopt_solver_serialize(const gdopt_solver *s, void *buf, size_t cap, size_t *needed);

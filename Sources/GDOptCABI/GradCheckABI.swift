@@ -8,19 +8,30 @@ private func objective(_ f: gdopt_objective?, _ data: UnsafeMutableRawPointer?) 
 }
 
 @c @implementation
-public func gdopt_numerical_gradient(_ f: gdopt_objective?, _ data: UnsafeMutableRawPointer?, _ x: UnsafePointer<Double>?, _ n: Int, _ h: Double, _ grad_out: UnsafeMutablePointer<Double>?) -> gdopt_status {
+public func gdopt_numerical_gradient(
+    _ f: gdopt_objective?, _ data: UnsafeMutableRawPointer?, _ x: UnsafePointer<Double>?, _ n: Int, _ h: Double,
+    _ grad_out: UnsafeMutablePointer<Double>?
+) -> gdopt_status {
     withStatus {
-        let f = try objective(f, data), x = try required(x, "x"), out = try required(grad_out, "grad_out")
+        let f = try objective(f, data)
+        let x = try required(x, "x")
+        let out = try required(grad_out, "grad_out")
         let n = try elementCount(n, of: Double.self)
-        try numericalGradient(of: f, at: UnsafeBufferPointer(start: x, count: n), h: h,
-                              into: UnsafeMutableBufferPointer(start: out, count: n))
+        try numericalGradient(
+            of: f, at: UnsafeBufferPointer(start: x, count: n), h: h,
+            into: UnsafeMutableBufferPointer(start: out, count: n))
     }
 }
 
 @c @implementation
-public func gdopt_gradcheck(_ f: gdopt_objective?, _ data: UnsafeMutableRawPointer?, _ x: UnsafePointer<Double>?, _ n: Int, _ h: Double, _ res: UnsafeMutablePointer<gdopt_gradcheck_result>?) -> gdopt_status {
+public func gdopt_gradcheck(
+    _ f: gdopt_objective?, _ data: UnsafeMutableRawPointer?, _ x: UnsafePointer<Double>?, _ n: Int, _ h: Double,
+    _ res: UnsafeMutablePointer<gdopt_gradcheck_result>?
+) -> gdopt_status {
     withStatus {
-        let f = try objective(f, data), x = try required(x, "x"), res = try required(res, "res")
+        let f = try objective(f, data)
+        let x = try required(x, "x")
+        let res = try required(res, "res")
         let n = try elementCount(n, of: Double.self)
         let r = try gradientCheckReport(of: f, at: UnsafeBufferPointer(start: x, count: n), h: h)
         res.pointee = gdopt_gradcheck_result(

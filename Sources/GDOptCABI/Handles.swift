@@ -49,7 +49,8 @@ enum Handles {
         pthread_mutex_lock(lock)
         // Reuse the oldest of many dead headers, so a stale handle stays recognisably dead
         // for a while instead of aliasing the very next object.
-        let header = recycled.count > 64 ? recycled.removeFirst() : UnsafeMutablePointer<HandleHeader>.allocate(capacity: 1)
+        let header =
+            recycled.count > 64 ? recycled.removeFirst() : UnsafeMutablePointer<HandleHeader>.allocate(capacity: 1)
         pthread_mutex_unlock(lock)
         header.initialize(to: HandleHeader(tag: kind.rawValue, object: Unmanaged.passRetained(object).toOpaque()))
         return OpaquePointer(header)

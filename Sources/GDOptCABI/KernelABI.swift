@@ -8,20 +8,31 @@ private func sgd<T: GDOptFloat>(
     _ p: UnsafeMutablePointer<T>?, _ g: UnsafePointer<T>?, _ b: UnsafeMutablePointer<T>?, _ n: Int, _ t: UInt64,
     _ lr: Double, _ momentum: Double, _ dampening: Double, _ weightDecay: Double, _ nesterov: Int32, _ maximize: Int32
 ) throws {
-    let p = try required(p, "p"), g = try required(g, "g"), n = try elementCount(n, of: T.self)
+    let p = try required(p, "p")
+    let g = try required(g, "g")
+    let n = try elementCount(n, of: T.self)
     guard t >= 1 else { throw GDOptError.invalid("t=0 must be >= 1 (t is the 1-based step count)") }
-    let c = try SGD.Configuration(lr: lr, momentum: momentum, dampening: dampening, weightDecay: weightDecay,
-                                  nesterov: try flag(nesterov, "nesterov"), maximize: try flag(maximize, "maximize"))
+    let c = try SGD.Configuration(
+        lr: lr, momentum: momentum, dampening: dampening, weightDecay: weightDecay,
+        nesterov: try flag(nesterov, "nesterov"), maximize: try flag(maximize, "maximize"))
     try SGD.update(parameters: p, gradients: g, momentumBuffer: b, count: n, firstStep: t == 1, configuration: c)
 }
 
 @c @implementation
-public func gdopt_sgd_update_f32(_ p: UnsafeMutablePointer<Float>?, _ g: UnsafePointer<Float>?, _ momentum_buf: UnsafeMutablePointer<Float>?, _ n: Int, _ t: UInt64, _ lr: Double, _ momentum: Double, _ dampening: Double, _ weight_decay: Double, _ nesterov: Int32, _ maximize: Int32) -> gdopt_status {
+public func gdopt_sgd_update_f32(
+    _ p: UnsafeMutablePointer<Float>?, _ g: UnsafePointer<Float>?, _ momentum_buf: UnsafeMutablePointer<Float>?,
+    _ n: Int, _ t: UInt64, _ lr: Double, _ momentum: Double, _ dampening: Double, _ weight_decay: Double,
+    _ nesterov: Int32, _ maximize: Int32
+) -> gdopt_status {
     withStatus { try sgd(p, g, momentum_buf, n, t, lr, momentum, dampening, weight_decay, nesterov, maximize) }
 }
 
 @c @implementation
-public func gdopt_sgd_update_f64(_ p: UnsafeMutablePointer<Double>?, _ g: UnsafePointer<Double>?, _ momentum_buf: UnsafeMutablePointer<Double>?, _ n: Int, _ t: UInt64, _ lr: Double, _ momentum: Double, _ dampening: Double, _ weight_decay: Double, _ nesterov: Int32, _ maximize: Int32) -> gdopt_status {
+public func gdopt_sgd_update_f64(
+    _ p: UnsafeMutablePointer<Double>?, _ g: UnsafePointer<Double>?, _ momentum_buf: UnsafeMutablePointer<Double>?,
+    _ n: Int, _ t: UInt64, _ lr: Double, _ momentum: Double, _ dampening: Double, _ weight_decay: Double,
+    _ nesterov: Int32, _ maximize: Int32
+) -> gdopt_status {
     withStatus { try sgd(p, g, momentum_buf, n, t, lr, momentum, dampening, weight_decay, nesterov, maximize) }
 }
 
@@ -29,20 +40,29 @@ private func adagrad<T: GDOptFloat>(
     _ p: UnsafeMutablePointer<T>?, _ g: UnsafePointer<T>?, _ sum: UnsafeMutablePointer<T>?, _ n: Int, _ t: UInt64,
     _ lr: Double, _ lrDecay: Double, _ weightDecay: Double, _ eps: Double, _ maximize: Int32
 ) throws {
-    let p = try required(p, "p"), g = try required(g, "g"), sum = try required(sum, "sum")
+    let p = try required(p, "p")
+    let g = try required(g, "g")
+    let sum = try required(sum, "sum")
     let n = try elementCount(n, of: T.self)
-    let c = try Adagrad.Configuration(lr: lr, lrDecay: lrDecay, weightDecay: weightDecay, eps: eps,
-                                      maximize: try flag(maximize, "maximize"))
+    let c = try Adagrad.Configuration(
+        lr: lr, lrDecay: lrDecay, weightDecay: weightDecay, eps: eps,
+        maximize: try flag(maximize, "maximize"))
     try Adagrad.update(parameters: p, gradients: g, sum: sum, count: n, step: t, configuration: c)
 }
 
 @c @implementation
-public func gdopt_adagrad_update_f32(_ p: UnsafeMutablePointer<Float>?, _ g: UnsafePointer<Float>?, _ sum: UnsafeMutablePointer<Float>?, _ n: Int, _ t: UInt64, _ lr: Double, _ lr_decay: Double, _ weight_decay: Double, _ eps: Double, _ maximize: Int32) -> gdopt_status {
+public func gdopt_adagrad_update_f32(
+    _ p: UnsafeMutablePointer<Float>?, _ g: UnsafePointer<Float>?, _ sum: UnsafeMutablePointer<Float>?, _ n: Int,
+    _ t: UInt64, _ lr: Double, _ lr_decay: Double, _ weight_decay: Double, _ eps: Double, _ maximize: Int32
+) -> gdopt_status {
     withStatus { try adagrad(p, g, sum, n, t, lr, lr_decay, weight_decay, eps, maximize) }
 }
 
 @c @implementation
-public func gdopt_adagrad_update_f64(_ p: UnsafeMutablePointer<Double>?, _ g: UnsafePointer<Double>?, _ sum: UnsafeMutablePointer<Double>?, _ n: Int, _ t: UInt64, _ lr: Double, _ lr_decay: Double, _ weight_decay: Double, _ eps: Double, _ maximize: Int32) -> gdopt_status {
+public func gdopt_adagrad_update_f64(
+    _ p: UnsafeMutablePointer<Double>?, _ g: UnsafePointer<Double>?, _ sum: UnsafeMutablePointer<Double>?, _ n: Int,
+    _ t: UInt64, _ lr: Double, _ lr_decay: Double, _ weight_decay: Double, _ eps: Double, _ maximize: Int32
+) -> gdopt_status {
     withStatus { try adagrad(p, g, sum, n, t, lr, lr_decay, weight_decay, eps, maximize) }
 }
 
@@ -51,22 +71,40 @@ private func rmsprop<T: GDOptFloat>(
     _ gradAvg: UnsafeMutablePointer<T>?, _ b: UnsafeMutablePointer<T>?, _ n: Int, _ lr: Double, _ alpha: Double,
     _ eps: Double, _ weightDecay: Double, _ momentum: Double, _ centered: Int32, _ maximize: Int32
 ) throws {
-    let p = try required(p, "p"), g = try required(g, "g"), v = try required(squareAvg, "square_avg")
+    let p = try required(p, "p")
+    let g = try required(g, "g")
+    let v = try required(squareAvg, "square_avg")
     let n = try elementCount(n, of: T.self)
-    let c = try RMSprop.Configuration(lr: lr, alpha: alpha, eps: eps, weightDecay: weightDecay, momentum: momentum,
-                                      centered: try flag(centered, "centered"), maximize: try flag(maximize, "maximize"))
-    try RMSprop.update(parameters: p, gradients: g, squareAverage: v, gradAverage: gradAvg, momentumBuffer: b,
-                       count: n, configuration: c)
+    let c = try RMSprop.Configuration(
+        lr: lr, alpha: alpha, eps: eps, weightDecay: weightDecay, momentum: momentum,
+        centered: try flag(centered, "centered"), maximize: try flag(maximize, "maximize"))
+    try RMSprop.update(
+        parameters: p, gradients: g, squareAverage: v, gradAverage: gradAvg, momentumBuffer: b,
+        count: n, configuration: c)
 }
 
 @c @implementation
-public func gdopt_rmsprop_update_f32(_ p: UnsafeMutablePointer<Float>?, _ g: UnsafePointer<Float>?, _ square_avg: UnsafeMutablePointer<Float>?, _ grad_avg: UnsafeMutablePointer<Float>?, _ momentum_buf: UnsafeMutablePointer<Float>?, _ n: Int, _ lr: Double, _ alpha: Double, _ eps: Double, _ weight_decay: Double, _ momentum: Double, _ centered: Int32, _ maximize: Int32) -> gdopt_status {
-    withStatus { try rmsprop(p, g, square_avg, grad_avg, momentum_buf, n, lr, alpha, eps, weight_decay, momentum, centered, maximize) }
+public func gdopt_rmsprop_update_f32(
+    _ p: UnsafeMutablePointer<Float>?, _ g: UnsafePointer<Float>?, _ square_avg: UnsafeMutablePointer<Float>?,
+    _ grad_avg: UnsafeMutablePointer<Float>?, _ momentum_buf: UnsafeMutablePointer<Float>?, _ n: Int, _ lr: Double,
+    _ alpha: Double, _ eps: Double, _ weight_decay: Double, _ momentum: Double, _ centered: Int32, _ maximize: Int32
+) -> gdopt_status {
+    withStatus {
+        try rmsprop(
+            p, g, square_avg, grad_avg, momentum_buf, n, lr, alpha, eps, weight_decay, momentum, centered, maximize)
+    }
 }
 
 @c @implementation
-public func gdopt_rmsprop_update_f64(_ p: UnsafeMutablePointer<Double>?, _ g: UnsafePointer<Double>?, _ square_avg: UnsafeMutablePointer<Double>?, _ grad_avg: UnsafeMutablePointer<Double>?, _ momentum_buf: UnsafeMutablePointer<Double>?, _ n: Int, _ lr: Double, _ alpha: Double, _ eps: Double, _ weight_decay: Double, _ momentum: Double, _ centered: Int32, _ maximize: Int32) -> gdopt_status {
-    withStatus { try rmsprop(p, g, square_avg, grad_avg, momentum_buf, n, lr, alpha, eps, weight_decay, momentum, centered, maximize) }
+public func gdopt_rmsprop_update_f64(
+    _ p: UnsafeMutablePointer<Double>?, _ g: UnsafePointer<Double>?, _ square_avg: UnsafeMutablePointer<Double>?,
+    _ grad_avg: UnsafeMutablePointer<Double>?, _ momentum_buf: UnsafeMutablePointer<Double>?, _ n: Int, _ lr: Double,
+    _ alpha: Double, _ eps: Double, _ weight_decay: Double, _ momentum: Double, _ centered: Int32, _ maximize: Int32
+) -> gdopt_status {
+    withStatus {
+        try rmsprop(
+            p, g, square_avg, grad_avg, momentum_buf, n, lr, alpha, eps, weight_decay, momentum, centered, maximize)
+    }
 }
 
 private func adam<T: GDOptFloat>(
@@ -74,23 +112,36 @@ private func adam<T: GDOptFloat>(
     _ vmax: UnsafeMutablePointer<T>?, _ n: Int, _ t: UInt64, _ lr: Double, _ beta1: Double, _ beta2: Double,
     _ eps: Double, _ weightDecay: Double, _ flags: Int32
 ) throws {
-    let p = try required(p, "p"), g = try required(g, "g"), m = try required(m, "m"), v = try required(v, "v")
+    let p = try required(p, "p")
+    let g = try required(g, "g")
+    let m = try required(m, "m")
+    let v = try required(v, "v")
     let n = try elementCount(n, of: T.self)
     let known = GDOPT_ADAM_DECOUPLED | GDOPT_ADAM_AMSGRAD | GDOPT_ADAM_MAXIMIZE
     guard flags & ~known == 0 else { throw GDOptError.invalid("flags=\(flags) has bits other than GDOPT_ADAM_*") }
-    let c = try Adam.Configuration(lr: lr, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay,
-                                   decoupledWeightDecay: flags & GDOPT_ADAM_DECOUPLED != 0,
-                                   amsgrad: flags & GDOPT_ADAM_AMSGRAD != 0, maximize: flags & GDOPT_ADAM_MAXIMIZE != 0)
-    try Adam.update(parameters: p, gradients: g, firstMoment: m, secondMoment: v, maxSecondMoment: vmax,
-                    count: n, step: t, configuration: c)
+    let c = try Adam.Configuration(
+        lr: lr, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay,
+        decoupledWeightDecay: flags & GDOPT_ADAM_DECOUPLED != 0,
+        amsgrad: flags & GDOPT_ADAM_AMSGRAD != 0, maximize: flags & GDOPT_ADAM_MAXIMIZE != 0)
+    try Adam.update(
+        parameters: p, gradients: g, firstMoment: m, secondMoment: v, maxSecondMoment: vmax,
+        count: n, step: t, configuration: c)
 }
 
 @c @implementation
-public func gdopt_adam_update_f32(_ p: UnsafeMutablePointer<Float>?, _ g: UnsafePointer<Float>?, _ m: UnsafeMutablePointer<Float>?, _ v: UnsafeMutablePointer<Float>?, _ vmax: UnsafeMutablePointer<Float>?, _ n: Int, _ t: UInt64, _ lr: Double, _ beta1: Double, _ beta2: Double, _ eps: Double, _ weight_decay: Double, _ flags: Int32) -> gdopt_status {
+public func gdopt_adam_update_f32(
+    _ p: UnsafeMutablePointer<Float>?, _ g: UnsafePointer<Float>?, _ m: UnsafeMutablePointer<Float>?,
+    _ v: UnsafeMutablePointer<Float>?, _ vmax: UnsafeMutablePointer<Float>?, _ n: Int, _ t: UInt64, _ lr: Double,
+    _ beta1: Double, _ beta2: Double, _ eps: Double, _ weight_decay: Double, _ flags: Int32
+) -> gdopt_status {
     withStatus { try adam(p, g, m, v, vmax, n, t, lr, beta1, beta2, eps, weight_decay, flags) }
 }
 
 @c @implementation
-public func gdopt_adam_update_f64(_ p: UnsafeMutablePointer<Double>?, _ g: UnsafePointer<Double>?, _ m: UnsafeMutablePointer<Double>?, _ v: UnsafeMutablePointer<Double>?, _ vmax: UnsafeMutablePointer<Double>?, _ n: Int, _ t: UInt64, _ lr: Double, _ beta1: Double, _ beta2: Double, _ eps: Double, _ weight_decay: Double, _ flags: Int32) -> gdopt_status {
+public func gdopt_adam_update_f64(
+    _ p: UnsafeMutablePointer<Double>?, _ g: UnsafePointer<Double>?, _ m: UnsafeMutablePointer<Double>?,
+    _ v: UnsafeMutablePointer<Double>?, _ vmax: UnsafeMutablePointer<Double>?, _ n: Int, _ t: UInt64, _ lr: Double,
+    _ beta1: Double, _ beta2: Double, _ eps: Double, _ weight_decay: Double, _ flags: Int32
+) -> gdopt_status {
     withStatus { try adam(p, g, m, v, vmax, n, t, lr, beta1, beta2, eps, weight_decay, flags) }
 }

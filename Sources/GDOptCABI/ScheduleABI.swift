@@ -6,7 +6,9 @@ private func schedule(_ handle: OpaquePointer?) throws -> Schedule {
 }
 
 @c @implementation
-public func gdopt_schedule_create(_ kind: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> gdopt_status {
+public func gdopt_schedule_create(_ kind: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?)
+    -> gdopt_status
+{
     withStatus { try createHandle(.schedule, kind, argument: "kind", out) { Schedule(try ScheduleKind(name: $0)) } }
 }
 
@@ -16,14 +18,18 @@ public func gdopt_schedule_set(_ s: OpaquePointer?, _ name: UnsafePointer<CChar>
 }
 
 @c @implementation
-public func gdopt_schedule_get(_ s: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ value: UnsafeMutablePointer<Double>?) -> gdopt_status {
+public func gdopt_schedule_get(
+    _ s: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ value: UnsafeMutablePointer<Double>?
+) -> gdopt_status {
     withStatus { try getOption(s, .schedule, Schedule.self, name, value) }
 }
 
 @c @implementation
-public func gdopt_schedule_lr(_ s: OpaquePointer?, _ step: UInt64, _ lr: UnsafeMutablePointer<Double>?) -> gdopt_status {
+public func gdopt_schedule_lr(_ s: OpaquePointer?, _ step: UInt64, _ lr: UnsafeMutablePointer<Double>?) -> gdopt_status
+{
     withStatus {
-        let schedule = try schedule(s), out = try required(lr, "lr")
+        let schedule = try schedule(s)
+        let out = try required(lr, "lr")
         out.pointee = try schedule.learningRate(at: step)
     }
 }

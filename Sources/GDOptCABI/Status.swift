@@ -65,7 +65,9 @@ func elementCount<T>(_ n: Int, of _: T.Type, name: String = "n") throws -> Int {
 }
 
 func flag(_ value: Int32, _ name: String) throws -> Bool {
-    guard value == 0 || value == 1 else { throw BoundaryError(status: GDOPT_ERR_INVALID, message: "\(name)=\(value) must be 0 or 1") }
+    guard value == 0 || value == 1 else {
+        throw BoundaryError(status: GDOPT_ERR_INVALID, message: "\(name)=\(value) must be 0 or 1")
+    }
     return value == 1
 }
 
@@ -76,11 +78,13 @@ func string(_ pointer: UnsafePointer<CChar>?, _ name: String) throws -> String {
 // MARK: - Library-wide functions
 
 /// Static C strings built once (never freed: the library stays loaded, -z nodelete).
-nonisolated(unsafe) private let versionText = strdup("\(GDOPT_VERSION_MAJOR).\(GDOPT_VERSION_MINOR).\(GDOPT_VERSION_PATCH)")!
-nonisolated(unsafe) private let statusNames = ([
-    "GDOPT_OK", "GDOPT_ERR_NULL", "GDOPT_ERR_INVALID", "GDOPT_ERR_SIZE", "GDOPT_ERR_NONFINITE", "GDOPT_ERR_FORMAT",
-    "GDOPT_ERR_IO", "GDOPT_ERR_MEMORY", "GDOPT_ERR_CALLBACK", "GDOPT_ERR_STATE", "GDOPT_UNKNOWN_STATUS",
-] as [String]).map { strdup($0)! }
+nonisolated(unsafe) private let versionText = strdup(
+    "\(GDOPT_VERSION_MAJOR).\(GDOPT_VERSION_MINOR).\(GDOPT_VERSION_PATCH)")!
+nonisolated(unsafe) private let statusNames =
+    ([
+        "GDOPT_OK", "GDOPT_ERR_NULL", "GDOPT_ERR_INVALID", "GDOPT_ERR_SIZE", "GDOPT_ERR_NONFINITE", "GDOPT_ERR_FORMAT",
+        "GDOPT_ERR_IO", "GDOPT_ERR_MEMORY", "GDOPT_ERR_CALLBACK", "GDOPT_ERR_STATE", "GDOPT_UNKNOWN_STATUS",
+    ] as [String]).map { strdup($0)! }
 
 @c @implementation
 public func gdopt_version() -> UnsafePointer<CChar>! { UnsafePointer(versionText) }
@@ -105,14 +109,17 @@ public func gdopt_set_num_threads(_ k: Int32) -> gdopt_status {
 
 /// serialize's contract (§8): *needed always; cap = 0 only asks for the size, which is
 /// computed without building the checkpoint; the bytes go straight into buf.
-func serialize(_ object: Checkpointed, _ buf: UnsafeMutableRawPointer?, _ cap: Int,
-               _ needed: UnsafeMutablePointer<Int>?) throws {
+func serialize(
+    _ object: Checkpointed, _ buf: UnsafeMutableRawPointer?, _ cap: Int,
+    _ needed: UnsafeMutablePointer<Int>?
+) throws {
     let needed = try required(needed, "needed")
     let size = object.checkpointSize
     needed.pointee = size
     guard cap != 0 else { return }
     guard UInt(bitPattern: cap) >= UInt(size) else {
-        throw BoundaryError(status: GDOPT_ERR_SIZE, message: "cap=\(UInt(bitPattern: cap)) is smaller than the \(size) bytes needed")
+        throw BoundaryError(
+            status: GDOPT_ERR_SIZE, message: "cap=\(UInt(bitPattern: cap)) is smaller than the \(size) bytes needed")
     }
     _ = try object.serialize(into: UnsafeMutableRawBufferPointer(start: try required(buf, "buf"), count: size))
 }
@@ -120,6 +127,8 @@ func serialize(_ object: Checkpointed, _ buf: UnsafeMutableRawPointer?, _ cap: I
 /// deserialize's input; len = 0 is a truncated checkpoint (FORMAT), not an empty buffer (§8).
 func checkpointBytes(_ buf: UnsafeRawPointer?, _ len: Int) throws -> UnsafeRawBufferPointer {
     let buf = try required(buf, "buf")
-    guard len >= 0 else { throw BoundaryError(status: GDOPT_ERR_SIZE, message: "len=\(UInt(bitPattern: len)) is too large") }
+    guard len >= 0 else {
+        throw BoundaryError(status: GDOPT_ERR_SIZE, message: "len=\(UInt(bitPattern: len)) is too large")
+    }
     return UnsafeRawBufferPointer(start: buf, count: len)
 }

@@ -15,7 +15,9 @@ protocol AnyTape: AnyObject {
 extension Tape: AnyTape {
     var dtype: DType { T.dtype }
     func unary(_ op: UnaryOp, _ x: Int64) throws(GDOptError) -> Int64 { try unary(op, Node(id: x)).id }
-    func binary(_ op: BinaryOp, _ a: Int64, _ b: Int64) throws(GDOptError) -> Int64 { try binary(op, Node(id: a), Node(id: b)).id }
+    func binary(_ op: BinaryOp, _ a: Int64, _ b: Int64) throws(GDOptError) -> Int64 {
+        try binary(op, Node(id: a), Node(id: b)).id
+    }
     func loss(_ kind: LossKind, _ scores: Int64, _ labels: UnsafeBufferPointer<Int>) throws(GDOptError) -> Int64 {
         try loss(kind, scores: Node(id: scores), labels: labels).id
     }
@@ -69,60 +71,92 @@ private func leaf<T: GDOptFloat>(
     _ out: UnsafeMutablePointer<gdopt_node>?, variable: Bool
 ) throws {
     let tape = try typedTape(t, T.self)
-    let data = try required(data, "data"), out = try required(out, "out")
+    let data = try required(data, "data")
+    let out = try required(out, "out")
     guard rank >= 0, rank <= Shape.maxRank else {
         throw GDOptError.size("rank=\(UInt(bitPattern: rank)) must be at most \(Shape.maxRank)")
     }
-    let dims = rank == 0 ? UnsafeBufferPointer<Int>(start: nil, count: 0) : UnsafeBufferPointer(start: try required(shape, "shape"), count: rank)
+    let dims =
+        rank == 0
+        ? UnsafeBufferPointer<Int>(start: nil, count: 0)
+        : UnsafeBufferPointer(start: try required(shape, "shape"), count: rank)
     let s = try Shape(dims)
     let buffer = UnsafeBufferPointer(start: data, count: s.count)
     out.pointee = variable ? try tape.variable(buffer, shape: s).id : try tape.constant(buffer, shape: s).id
 }
 
 @c @implementation
-public func gdopt_tape_variable_f32(_ t: OpaquePointer?, _ data: UnsafePointer<Float>?, _ rank: Int, _ shape: UnsafePointer<Int>?, _ out: UnsafeMutablePointer<gdopt_node>?) -> gdopt_status {
+public func gdopt_tape_variable_f32(
+    _ t: OpaquePointer?, _ data: UnsafePointer<Float>?, _ rank: Int, _ shape: UnsafePointer<Int>?,
+    _ out: UnsafeMutablePointer<gdopt_node>?
+) -> gdopt_status {
     withStatus { try leaf(t, data, rank, shape, out, variable: true) }
 }
 
 @c @implementation
-public func gdopt_tape_variable_f64(_ t: OpaquePointer?, _ data: UnsafePointer<Double>?, _ rank: Int, _ shape: UnsafePointer<Int>?, _ out: UnsafeMutablePointer<gdopt_node>?) -> gdopt_status {
+public func gdopt_tape_variable_f64(
+    _ t: OpaquePointer?, _ data: UnsafePointer<Double>?, _ rank: Int, _ shape: UnsafePointer<Int>?,
+    _ out: UnsafeMutablePointer<gdopt_node>?
+) -> gdopt_status {
     withStatus { try leaf(t, data, rank, shape, out, variable: true) }
 }
 
 @c @implementation
-public func gdopt_tape_constant_f32(_ t: OpaquePointer?, _ data: UnsafePointer<Float>?, _ rank: Int, _ shape: UnsafePointer<Int>?, _ out: UnsafeMutablePointer<gdopt_node>?) -> gdopt_status {
+public func gdopt_tape_constant_f32(
+    _ t: OpaquePointer?, _ data: UnsafePointer<Float>?, _ rank: Int, _ shape: UnsafePointer<Int>?,
+    _ out: UnsafeMutablePointer<gdopt_node>?
+) -> gdopt_status {
     withStatus { try leaf(t, data, rank, shape, out, variable: false) }
 }
 
 @c @implementation
-public func gdopt_tape_constant_f64(_ t: OpaquePointer?, _ data: UnsafePointer<Double>?, _ rank: Int, _ shape: UnsafePointer<Int>?, _ out: UnsafeMutablePointer<gdopt_node>?) -> gdopt_status {
+public func gdopt_tape_constant_f64(
+    _ t: OpaquePointer?, _ data: UnsafePointer<Double>?, _ rank: Int, _ shape: UnsafePointer<Int>?,
+    _ out: UnsafeMutablePointer<gdopt_node>?
+) -> gdopt_status {
     withStatus { try leaf(t, data, rank, shape, out, variable: false) }
 }
 
 @c @implementation
-public func gdopt_tape_unary(_ t: OpaquePointer?, _ op: Int32, _ x: gdopt_node, _ out: UnsafeMutablePointer<gdopt_node>?) -> gdopt_status {
+public func gdopt_tape_unary(
+    _ t: OpaquePointer?, _ op: Int32, _ x: gdopt_node, _ out: UnsafeMutablePointer<gdopt_node>?
+) -> gdopt_status {
     withStatus {
-        let tape = try tape(t), out = try required(out, "out")
-        guard let op = UnaryOp(rawValue: op) else { throw GDOptError.invalid("op=\(op) is not a unary op (GDOPT_NEG..GDOPT_TRANSPOSE)") }
+        let tape = try tape(t)
+        let out = try required(out, "out")
+        guard let op = UnaryOp(rawValue: op) else {
+            throw GDOptError.invalid("op=\(op) is not a unary op (GDOPT_NEG..GDOPT_TRANSPOSE)")
+        }
         out.pointee = try tape.unary(op, x)
     }
 }
 
 @c @implementation
-public func gdopt_tape_binary(_ t: OpaquePointer?, _ op: Int32, _ a: gdopt_node, _ b: gdopt_node, _ out: UnsafeMutablePointer<gdopt_node>?) -> gdopt_status {
+public func gdopt_tape_binary(
+    _ t: OpaquePointer?, _ op: Int32, _ a: gdopt_node, _ b: gdopt_node, _ out: UnsafeMutablePointer<gdopt_node>?
+) -> gdopt_status {
     withStatus {
-        let tape = try tape(t), out = try required(out, "out")
-        guard let op = BinaryOp(rawValue: op) else { throw GDOptError.invalid("op=\(op) is not a binary op (GDOPT_ADD..GDOPT_MATMUL)") }
+        let tape = try tape(t)
+        let out = try required(out, "out")
+        guard let op = BinaryOp(rawValue: op) else {
+            throw GDOptError.invalid("op=\(op) is not a binary op (GDOPT_ADD..GDOPT_MATMUL)")
+        }
         out.pointee = try tape.binary(op, a, b)
     }
 }
 
 @c @implementation
-public func gdopt_tape_loss(_ t: OpaquePointer?, _ kind: Int32, _ scores: gdopt_node, _ labels: UnsafePointer<Int64>?, _ n: Int, _ out: UnsafeMutablePointer<gdopt_node>?) -> gdopt_status {
+public func gdopt_tape_loss(
+    _ t: OpaquePointer?, _ kind: Int32, _ scores: gdopt_node, _ labels: UnsafePointer<Int64>?, _ n: Int,
+    _ out: UnsafeMutablePointer<gdopt_node>?
+) -> gdopt_status {
     withStatus {
-        let tape = try tape(t), out = try required(out, "out"), labels = try required(labels, "labels")
+        let tape = try tape(t)
+        let out = try required(out, "out")
+        let labels = try required(labels, "labels")
         guard let kind = LossKind(rawValue: kind) else {
-            throw GDOptError.invalid("kind=\(kind) is not a loss (GDOPT_SOFTMAX_CROSS_ENTROPY or GDOPT_MULTICLASS_HINGE)")
+            throw GDOptError.invalid(
+                "kind=\(kind) is not a loss (GDOPT_SOFTMAX_CROSS_ENTROPY or GDOPT_MULTICLASS_HINGE)")
         }
         let count = try elementCount(n, of: Int64.self)
         // int64_t and Int have the same layout on the 64-bit platforms gdopt builds for.
@@ -137,17 +171,24 @@ public func gdopt_tape_backward(_ t: OpaquePointer?, _ scalar: gdopt_node) -> gd
 }
 
 @c @implementation
-public func gdopt_tape_shape(_ t: OpaquePointer?, _ x: gdopt_node, _ rank: UnsafeMutablePointer<Int>?, _ shape: UnsafeMutablePointer<Int>?) -> gdopt_status {
+public func gdopt_tape_shape(
+    _ t: OpaquePointer?, _ x: gdopt_node, _ rank: UnsafeMutablePointer<Int>?, _ shape: UnsafeMutablePointer<Int>?
+) -> gdopt_status {
     withStatus {
-        let tape = try tape(t), rank = try required(rank, "rank"), dims = try required(shape, "shape")
+        let tape = try tape(t)
+        let rank = try required(rank, "rank")
+        let dims = try required(shape, "shape")
         let s = try tape.shape(x)
         rank.pointee = s.rank
         for axis in 0..<s.rank { dims[axis] = s[axis] }
     }
 }
 
-private func read<T: GDOptFloat>(_ t: OpaquePointer?, _ x: gdopt_node, _ out: UnsafeMutablePointer<T>?, _ n: Int, gradient: Bool) throws {
-    let tape = try typedTape(t, T.self), out = try required(out, "out")
+private func read<T: GDOptFloat>(
+    _ t: OpaquePointer?, _ x: gdopt_node, _ out: UnsafeMutablePointer<T>?, _ n: Int, gradient: Bool
+) throws {
+    let tape = try typedTape(t, T.self)
+    let out = try required(out, "out")
     let buffer = UnsafeMutableBufferPointer(start: out, count: try elementCount(n, of: T.self))
     if gradient {
         try tape.gradient(of: Tape<T>.Node(id: x), into: buffer)
@@ -157,22 +198,30 @@ private func read<T: GDOptFloat>(_ t: OpaquePointer?, _ x: gdopt_node, _ out: Un
 }
 
 @c @implementation
-public func gdopt_tape_value_f32(_ t: OpaquePointer?, _ x: gdopt_node, _ out: UnsafeMutablePointer<Float>?, _ n: Int) -> gdopt_status {
+public func gdopt_tape_value_f32(_ t: OpaquePointer?, _ x: gdopt_node, _ out: UnsafeMutablePointer<Float>?, _ n: Int)
+    -> gdopt_status
+{
     withStatus { try read(t, x, out, n, gradient: false) }
 }
 
 @c @implementation
-public func gdopt_tape_value_f64(_ t: OpaquePointer?, _ x: gdopt_node, _ out: UnsafeMutablePointer<Double>?, _ n: Int) -> gdopt_status {
+public func gdopt_tape_value_f64(_ t: OpaquePointer?, _ x: gdopt_node, _ out: UnsafeMutablePointer<Double>?, _ n: Int)
+    -> gdopt_status
+{
     withStatus { try read(t, x, out, n, gradient: false) }
 }
 
 @c @implementation
-public func gdopt_tape_grad_f32(_ t: OpaquePointer?, _ x: gdopt_node, _ out: UnsafeMutablePointer<Float>?, _ n: Int) -> gdopt_status {
+public func gdopt_tape_grad_f32(_ t: OpaquePointer?, _ x: gdopt_node, _ out: UnsafeMutablePointer<Float>?, _ n: Int)
+    -> gdopt_status
+{
     withStatus { try read(t, x, out, n, gradient: true) }
 }
 
 @c @implementation
-public func gdopt_tape_grad_f64(_ t: OpaquePointer?, _ x: gdopt_node, _ out: UnsafeMutablePointer<Double>?, _ n: Int) -> gdopt_status {
+public func gdopt_tape_grad_f64(_ t: OpaquePointer?, _ x: gdopt_node, _ out: UnsafeMutablePointer<Double>?, _ n: Int)
+    -> gdopt_status
+{
     withStatus { try read(t, x, out, n, gradient: true) }
 }
 

@@ -17,7 +17,9 @@
 #ifdef GDOPT_HARNESS_DLOPEN
 #include <dlfcn.h>
 #define DECLARE_POINTER(name) __typeof__(&name) name;
-static struct { GDOPT_API_FUNCTIONS(DECLARE_POINTER) } api;
+static struct {
+    GDOPT_API_FUNCTIONS(DECLARE_POINTER)
+} api;
 #define CALL(name) api.name
 static void *library;
 static int load_library(const char *path) {
@@ -26,11 +28,11 @@ static int load_library(const char *path) {
         fprintf(stderr, "dlopen %s: %s\n", path, dlerror());
         return 0;
     }
-#define RESOLVE(name)                                                  \
-    *(void **)&api.name = dlsym(library, #name);                       \
-    if (!api.name) {                                                   \
-        fprintf(stderr, "dlsym %s: not exported\n", #name);            \
-        return 0;                                                      \
+#define RESOLVE(name)                                                                                                  \
+    *(void **)&api.name = dlsym(library, #name);                                                                       \
+    if (!api.name) {                                                                                                   \
+        fprintf(stderr, "dlsym %s: not exported\n", #name);                                                            \
+        return 0;                                                                                                      \
     }
     GDOPT_API_FUNCTIONS(RESOLVE)
     return 1;
@@ -57,7 +59,11 @@ enum { N = 10 };
 static float params[N], grads[N];
 static gdopt_optimizer *opt; /* the optimizer the error cases run against */
 
-typedef struct { float params[N]; unsigned char state[4096]; size_t state_len; } Snapshot;
+typedef struct {
+    float params[N];
+    unsigned char state[4096];
+    size_t state_len;
+} Snapshot;
 
 static Snapshot snapshot(void) {
     Snapshot s;
@@ -75,28 +81,26 @@ static int unchanged(const Snapshot *before) {
 
 /* One row of the error table: run `call`, expect `status`, a message that starts with
  * the function's name and names `argument`, and no change to params or state. */
-#define EXPECT_ERROR(status, function, argument, call)                                                       \
-    do {                                                                                                     \
-        Snapshot before_ = snapshot();                                                                       \
-        gdopt_status got_ = (call);                                                                          \
-        const char *message_ = CALL(gdopt_last_error)();                                                     \
-        int ok_ = got_ == (status) && strncmp(message_, function ": ", strlen(function ": ")) == 0 &&         \
-                  strstr(message_, argument) != NULL && unchanged(&before_);                                 \
-        if (!ok_)                                                                                            \
-            fprintf(stderr, "  got %s, message \"%s\"\n", CALL(gdopt_status_name)(got_), message_);          \
-        check(ok_, #call " -> " #status " naming " argument, __LINE__);                                      \
+#define EXPECT_ERROR(status, function, argument, call)                                                                 \
+    do {                                                                                                               \
+        Snapshot before_ = snapshot();                                                                                 \
+        gdopt_status got_ = (call);                                                                                    \
+        const char *message_ = CALL(gdopt_last_error)();                                                               \
+        int ok_ = got_ == (status) && strncmp(message_, function ": ", strlen(function ": ")) == 0 &&                  \
+                  strstr(message_, argument) != NULL && unchanged(&before_);                                           \
+        if (!ok_) fprintf(stderr, "  got %s, message \"%s\"\n", CALL(gdopt_status_name)(got_), message_);              \
+        check(ok_, #call " -> " #status " naming " argument, __LINE__);                                                \
     } while (0)
 
 /* A row of the error table for calls without an optimizer: status and message only. */
-#define EXPECT_STATUS(status, function, argument, call)                                                       \
-    do {                                                                                                      \
-        gdopt_status got_ = (call);                                                                           \
-        const char *message_ = CALL(gdopt_last_error)();                                                      \
-        int ok_ = got_ == (status) && strncmp(message_, function ": ", strlen(function ": ")) == 0 &&          \
-                  strstr(message_, argument) != NULL;                                                         \
-        if (!ok_)                                                                                             \
-            fprintf(stderr, "  got %s, message \"%s\"\n", CALL(gdopt_status_name)(got_), message_);          \
-        check(ok_, #call " -> " #status " naming " argument, __LINE__);                                       \
+#define EXPECT_STATUS(status, function, argument, call)                                                                \
+    do {                                                                                                               \
+        gdopt_status got_ = (call);                                                                                    \
+        const char *message_ = CALL(gdopt_last_error)();                                                               \
+        int ok_ = got_ == (status) && strncmp(message_, function ": ", strlen(function ": ")) == 0 &&                  \
+                  strstr(message_, argument) != NULL;                                                                  \
+        if (!ok_) fprintf(stderr, "  got %s, message \"%s\"\n", CALL(gdopt_status_name)(got_), message_);              \
+        check(ok_, #call " -> " #status " naming " argument, __LINE__);                                                \
     } while (0)
 
 static void fill(void) {
@@ -111,9 +115,9 @@ static void test_library_functions(void) {
     snprintf(expected, sizeof expected, "%d.%d.%d", GDOPT_VERSION_MAJOR, GDOPT_VERSION_MINOR, GDOPT_VERSION_PATCH);
     CHECK(strcmp(CALL(gdopt_version)(), expected) == 0);
     CHECK(CALL(gdopt_abi_version)() == GDOPT_ABI_VERSION);
-    const char *names[] = {"GDOPT_OK", "GDOPT_ERR_NULL", "GDOPT_ERR_INVALID", "GDOPT_ERR_SIZE",
-                           "GDOPT_ERR_NONFINITE", "GDOPT_ERR_FORMAT", "GDOPT_ERR_IO", "GDOPT_ERR_MEMORY",
-                           "GDOPT_ERR_CALLBACK", "GDOPT_ERR_STATE"};
+    const char *names[] = {
+        "GDOPT_OK",         "GDOPT_ERR_NULL", "GDOPT_ERR_INVALID", "GDOPT_ERR_SIZE",     "GDOPT_ERR_NONFINITE",
+        "GDOPT_ERR_FORMAT", "GDOPT_ERR_IO",   "GDOPT_ERR_MEMORY",  "GDOPT_ERR_CALLBACK", "GDOPT_ERR_STATE"};
     for (int s = 0; s <= GDOPT_ERR_STATE; s++) CHECK(strcmp(CALL(gdopt_status_name)(s), names[s]) == 0);
     CHECK(strcmp(CALL(gdopt_status_name)(-1), "GDOPT_UNKNOWN_STATUS") == 0);
     CHECK(strcmp(CALL(gdopt_status_name)(10), "GDOPT_UNKNOWN_STATUS") == 0);
@@ -142,27 +146,36 @@ static void test_error_table(void) {
     EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_set", "lr=inf", CALL(gdopt_optimizer_set)(opt, "lr", INFINITY));
     EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_set", "beta1=1", CALL(gdopt_optimizer_set)(opt, "beta1", 1));
     EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_set", "eps=-", CALL(gdopt_optimizer_set)(opt, "eps", -1e-8));
-    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_set", "amsgrad=0.5", CALL(gdopt_optimizer_set)(opt, "amsgrad", 0.5));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_set", "amsgrad=0.5",
+                 CALL(gdopt_optimizer_set)(opt, "amsgrad", 0.5));
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_get", "value", CALL(gdopt_optimizer_get)(opt, "lr", NULL));
     EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_get", "nope", CALL(gdopt_optimizer_get)(opt, "nope", &value));
-    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_step_f32", "o", CALL(gdopt_optimizer_step_f32)(NULL, 0, params, grads, N));
-    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_step_f32", "params", CALL(gdopt_optimizer_step_f32)(opt, 0, NULL, grads, N));
-    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_step_f32", "grads", CALL(gdopt_optimizer_step_f32)(opt, 0, params, NULL, N));
-    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_optimizer_step_f32", "n=0", CALL(gdopt_optimizer_step_f32)(opt, 0, params, grads, 0));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_step_f32", "o",
+                 CALL(gdopt_optimizer_step_f32)(NULL, 0, params, grads, N));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_step_f32", "params",
+                 CALL(gdopt_optimizer_step_f32)(opt, 0, NULL, grads, N));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_step_f32", "grads",
+                 CALL(gdopt_optimizer_step_f32)(opt, 0, params, NULL, N));
+    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_optimizer_step_f32", "n=0",
+                 CALL(gdopt_optimizer_step_f32)(opt, 0, params, grads, 0));
     EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_optimizer_step_f32", "n=18446744073709551615",
                  CALL(gdopt_optimizer_step_f32)(opt, 0, params, grads, SIZE_MAX));
     EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_optimizer_step_f32", "n=4611686018427387904",
                  CALL(gdopt_optimizer_step_f32)(opt, 0, params, grads, SIZE_MAX / 4 + 1));
     EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_optimizer_step_f32", "slot 0 was created with n=10, got n=9",
                  CALL(gdopt_optimizer_step_f32)(opt, 0, params, grads, N - 1));
-    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_step_f64", "slot 0 was created with dtype float32, got float64",
-                 CALL(gdopt_optimizer_step_f64)(opt, 0, (double *)(void *)params, (const double *)(const void *)grads, N / 2));
+    EXPECT_ERROR(
+        GDOPT_ERR_INVALID, "gdopt_optimizer_step_f64", "slot 0 was created with dtype float32, got float64",
+        CALL(gdopt_optimizer_step_f64)(opt, 0, (double *)(void *)params, (const double *)(const void *)grads, N / 2));
     CHECK(CALL(gdopt_optimizer_set)(opt, "reject_nonfinite", 1) == GDOPT_OK);
     grads[3] = NAN;
-    EXPECT_ERROR(GDOPT_ERR_NONFINITE, "gdopt_optimizer_step_f32", "grads", CALL(gdopt_optimizer_step_f32)(opt, 0, params, grads, N));
+    EXPECT_ERROR(GDOPT_ERR_NONFINITE, "gdopt_optimizer_step_f32", "grads",
+                 CALL(gdopt_optimizer_step_f32)(opt, 0, params, grads, N));
     grads[3] = INFINITY;
-    EXPECT_ERROR(GDOPT_ERR_NONFINITE, "gdopt_optimizer_step_f32", "grads", CALL(gdopt_optimizer_step_f32)(opt, 0, params, grads, N));
-    EXPECT_ERROR(GDOPT_ERR_NONFINITE, "gdopt_optimizer_check_f32", "grads", CALL(gdopt_optimizer_check_f32)(opt, 0, params, grads, N));
+    EXPECT_ERROR(GDOPT_ERR_NONFINITE, "gdopt_optimizer_step_f32", "grads",
+                 CALL(gdopt_optimizer_step_f32)(opt, 0, params, grads, N));
+    EXPECT_ERROR(GDOPT_ERR_NONFINITE, "gdopt_optimizer_check_f32", "grads",
+                 CALL(gdopt_optimizer_check_f32)(opt, 0, params, grads, N));
     fill();
     CHECK(CALL(gdopt_optimizer_check_f32)(opt, 0, params, grads, N) == GDOPT_OK);
     CHECK(CALL(gdopt_optimizer_check_f32)(opt, 99, params, grads, 3) == GDOPT_OK); /* a new slot: any n */
@@ -170,33 +183,47 @@ static void test_error_table(void) {
                  CALL(gdopt_optimizer_check_f32)(opt, 0, params, grads, N - 1));
     EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_check_f64", "dtype",
                  CALL(gdopt_optimizer_check_f64)(opt, 0, (double *)m, (double *)v, 2));
-    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_check_f64", "params", CALL(gdopt_optimizer_check_f64)(opt, 0, NULL, (double *)v, 2));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_check_f64", "params",
+                 CALL(gdopt_optimizer_check_f64)(opt, 0, NULL, (double *)v, 2));
     fill();
-    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_optimizer_serialize", "cap=1", CALL(gdopt_optimizer_serialize)(opt, garbage, 1, &needed));
-    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_serialize", "needed", CALL(gdopt_optimizer_serialize)(opt, NULL, 0, NULL));
+    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_optimizer_serialize", "cap=1",
+                 CALL(gdopt_optimizer_serialize)(opt, garbage, 1, &needed));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_serialize", "needed",
+                 CALL(gdopt_optimizer_serialize)(opt, NULL, 0, NULL));
     EXPECT_ERROR(GDOPT_ERR_FORMAT, "gdopt_optimizer_deserialize", "checkpoint",
                  CALL(gdopt_optimizer_deserialize)(opt, garbage, sizeof garbage));
-    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_deserialize", "buf", CALL(gdopt_optimizer_deserialize)(opt, NULL, 10));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_deserialize", "buf",
+                 CALL(gdopt_optimizer_deserialize)(opt, NULL, 10));
     /* len = 0 is a truncated checkpoint (v1.1, §8: FORMAT; it was SIZE in v1.0). */
-    EXPECT_ERROR(GDOPT_ERR_FORMAT, "gdopt_optimizer_deserialize", "0 bytes", CALL(gdopt_optimizer_deserialize)(opt, garbage, 0));
-    EXPECT_ERROR(GDOPT_ERR_IO, "gdopt_optimizer_load", "/nonexistent/x.ckpt", CALL(gdopt_optimizer_load)(opt, "/nonexistent/x.ckpt"));
-    EXPECT_ERROR(GDOPT_ERR_IO, "gdopt_optimizer_save", "/nonexistent/x.ckpt", CALL(gdopt_optimizer_save)(opt, "/nonexistent/x.ckpt"));
+    EXPECT_ERROR(GDOPT_ERR_FORMAT, "gdopt_optimizer_deserialize", "0 bytes",
+                 CALL(gdopt_optimizer_deserialize)(opt, garbage, 0));
+    EXPECT_ERROR(GDOPT_ERR_IO, "gdopt_optimizer_load", "/nonexistent/x.ckpt",
+                 CALL(gdopt_optimizer_load)(opt, "/nonexistent/x.ckpt"));
+    EXPECT_ERROR(GDOPT_ERR_IO, "gdopt_optimizer_save", "/nonexistent/x.ckpt",
+                 CALL(gdopt_optimizer_save)(opt, "/nonexistent/x.ckpt"));
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_save", "path", CALL(gdopt_optimizer_save)(opt, NULL));
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_reset", "o", CALL(gdopt_optimizer_reset)(NULL));
 
     /* NULL in every pointer position of the optimizer calls. */
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_get", "o", CALL(gdopt_optimizer_get)(NULL, "lr", &value));
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_get", "name", CALL(gdopt_optimizer_get)(opt, NULL, &value));
-    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_step_f64", "o", CALL(gdopt_optimizer_step_f64)(NULL, 1, (double *)m, (double *)v, 2));
-    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_step_f64", "params", CALL(gdopt_optimizer_step_f64)(opt, 1, NULL, (double *)v, 2));
-    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_step_f64", "grads", CALL(gdopt_optimizer_step_f64)(opt, 1, (double *)m, NULL, 2));
-    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_optimizer_step_f64", "n=0", CALL(gdopt_optimizer_step_f64)(opt, 1, (double *)m, (double *)v, 0));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_step_f64", "o",
+                 CALL(gdopt_optimizer_step_f64)(NULL, 1, (double *)m, (double *)v, 2));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_step_f64", "params",
+                 CALL(gdopt_optimizer_step_f64)(opt, 1, NULL, (double *)v, 2));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_step_f64", "grads",
+                 CALL(gdopt_optimizer_step_f64)(opt, 1, (double *)m, NULL, 2));
+    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_optimizer_step_f64", "n=0",
+                 CALL(gdopt_optimizer_step_f64)(opt, 1, (double *)m, (double *)v, 0));
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_save", "o", CALL(gdopt_optimizer_save)(NULL, "/tmp/x.ckpt"));
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_load", "o", CALL(gdopt_optimizer_load)(NULL, "/tmp/x.ckpt"));
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_load", "path", CALL(gdopt_optimizer_load)(opt, NULL));
-    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_serialize", "o", CALL(gdopt_optimizer_serialize)(NULL, NULL, 0, &needed));
-    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_serialize", "buf", CALL(gdopt_optimizer_serialize)(opt, NULL, 100000, &needed));
-    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_deserialize", "o", CALL(gdopt_optimizer_deserialize)(NULL, garbage, 10));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_serialize", "o",
+                 CALL(gdopt_optimizer_serialize)(NULL, NULL, 0, &needed));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_serialize", "buf",
+                 CALL(gdopt_optimizer_serialize)(opt, NULL, 100000, &needed));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_deserialize", "o",
+                 CALL(gdopt_optimizer_deserialize)(NULL, garbage, 10));
     EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_step_f32", "o is not a gdopt_optimizer",
                  CALL(gdopt_optimizer_step_f32)((gdopt_optimizer *)(void *)garbage, 0, params, grads, N));
 
@@ -211,8 +238,9 @@ static void test_error_table(void) {
                  CALL(gdopt_adam_update_f32)(params, grads, m, v, NULL, N, 1, 1e-3, 0.9, 0.999, -1, 0, 0));
     EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_adam_update_f32", "flags=8",
                  CALL(gdopt_adam_update_f32)(params, grads, m, v, NULL, N, 1, 1e-3, 0.9, 0.999, 1e-8, 0, 8));
-    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_adam_update_f32", "vmax",
-                 CALL(gdopt_adam_update_f32)(params, grads, m, v, NULL, N, 1, 1e-3, 0.9, 0.999, 1e-8, 0, GDOPT_ADAM_AMSGRAD));
+    EXPECT_ERROR(
+        GDOPT_ERR_NULL, "gdopt_adam_update_f32", "vmax",
+        CALL(gdopt_adam_update_f32)(params, grads, m, v, NULL, N, 1, 1e-3, 0.9, 0.999, 1e-8, 0, GDOPT_ADAM_AMSGRAD));
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_adam_update_f32", "m",
                  CALL(gdopt_adam_update_f32)(params, grads, NULL, v, NULL, N, 1, 1e-3, 0.9, 0.999, 1e-8, 0, 0));
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_sgd_update_f32", "momentum_buf",
@@ -224,17 +252,21 @@ static void test_error_table(void) {
     EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_sgd_update_f32", "lr=-1",
                  CALL(gdopt_sgd_update_f32)(params, grads, NULL, N, 1, -1, 0, 0, 0, 0, 0));
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_adam_update_f64", "p",
-                 CALL(gdopt_adam_update_f64)(NULL, (double *)grads, (double *)m, (double *)v, NULL, 2, 1, 1e-3, 0.9, 0.999, 1e-8, 0, 0));
+                 CALL(gdopt_adam_update_f64)(NULL, (double *)grads, (double *)m, (double *)v, NULL, 2, 1, 1e-3, 0.9,
+                                             0.999, 1e-8, 0, 0));
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_adam_update_f64", "g",
-                 CALL(gdopt_adam_update_f64)((double *)params, NULL, (double *)m, (double *)v, NULL, 2, 1, 1e-3, 0.9, 0.999, 1e-8, 0, 0));
+                 CALL(gdopt_adam_update_f64)((double *)params, NULL, (double *)m, (double *)v, NULL, 2, 1, 1e-3, 0.9,
+                                             0.999, 1e-8, 0, 0));
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_adam_update_f32", "v",
                  CALL(gdopt_adam_update_f32)(params, grads, m, NULL, NULL, N, 1, 1e-3, 0.9, 0.999, 1e-8, 0, 0));
-    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_sgd_update_f32", "p", CALL(gdopt_sgd_update_f32)(NULL, grads, NULL, N, 1, 0.1, 0, 0, 0, 0, 0));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_sgd_update_f32", "p",
+                 CALL(gdopt_sgd_update_f32)(NULL, grads, NULL, N, 1, 0.1, 0, 0, 0, 0, 0));
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_sgd_update_f64", "g",
                  CALL(gdopt_sgd_update_f64)((double *)params, NULL, NULL, 2, 1, 0.1, 0, 0, 0, 0, 0));
     EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_sgd_update_f64", "t=0",
                  CALL(gdopt_sgd_update_f64)((double *)params, (double *)grads, NULL, 2, 0, 0.1, 0, 0, 0, 0, 0));
-    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_adagrad_update_f32", "g", CALL(gdopt_adagrad_update_f32)(params, NULL, m, N, 1, 0.1, 0, 0, 1e-10, 0));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_adagrad_update_f32", "g",
+                 CALL(gdopt_adagrad_update_f32)(params, NULL, m, N, 1, 0.1, 0, 0, 1e-10, 0));
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_adagrad_update_f64", "p",
                  CALL(gdopt_adagrad_update_f64)(NULL, (double *)grads, (double *)m, 2, 1, 0.1, 0, 0, 1e-10, 0));
     EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_adagrad_update_f32", "lr_decay=-1",
@@ -242,9 +274,11 @@ static void test_error_table(void) {
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_rmsprop_update_f32", "square_avg",
                  CALL(gdopt_rmsprop_update_f32)(params, grads, NULL, NULL, NULL, N, 0.01, 0.99, 1e-8, 0, 0, 0, 0));
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_rmsprop_update_f64", "momentum_buf",
-                 CALL(gdopt_rmsprop_update_f64)((double *)params, (double *)grads, (double *)v, NULL, NULL, 2, 0.01, 0.99, 1e-8, 0, 0.5, 0, 0));
+                 CALL(gdopt_rmsprop_update_f64)((double *)params, (double *)grads, (double *)v, NULL, NULL, 2, 0.01,
+                                                0.99, 1e-8, 0, 0.5, 0, 0));
     EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_rmsprop_update_f64", "n=",
-                 CALL(gdopt_rmsprop_update_f64)((double *)params, (double *)grads, (double *)v, NULL, NULL, SIZE_MAX, 0.01, 0.99, 1e-8, 0, 0, 0, 0));
+                 CALL(gdopt_rmsprop_update_f64)((double *)params, (double *)grads, (double *)v, NULL, NULL, SIZE_MAX,
+                                                0.01, 0.99, 1e-8, 0, 0, 0, 0));
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_adagrad_update_f32", "sum",
                  CALL(gdopt_adagrad_update_f32)(params, grads, NULL, N, 1, 0.1, 0, 0, 1e-10, 0));
     EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_adagrad_update_f32", "n=0",
@@ -259,13 +293,20 @@ static void test_error_table(void) {
     /* Helpers. */
     float *buffers[2] = {params, NULL};
     size_t lens[2] = {N, N}, zero[1] = {0};
-    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_clip_grad_norm_f32", "grads", CALL(gdopt_clip_grad_norm_f32)(NULL, lens, 1, 1.0, NULL));
-    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_clip_grad_norm_f32", "grads[1]", CALL(gdopt_clip_grad_norm_f32)(buffers, lens, 2, 0.01, NULL));
-    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_clip_grad_norm_f32", "lens", CALL(gdopt_clip_grad_norm_f32)(buffers, NULL, 1, 1.0, NULL));
-    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_clip_grad_norm_f32", "lens[0]=0", CALL(gdopt_clip_grad_norm_f32)(buffers, zero, 1, 1.0, NULL));
-    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_clip_grad_norm_f64", "grads", CALL(gdopt_clip_grad_norm_f64)(NULL, lens, 1, 1.0, NULL));
-    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_clip_grad_norm_f32", "count=0", CALL(gdopt_clip_grad_norm_f32)(buffers, lens, 0, 1.0, NULL));
-    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_clip_grad_norm_f32", "max_norm=nan", CALL(gdopt_clip_grad_norm_f32)(buffers, lens, 1, NAN, NULL));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_clip_grad_norm_f32", "grads",
+                 CALL(gdopt_clip_grad_norm_f32)(NULL, lens, 1, 1.0, NULL));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_clip_grad_norm_f32", "grads[1]",
+                 CALL(gdopt_clip_grad_norm_f32)(buffers, lens, 2, 0.01, NULL));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_clip_grad_norm_f32", "lens",
+                 CALL(gdopt_clip_grad_norm_f32)(buffers, NULL, 1, 1.0, NULL));
+    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_clip_grad_norm_f32", "lens[0]=0",
+                 CALL(gdopt_clip_grad_norm_f32)(buffers, zero, 1, 1.0, NULL));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_clip_grad_norm_f64", "grads",
+                 CALL(gdopt_clip_grad_norm_f64)(NULL, lens, 1, 1.0, NULL));
+    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_clip_grad_norm_f32", "count=0",
+                 CALL(gdopt_clip_grad_norm_f32)(buffers, lens, 0, 1.0, NULL));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_clip_grad_norm_f32", "max_norm=nan",
+                 CALL(gdopt_clip_grad_norm_f32)(buffers, lens, 1, NAN, NULL));
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_shuffle", "perm", CALL(gdopt_shuffle)(1, 2, NULL, 5));
     EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_shuffle", "n=0", CALL(gdopt_shuffle)(1, 2, (size_t *)m, 0));
     EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_set_num_threads", "k=-1", CALL(gdopt_set_num_threads)(-1));
@@ -273,7 +314,8 @@ static void test_error_table(void) {
     /* A handle of another kind of object, and a destroyed handle. */
     CHECK(CALL(gdopt_optimizer_create)("sgd", &scratch) == GDOPT_OK);
     CALL(gdopt_optimizer_destroy)(scratch);
-    EXPECT_ERROR(GDOPT_ERR_STATE, "gdopt_optimizer_step_f32", "destroyed", CALL(gdopt_optimizer_step_f32)(scratch, 0, params, grads, N));
+    EXPECT_ERROR(GDOPT_ERR_STATE, "gdopt_optimizer_step_f32", "destroyed",
+                 CALL(gdopt_optimizer_step_f32)(scratch, 0, params, grads, N));
     EXPECT_ERROR(GDOPT_ERR_STATE, "gdopt_optimizer_set", "destroyed", CALL(gdopt_optimizer_set)(scratch, "lr", 0.1));
     CALL(gdopt_optimizer_destroy)(scratch); /* twice: ignored */
     CALL(gdopt_optimizer_destroy)(NULL);
@@ -305,7 +347,8 @@ static void test_objects_equal_kernels(void) {
             case 2: s = CALL(gdopt_rmsprop_update_f64)(p2, g, s0, s1, s2, N, lr, 0.99, 1e-8, 0, 0.9, 1, 1); break;
             default:
                 s = CALL(gdopt_adam_update_f64)(p2, g, s0, s1, s2, N, t, lr, 0.9, 0.999, 1e-8, k == 4 ? 1e-2 : 0,
-                                                GDOPT_ADAM_AMSGRAD | GDOPT_ADAM_MAXIMIZE | (k == 4 ? GDOPT_ADAM_DECOUPLED : 0));
+                                                GDOPT_ADAM_AMSGRAD | GDOPT_ADAM_MAXIMIZE |
+                                                    (k == 4 ? GDOPT_ADAM_DECOUPLED : 0));
             }
             CHECK(s == GDOPT_OK);
         }
@@ -347,7 +390,8 @@ static void test_objects_equal_kernels(void) {
 static void test_corrupt_checkpoints(void) {
     gdopt_optimizer *source = NULL, *target = NULL;
     float p[3] = {1, 2, 3}, g[3] = {0.1f, 0.2f, 0.3f};
-    CHECK(CALL(gdopt_optimizer_create)("adam", &source) == GDOPT_OK && CALL(gdopt_optimizer_create)("adam", &target) == GDOPT_OK);
+    CHECK(CALL(gdopt_optimizer_create)("adam", &source) == GDOPT_OK &&
+          CALL(gdopt_optimizer_create)("adam", &target) == GDOPT_OK);
     CHECK(CALL(gdopt_optimizer_step_f32)(source, 0, p, g, 3) == GDOPT_OK);
     unsigned char good[512], bad[512], before[512], after[512];
     size_t length = 0, before_length = 0, after_length = 0;
@@ -355,7 +399,8 @@ static void test_corrupt_checkpoints(void) {
     CHECK(CALL(gdopt_optimizer_set)(target, "lr", 0.5) == GDOPT_OK);
     CHECK(CALL(gdopt_optimizer_serialize)(target, before, sizeof before, &before_length) == GDOPT_OK);
     int all_rejected = 1;
-    for (size_t cut = 0; cut < length; cut++) all_rejected &= CALL(gdopt_optimizer_deserialize)(target, good, cut) == GDOPT_ERR_FORMAT;
+    for (size_t cut = 0; cut < length; cut++)
+        all_rejected &= CALL(gdopt_optimizer_deserialize)(target, good, cut) == GDOPT_ERR_FORMAT;
     for (size_t bit = 0; bit < length * 8; bit++) {
         memcpy(bad, good, length);
         bad[bit / 8] ^= (unsigned char)(1u << (bit % 8));
@@ -364,7 +409,8 @@ static void test_corrupt_checkpoints(void) {
     CHECK(all_rejected);
     CHECK(CALL(gdopt_optimizer_serialize)(target, after, sizeof after, &after_length) == GDOPT_OK);
     CHECK(before_length == after_length && memcmp(before, after, after_length) == 0);
-    CHECK(CALL(gdopt_optimizer_step_f32)(target, 0, p, g, 3) == GDOPT_OK && CALL(gdopt_optimizer_deserialize)(target, good, length) == GDOPT_OK);
+    CHECK(CALL(gdopt_optimizer_step_f32)(target, 0, p, g, 3) == GDOPT_OK &&
+          CALL(gdopt_optimizer_deserialize)(target, good, length) == GDOPT_OK);
     CALL(gdopt_optimizer_destroy)(source);
     CALL(gdopt_optimizer_destroy)(target);
 }
@@ -485,35 +531,47 @@ static void test_tape(void) {
     float f = 0;
     EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_create", "dtype=5", CALL(gdopt_tape_create)(5, &t));
     EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_tape_create", "out", CALL(gdopt_tape_create)(GDOPT_F32, NULL));
-    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_tape_variable_f64", "rank=9", CALL(gdopt_tape_variable_f64)(t, scores, 9, rank9, &bad));
-    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_tape_variable_f64", "shape[1]=0", CALL(gdopt_tape_variable_f64)(t, scores, 2, zero, &bad));
-    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_tape_variable_f64", "data", CALL(gdopt_tape_variable_f64)(t, NULL, 2, ss, &bad));
-    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_tape_constant_f64", "shape", CALL(gdopt_tape_constant_f64)(t, scores, 2, NULL, &bad));
+    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_tape_variable_f64", "rank=9",
+                  CALL(gdopt_tape_variable_f64)(t, scores, 9, rank9, &bad));
+    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_tape_variable_f64", "shape[1]=0",
+                  CALL(gdopt_tape_variable_f64)(t, scores, 2, zero, &bad));
+    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_tape_variable_f64", "data",
+                  CALL(gdopt_tape_variable_f64)(t, NULL, 2, ss, &bad));
+    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_tape_constant_f64", "shape",
+                  CALL(gdopt_tape_constant_f64)(t, scores, 2, NULL, &bad));
     EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_variable_f32", "t holds float64 values, got float32",
                   CALL(gdopt_tape_variable_f32)(t, &f, 0, NULL, &bad));
     EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_unary", "op=99", CALL(gdopt_tape_unary)(t, 99, s, &bad));
-    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_binary", "op=1 is not a binary op", CALL(gdopt_tape_binary)(t, GDOPT_NEG, s, s, &bad));
-    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_tape_binary", "matmul shapes (2, 3) and (2, 3)", CALL(gdopt_tape_binary)(t, GDOPT_MATMUL, s, s, &bad));
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_binary", "op=1 is not a binary op",
+                  CALL(gdopt_tape_binary)(t, GDOPT_NEG, s, s, &bad));
+    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_tape_binary", "matmul shapes (2, 3) and (2, 3)",
+                  CALL(gdopt_tape_binary)(t, GDOPT_MATMUL, s, s, &bad));
     gdopt_node column = 0;
     size_t cs[1] = {2};
     CHECK(CALL(gdopt_tape_constant_f64)(t, scores, 1, cs, &column) == GDOPT_OK);
-    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_tape_binary", "do not broadcast", CALL(gdopt_tape_binary)(t, GDOPT_ADD, s, column, &bad));
+    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_tape_binary", "do not broadcast",
+                  CALL(gdopt_tape_binary)(t, GDOPT_ADD, s, column, &bad));
     int64_t out_of_range[2] = {0, 7};
-    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_loss", "labels[1]=7", CALL(gdopt_tape_loss)(t, GDOPT_MULTICLASS_HINGE, s, out_of_range, 2, &bad));
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_loss", "labels[1]=7",
+                  CALL(gdopt_tape_loss)(t, GDOPT_MULTICLASS_HINGE, s, out_of_range, 2, &bad));
     EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_tape_loss", "labels has 1 entries, scores has 2 rows",
                   CALL(gdopt_tape_loss)(t, GDOPT_MULTICLASS_HINGE, s, labels, 1, &bad));
     EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_loss", "kind=9", CALL(gdopt_tape_loss)(t, 9, s, labels, 2, &bad));
-    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_tape_loss", "scores must be 2-D", CALL(gdopt_tape_loss)(t, GDOPT_MULTICLASS_HINGE, column, labels, 2, &bad));
-    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_tape_loss", "labels", CALL(gdopt_tape_loss)(t, GDOPT_MULTICLASS_HINGE, s, NULL, 2, &bad));
+    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_tape_loss", "scores must be 2-D",
+                  CALL(gdopt_tape_loss)(t, GDOPT_MULTICLASS_HINGE, column, labels, 2, &bad));
+    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_tape_loss", "labels",
+                  CALL(gdopt_tape_loss)(t, GDOPT_MULTICLASS_HINGE, s, NULL, 2, &bad));
     EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_tape_backward", "backward needs a scalar", CALL(gdopt_tape_backward)(t, s));
     EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_backward", "not on this tape", CALL(gdopt_tape_backward)(t, 12345));
     EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_backward", "not on this tape", CALL(gdopt_tape_backward)(t, -1));
-    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_tape_value_f64", "out has 5 elements, the node has 6", CALL(gdopt_tape_value_f64)(t, s, gs, 5));
+    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_tape_value_f64", "out has 5 elements, the node has 6",
+                  CALL(gdopt_tape_value_f64)(t, s, gs, 5));
     size_t dims[8];
     EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_tape_shape", "rank", CALL(gdopt_tape_shape)(t, s, NULL, dims));
     EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_tape_clear", "t", CALL(gdopt_tape_clear)(NULL));
     CHECK(CALL(gdopt_tape_clear)(t) == GDOPT_OK);
-    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_unary", "nodes do not survive clear", CALL(gdopt_tape_unary)(t, GDOPT_EXP, s, &bad));
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_unary", "nodes do not survive clear",
+                  CALL(gdopt_tape_unary)(t, GDOPT_EXP, s, &bad));
     CALL(gdopt_tape_destroy)(t);
     EXPECT_STATUS(GDOPT_ERR_STATE, "gdopt_tape_clear", "destroyed", CALL(gdopt_tape_clear)(t));
     CALL(gdopt_tape_destroy)(NULL);
@@ -524,7 +582,8 @@ static void test_tape(void) {
     size_t vs[1] = {3};
     gdopt_node a = 0, sq = 0, total = 0;
     CHECK(CALL(gdopt_tape_variable_f32)(t, v, 1, vs, &a) == GDOPT_OK);
-    CHECK(CALL(gdopt_tape_unary)(t, GDOPT_SQUARE, a, &sq) == GDOPT_OK && CALL(gdopt_tape_unary)(t, GDOPT_MEAN, sq, &total) == GDOPT_OK);
+    CHECK(CALL(gdopt_tape_unary)(t, GDOPT_SQUARE, a, &sq) == GDOPT_OK &&
+          CALL(gdopt_tape_unary)(t, GDOPT_MEAN, sq, &total) == GDOPT_OK);
     CHECK(CALL(gdopt_tape_backward)(t, total) == GDOPT_OK && CALL(gdopt_tape_grad_f32)(t, a, g, 3) == GDOPT_OK);
     CHECK(CALL(gdopt_tape_value_f32)(t, sq, out, 3) == GDOPT_OK && out[1] == 4.0f);
     CHECK(fabsf(g[0] - 2.0f / 3) < 1e-7f && fabsf(g[1] + 4.0f / 3) < 1e-7f);
@@ -564,34 +623,44 @@ static void test_gradcheck(void) {
     CHECK(r.max_rel_error < 1e-7 && r.evaluations == 9);
     CHECK(CALL(gdopt_gradcheck)(rosenbrock, &wrong, x, 4, 1e-5, &r) == GDOPT_OK);
     CHECK(r.max_rel_error > 0.1 && r.worst_index >= 1 && r.analytic_at_worst != r.numeric_at_worst);
-    EXPECT_STATUS(GDOPT_ERR_CALLBACK, "gdopt_gradcheck", "NaN", CALL(gdopt_gradcheck)(rosenbrock, &nan_mode, x, 4, 1e-5, &r));
-    EXPECT_STATUS(GDOPT_ERR_CALLBACK, "gdopt_numerical_gradient", "NaN", CALL(gdopt_numerical_gradient)(rosenbrock, &nan_mode, x, 4, 1e-5, numeric));
+    EXPECT_STATUS(GDOPT_ERR_CALLBACK, "gdopt_gradcheck", "NaN",
+                  CALL(gdopt_gradcheck)(rosenbrock, &nan_mode, x, 4, 1e-5, &r));
+    EXPECT_STATUS(GDOPT_ERR_CALLBACK, "gdopt_numerical_gradient", "NaN",
+                  CALL(gdopt_numerical_gradient)(rosenbrock, &nan_mode, x, 4, 1e-5, numeric));
     /* v1.1, §8: a NaN or Inf in either gradient is NONFINITE, never a pass; worst_index names
      * the entry, and grad_out is left as it was. */
     int nan_gradient = 3, infinite_f = 4;
     double kept[4];
     memcpy(kept, numeric, sizeof kept);
     EXPECT_STATUS(GDOPT_ERR_NONFINITE, "gdopt_gradcheck", "entry 1",
-        CALL(gdopt_gradcheck)(rosenbrock, &nan_gradient, x, 4, 1e-5, &r));
+                  CALL(gdopt_gradcheck)(rosenbrock, &nan_gradient, x, 4, 1e-5, &r));
     CHECK(r.worst_index == 1 && isnan(r.analytic_at_worst) && isnan(r.max_rel_error));
-    EXPECT_STATUS(GDOPT_ERR_NONFINITE, "gdopt_gradcheck", "entry 2", CALL(gdopt_gradcheck)(rosenbrock, &infinite_f, x, 4, 1e-5, &r));
+    EXPECT_STATUS(GDOPT_ERR_NONFINITE, "gdopt_gradcheck", "entry 2",
+                  CALL(gdopt_gradcheck)(rosenbrock, &infinite_f, x, 4, 1e-5, &r));
     CHECK(r.worst_index == 2 && !isfinite(r.numeric_at_worst));
     EXPECT_STATUS(GDOPT_ERR_NONFINITE, "gdopt_numerical_gradient", "entry 2",
-        CALL(gdopt_numerical_gradient)(rosenbrock, &infinite_f, x, 4, 1e-5, numeric));
+                  CALL(gdopt_numerical_gradient)(rosenbrock, &infinite_f, x, 4, 1e-5, numeric));
     CHECK(memcmp(kept, numeric, sizeof kept) == 0);
-    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_numerical_gradient", "f", CALL(gdopt_numerical_gradient)(NULL, NULL, x, 4, 1e-5, numeric));
-    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_numerical_gradient", "grad_out", CALL(gdopt_numerical_gradient)(rosenbrock, &correct, x, 4, 1e-5, NULL));
-    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_numerical_gradient", "h=0", CALL(gdopt_numerical_gradient)(rosenbrock, &correct, x, 4, 0, numeric));
-    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_gradcheck", "n=0", CALL(gdopt_gradcheck)(rosenbrock, &correct, x, 0, 1e-5, &r));
-    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_gradcheck", "res", CALL(gdopt_gradcheck)(rosenbrock, &correct, x, 4, 1e-5, NULL));
-    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_gradcheck", "x", CALL(gdopt_gradcheck)(rosenbrock, &correct, NULL, 4, 1e-5, &r));
+    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_numerical_gradient", "f",
+                  CALL(gdopt_numerical_gradient)(NULL, NULL, x, 4, 1e-5, numeric));
+    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_numerical_gradient", "grad_out",
+                  CALL(gdopt_numerical_gradient)(rosenbrock, &correct, x, 4, 1e-5, NULL));
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_numerical_gradient", "h=0",
+                  CALL(gdopt_numerical_gradient)(rosenbrock, &correct, x, 4, 0, numeric));
+    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_gradcheck", "n=0",
+                  CALL(gdopt_gradcheck)(rosenbrock, &correct, x, 0, 1e-5, &r));
+    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_gradcheck", "res",
+                  CALL(gdopt_gradcheck)(rosenbrock, &correct, x, 4, 1e-5, NULL));
+    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_gradcheck", "x",
+                  CALL(gdopt_gradcheck)(rosenbrock, &correct, NULL, 4, 1e-5, &r));
 }
 
 static void test_schedules(void) {
     gdopt_schedule *s = NULL;
     double lr = 0;
     CHECK(CALL(gdopt_schedule_create)("step", &s) == GDOPT_OK);
-    CHECK(CALL(gdopt_schedule_set)(s, "base_lr", 0.8) == GDOPT_OK && CALL(gdopt_schedule_set)(s, "step_size", 2) == GDOPT_OK);
+    CHECK(CALL(gdopt_schedule_set)(s, "base_lr", 0.8) == GDOPT_OK &&
+          CALL(gdopt_schedule_set)(s, "step_size", 2) == GDOPT_OK);
     CHECK(CALL(gdopt_schedule_lr)(s, 3, &lr) == GDOPT_OK && fabs(lr - 0.08) < 1e-16);
     CHECK(CALL(gdopt_schedule_get)(s, "gamma", &lr) == GDOPT_OK && lr == 0.1);
     EXPECT_STATUS(GDOPT_ERR_STATE, "gdopt_schedule_observe", "plateau", CALL(gdopt_schedule_observe)(s, 1.0));
@@ -692,7 +761,8 @@ static void test_solvers(void) {
         if (m == 1) CHECK(CALL(gdopt_solver_set_hessian)(s, rosenbrock2_hessian, NULL) == GDOPT_OK);
         gdopt_result r;
         CHECK(CALL(gdopt_solver_minimize)(s, rosenbrock, &correct, x, 2, &r) == GDOPT_OK);
-        CHECK(r.reason == GDOPT_CONVERGED_GTOL && r.grad_norm <= 1e-8 && fabs(x[0] - 1) < 1e-7 && fabs(x[1] - 1) < 1e-7);
+        CHECK(r.reason == GDOPT_CONVERGED_GTOL && r.grad_norm <= 1e-8 && fabs(x[0] - 1) < 1e-7 &&
+              fabs(x[1] - 1) < 1e-7);
         CHECK(r.f < 1e-15 && r.iterations > 5 && r.evaluations >= r.iterations);
         CALL(gdopt_solver_destroy)(s);
     }
@@ -709,23 +779,28 @@ static void test_solvers(void) {
     CHECK(CALL(gdopt_solver_set)(s, "max_evals", 4) == GDOPT_OK);
     CHECK(CALL(gdopt_solver_minimize)(s, rosenbrock, &correct, x, 2, NULL) == GDOPT_OK);
     double before[2] = {x[0], x[1]};
-    EXPECT_STATUS(GDOPT_ERR_CALLBACK, "gdopt_solver_minimize", "NaN", CALL(gdopt_solver_minimize)(s, rosenbrock, &nan_mode, x, 2, &r));
+    EXPECT_STATUS(GDOPT_ERR_CALLBACK, "gdopt_solver_minimize", "NaN",
+                  CALL(gdopt_solver_minimize)(s, rosenbrock, &nan_mode, x, 2, &r));
     CHECK(x[0] == before[0] && x[1] == before[1]); /* no good point was found: x is where it started */
     EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_solver_minimize", "f", CALL(gdopt_solver_minimize)(s, NULL, NULL, x, 2, &r));
-    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_solver_minimize", "x", CALL(gdopt_solver_minimize)(s, rosenbrock, &correct, NULL, 2, &r));
-    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_solver_minimize", "n=0", CALL(gdopt_solver_minimize)(s, rosenbrock, &correct, x, 0, &r));
+    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_solver_minimize", "x",
+                  CALL(gdopt_solver_minimize)(s, rosenbrock, &correct, NULL, 2, &r));
+    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_solver_minimize", "n=0",
+                  CALL(gdopt_solver_minimize)(s, rosenbrock, &correct, x, 0, &r));
     EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_solver_set", "tolerance", CALL(gdopt_solver_set)(s, "tolerance", 1));
     EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_solver_set", "gtol=nan", CALL(gdopt_solver_set)(s, "gtol", NAN));
     EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_solver_create", "bfgs", CALL(gdopt_solver_create)("bfgs", &s));
     CHECK(CALL(gdopt_solver_set)(s, "lower", 5) == GDOPT_OK);
-    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_solver_minimize", "lower=5", CALL(gdopt_solver_minimize)(s, rosenbrock, &correct, x, 2, &r));
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_solver_minimize", "lower=5",
+                  CALL(gdopt_solver_minimize)(s, rosenbrock, &correct, x, 2, &r));
     CALL(gdopt_solver_destroy)(s);
     EXPECT_STATUS(GDOPT_ERR_STATE, "gdopt_solver_set", "destroyed", CALL(gdopt_solver_set)(s, "gtol", 1));
     CALL(gdopt_solver_destroy)(NULL);
 
     CHECK(CALL(gdopt_solver_create)("newton", &s) == GDOPT_OK);
     CHECK(CALL(gdopt_solver_set_hessian)(s, rosenbrock2_hessian, &abort_flag) == GDOPT_OK);
-    EXPECT_STATUS(GDOPT_ERR_CALLBACK, "gdopt_solver_minimize", "Hessian", CALL(gdopt_solver_minimize)(s, rosenbrock, &correct, x, 2, &r));
+    EXPECT_STATUS(GDOPT_ERR_CALLBACK, "gdopt_solver_minimize", "Hessian",
+                  CALL(gdopt_solver_minimize)(s, rosenbrock, &correct, x, 2, &r));
     CALL(gdopt_solver_destroy)(s);
 }
 

@@ -22,7 +22,8 @@ static unsigned char *read_whole_file(const char *path, size_t *length) {
 static void test_streamed_checkpoints(void) {
     enum { BIG = 300000 };
     gdopt_optimizer *o = NULL;
-    CHECK(CALL(gdopt_optimizer_create)("adam", &o) == GDOPT_OK && CALL(gdopt_optimizer_set)(o, "amsgrad", 1) == GDOPT_OK);
+    CHECK(CALL(gdopt_optimizer_create)("adam", &o) == GDOPT_OK &&
+          CALL(gdopt_optimizer_set)(o, "amsgrad", 1) == GDOPT_OK);
     float *p = calloc(BIG, sizeof *p), *g = malloc(BIG * sizeof *g);
     double pd[7] = {0}, gd[7] = {1, -2, 3, -4, 5, -6, 7};
     for (int i = 0; i < BIG; i++) g[i] = (float)((i * 37) % 101) * 0.01f - 0.5f;
@@ -46,7 +47,8 @@ static void test_streamed_checkpoints(void) {
     unsigned char *file = read_whole_file(path, &file_length);
     CHECK(file && file_length == needed && memcmp(file, bytes, needed) == 0);
     gdopt_optimizer *copy = NULL;
-    CHECK(CALL(gdopt_optimizer_create)("adam", &copy) == GDOPT_OK && CALL(gdopt_optimizer_load)(copy, path) == GDOPT_OK);
+    CHECK(CALL(gdopt_optimizer_create)("adam", &copy) == GDOPT_OK &&
+          CALL(gdopt_optimizer_load)(copy, path) == GDOPT_OK);
     size_t copy_length = 0;
     CHECK(CALL(gdopt_optimizer_serialize)(copy, file, file_length, &copy_length) == GDOPT_OK);
     CHECK(copy_length == needed && memcmp(file, bytes, needed) == 0);
@@ -89,14 +91,15 @@ static void test_schedules_never_nan(void) {
     double lr = -1;
     /* one_cycle: pct_start · total_steps = 1 is a warm-up of 0 steps, 0/0 at step 0. */
     CHECK(CALL(gdopt_schedule_create)("one_cycle", &s) == GDOPT_OK);
-    CHECK(CALL(gdopt_schedule_set)(s, "total_steps", 10) == GDOPT_OK && CALL(gdopt_schedule_set)(s, "pct_start", 0.1) == GDOPT_OK);
+    CHECK(CALL(gdopt_schedule_set)(s, "total_steps", 10) == GDOPT_OK &&
+          CALL(gdopt_schedule_set)(s, "pct_start", 0.1) == GDOPT_OK);
     for (uint64_t step = 0; step < 12; step += 3)
         EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_schedule_lr", "pct_start", CALL(gdopt_schedule_lr)(s, step, &lr));
     CHECK(lr == -1);
     CHECK(CALL(gdopt_schedule_set)(s, "pct_start", 0.3) == GDOPT_OK);
     CHECK(CALL(gdopt_schedule_lr)(s, 0, &lr) == GDOPT_OK && fabs(lr - 0.1 / 25) < 1e-15);
     /* Whole-number parameters. */
-    const char *whole[][2] = {{"one_cycle", "total_steps"}, {"step", "step_size"}, {"cosine", "t_max"},
+    const char *whole[][2] = {{"one_cycle", "total_steps"},      {"step", "step_size"},      {"cosine", "t_max"},
                               {"warmup_cosine", "warmup_steps"}, {"warmup_cosine", "t_max"}, {"plateau", "patience"}};
     const double bad[] = {10.5, -1, 1e300, 9007199254740994.0, NAN, INFINITY};
     for (size_t k = 0; k < sizeof whole / sizeof whole[0]; k++) {
@@ -127,9 +130,12 @@ static void test_tape_node_identity(void) {
     CHECK(CALL(gdopt_tape_variable_f64)(a, v, 1, shape, &x) == GDOPT_OK);
     CHECK(CALL(gdopt_tape_variable_f64)(b, v, 1, shape, &y) == GDOPT_OK);
     CHECK(x != y);
-    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_unary", "not on this tape", CALL(gdopt_tape_unary)(b, GDOPT_EXP, x, &z));
-    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_value_f64", "not on this tape", CALL(gdopt_tape_value_f64)(a, y, out, 2));
-    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_binary", "not on this tape", CALL(gdopt_tape_binary)(a, GDOPT_ADD, x, y, &z));
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_unary", "not on this tape",
+                  CALL(gdopt_tape_unary)(b, GDOPT_EXP, x, &z));
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_value_f64", "not on this tape",
+                  CALL(gdopt_tape_value_f64)(a, y, out, 2));
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_binary", "not on this tape",
+                  CALL(gdopt_tape_binary)(a, GDOPT_ADD, x, y, &z));
     EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_unary", "node 0", CALL(gdopt_tape_unary)(a, GDOPT_EXP, 0, &z));
     /* Many clears later the first node is still refused, and the tape's new nodes work. */
     gdopt_node first = x;
@@ -137,7 +143,8 @@ static void test_tape_node_identity(void) {
     for (int i = 0; i < 5000; i++) cleared += CALL(gdopt_tape_clear)(a) == GDOPT_OK;
     CHECK(cleared == 5000);
     CHECK(CALL(gdopt_tape_variable_f64)(a, v, 1, shape, &x) == GDOPT_OK && x != first);
-    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_unary", "not on this tape", CALL(gdopt_tape_unary)(a, GDOPT_EXP, first, &z));
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_unary", "not on this tape",
+                  CALL(gdopt_tape_unary)(a, GDOPT_EXP, first, &z));
     CHECK(CALL(gdopt_tape_unary)(a, GDOPT_EXP, x, &z) == GDOPT_OK && z != first);
     /* A tape created after another is destroyed never accepts the dead tape's nodes. */
     CALL(gdopt_tape_destroy)(b);
@@ -146,7 +153,8 @@ static void test_tape_node_identity(void) {
         gdopt_node w = -1;
         CHECK(CALL(gdopt_tape_create)(GDOPT_F64, &c) == GDOPT_OK);
         CHECK(CALL(gdopt_tape_variable_f64)(c, v, 1, shape, &w) == GDOPT_OK && w != y);
-        EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_value_f64", "not on this tape", CALL(gdopt_tape_value_f64)(c, y, out, 2));
+        EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_value_f64", "not on this tape",
+                      CALL(gdopt_tape_value_f64)(c, y, out, 2));
         CALL(gdopt_tape_destroy)(c);
     }
     CALL(gdopt_tape_destroy)(a);

@@ -2,7 +2,10 @@
  * Included by harness.c (it uses CALL, CHECK, EXPECT_STATUS and rosenbrock). */
 
 /* The solver's whole state as bytes, to check that a failed call changed nothing. */
-typedef struct { unsigned char bytes[8192]; size_t length; } SolverState;
+typedef struct {
+    unsigned char bytes[8192];
+    size_t length;
+} SolverState;
 
 static SolverState solver_state(const gdopt_solver *s) {
     SolverState state = {{0}, 0};
@@ -15,12 +18,12 @@ static int same_state(const SolverState *a, const SolverState *b) {
 }
 
 /* A solver error-table row: the status, a message naming the argument, no change. */
-#define EXPECT_SOLVER_ERROR(status, function, argument, s, call)                                            \
-    do {                                                                                                     \
-        SolverState before_ = solver_state(s);                                                               \
-        EXPECT_STATUS(status, function, argument, call);                                                     \
-        SolverState after_ = solver_state(s);                                                                \
-        check(same_state(&before_, &after_), #call " changed the solver", __LINE__);                         \
+#define EXPECT_SOLVER_ERROR(status, function, argument, s, call)                                                       \
+    do {                                                                                                               \
+        SolverState before_ = solver_state(s);                                                                         \
+        EXPECT_STATUS(status, function, argument, call);                                                               \
+        SolverState after_ = solver_state(s);                                                                          \
+        check(same_state(&before_, &after_), #call " changed the solver", __LINE__);                                   \
     } while (0)
 
 /* Points f was called at, for comparing a callback run with an ask/tell run. */
@@ -56,8 +59,8 @@ static gdopt_status drive(gdopt_solver *s, Recorder *r, double *x, size_t n, gdo
 static void test_solver_bounds_and_ask_tell(void) {
     const double lower[4] = {-2, -2, -2, -INFINITY}, upper[4] = {0.5, INFINITY, 0.5, 0.5};
     const double start[4] = {-1.2, 1, -1.2, 1};
-    const char *methods[] = {"gd", "gd_linesearch", "momentum", "adam", "lbfgs", "newton", "random_search",
-                             "random_local_search"};
+    const char *methods[] = {"gd",    "gd_linesearch", "momentum",      "adam",
+                             "lbfgs", "newton",        "random_search", "random_local_search"};
     static Recorder callback_run, ask_run;
     for (int m = 0; m < 8; m++) {
         for (int bounded = 0; bounded < 2; bounded++) {
@@ -80,10 +83,10 @@ static void test_solver_bounds_and_ask_tell(void) {
                 /* The same points, bit for bit, the same counts, the same best point. */
                 int same = callback_run.count == ask_run.count && callback_run.count <= MAX_POINTS &&
                            memcmp(callback_run.points, ask_run.points,
-                               callback_run.count * sizeof callback_run.points[0]) == 0;
+                                  callback_run.count * sizeof callback_run.points[0]) == 0;
                 check(same && memcmp(x, y, sizeof x) == 0 && a.iterations == b.iterations &&
-                    a.evaluations == b.evaluations &&
-                      a.reason == b.reason && a.f == b.f, methods[m], __LINE__);
+                          a.evaluations == b.evaluations && a.reason == b.reason && a.f == b.f,
+                      methods[m], __LINE__);
                 CHECK(a.evaluations == callback_run.count && !callback_run.outside && !ask_run.outside);
                 for (int i = 0; bounded && i < 4; i++) CHECK(x[i] >= lower[i] && x[i] <= upper[i]);
                 CALL(gdopt_solver_destroy)(s);
@@ -99,7 +102,7 @@ static void test_solver_bounds_and_ask_tell(void) {
     CHECK(CALL(gdopt_solver_create)("lbfgs", &s) == GDOPT_OK && CALL(gdopt_solver_set)(s, "gtol", 1e-9) == GDOPT_OK);
     CHECK(CALL(gdopt_solver_set_bounds)(s, lower, upper, 4) == GDOPT_OK);
     CHECK(CALL(gdopt_solver_minimize)(s, rosenbrock, &correct, x, 4, &r) == GDOPT_OK &&
-        r.reason == GDOPT_CONVERGED_GTOL);
+          r.reason == GDOPT_CONVERGED_GTOL);
     rosenbrock(4, x, g, &correct);
     double projected = 0;
     for (int i = 0; i < 4; i++) {
@@ -115,13 +118,13 @@ static void test_solver_bounds_and_ask_tell(void) {
     gdopt_task task;
     size_t needed = 0, n = 0;
     EXPECT_SOLVER_ERROR(GDOPT_ERR_NULL, "gdopt_solver_set_bounds", "s", s,
-        CALL(gdopt_solver_set_bounds)(NULL, lower, upper, 4));
+                        CALL(gdopt_solver_set_bounds)(NULL, lower, upper, 4));
     EXPECT_SOLVER_ERROR(GDOPT_ERR_SIZE, "gdopt_solver_set_bounds", "n=0", s,
-        CALL(gdopt_solver_set_bounds)(s, lower, upper, 0));
+                        CALL(gdopt_solver_set_bounds)(s, lower, upper, 0));
     EXPECT_SOLVER_ERROR(GDOPT_ERR_INVALID, "gdopt_solver_set_bounds", "lower[1]", s,
-        CALL(gdopt_solver_set_bounds)(s, nan_bound, NULL, 4));
+                        CALL(gdopt_solver_set_bounds)(s, nan_bound, NULL, 4));
     EXPECT_SOLVER_ERROR(GDOPT_ERR_INVALID, "gdopt_solver_set_bounds", "lower[0]", s,
-        CALL(gdopt_solver_set_bounds)(s, crossed, upper, 4));
+                        CALL(gdopt_solver_set_bounds)(s, crossed, upper, 4));
     EXPECT_SOLVER_ERROR(GDOPT_ERR_SIZE, "gdopt_solver_begin", "n=3", s, CALL(gdopt_solver_begin)(s, start, 3));
     EXPECT_SOLVER_ERROR(GDOPT_ERR_NULL, "gdopt_solver_begin", "x0", s, CALL(gdopt_solver_begin)(s, NULL, 4));
     EXPECT_SOLVER_ERROR(GDOPT_ERR_INVALID, "gdopt_solver_begin", "x0[1]", s, CALL(gdopt_solver_begin)(s, nan_bound, 4));
@@ -130,11 +133,11 @@ static void test_solver_bounds_and_ask_tell(void) {
     EXPECT_SOLVER_ERROR(GDOPT_ERR_STATE, "gdopt_solver_tell", "ask first", s, CALL(gdopt_solver_tell)(s, 1, grad, 4));
     EXPECT_SOLVER_ERROR(GDOPT_ERR_STATE, "gdopt_solver_set", "run is going", s, CALL(gdopt_solver_set)(s, "gtol", 1));
     EXPECT_SOLVER_ERROR(GDOPT_ERR_STATE, "gdopt_solver_set_bounds", "run is going", s,
-        CALL(gdopt_solver_set_bounds)(s, NULL, NULL, 4));
+                        CALL(gdopt_solver_set_bounds)(s, NULL, NULL, 4));
     EXPECT_SOLVER_ERROR(GDOPT_ERR_STATE, "gdopt_solver_set_progress", "run is going", s,
-        CALL(gdopt_solver_set_progress)(s, stop_at_three, NULL));
+                        CALL(gdopt_solver_set_progress)(s, stop_at_three, NULL));
     EXPECT_SOLVER_ERROR(GDOPT_ERR_STATE, "gdopt_solver_set_hessian", "run is going", s,
-        CALL(gdopt_solver_set_hessian)(s, NULL, NULL));
+                        CALL(gdopt_solver_set_hessian)(s, NULL, NULL));
     EXPECT_SOLVER_ERROR(GDOPT_ERR_NULL, "gdopt_solver_ask", "x", s, CALL(gdopt_solver_ask)(s, NULL, 4, &task));
     EXPECT_SOLVER_ERROR(GDOPT_ERR_NULL, "gdopt_solver_ask", "task", s, CALL(gdopt_solver_ask)(s, y, 4, NULL));
     EXPECT_SOLVER_ERROR(GDOPT_ERR_SIZE, "gdopt_solver_ask", "n=5", s, CALL(gdopt_solver_ask)(s, y, 5, &task));
@@ -143,21 +146,21 @@ static void test_solver_bounds_and_ask_tell(void) {
     EXPECT_SOLVER_ERROR(GDOPT_ERR_NULL, "gdopt_solver_tell", "grad", s, CALL(gdopt_solver_tell)(s, 1, NULL, 4));
     EXPECT_SOLVER_ERROR(GDOPT_ERR_SIZE, "gdopt_solver_tell", "n=3", s, CALL(gdopt_solver_tell)(s, 1, grad, 3));
     EXPECT_SOLVER_ERROR(GDOPT_ERR_NULL, "gdopt_solver_serialize", "needed", s,
-        CALL(gdopt_solver_serialize)(s, NULL, 0, NULL));
+                        CALL(gdopt_solver_serialize)(s, NULL, 0, NULL));
     EXPECT_SOLVER_ERROR(GDOPT_ERR_SIZE, "gdopt_solver_serialize", "cap=3", s,
-        CALL(gdopt_solver_serialize)(s, y, 3, &needed));
+                        CALL(gdopt_solver_serialize)(s, y, 3, &needed));
     EXPECT_SOLVER_ERROR(GDOPT_ERR_NULL, "gdopt_solver_serialize", "buf", s,
-        CALL(gdopt_solver_serialize)(s, NULL, 100000, &needed));
+                        CALL(gdopt_solver_serialize)(s, NULL, 100000, &needed));
     EXPECT_SOLVER_ERROR(GDOPT_ERR_FORMAT, "gdopt_solver_deserialize", "0 bytes", s,
-        CALL(gdopt_solver_deserialize)(s, y, 0));
+                        CALL(gdopt_solver_deserialize)(s, y, 0));
     EXPECT_SOLVER_ERROR(GDOPT_ERR_NULL, "gdopt_solver_deserialize", "buf", s,
-        CALL(gdopt_solver_deserialize)(s, NULL, 10));
+                        CALL(gdopt_solver_deserialize)(s, NULL, 10));
     EXPECT_SOLVER_ERROR(GDOPT_ERR_IO, "gdopt_solver_save", "not a regular file", s,
-        CALL(gdopt_solver_save)(s, "/dev/null"));
+                        CALL(gdopt_solver_save)(s, "/dev/null"));
     EXPECT_SOLVER_ERROR(GDOPT_ERR_IO, "gdopt_solver_load", "not a regular file", s,
-        CALL(gdopt_solver_load)(s, "/dev/zero"));
+                        CALL(gdopt_solver_load)(s, "/dev/zero"));
     EXPECT_SOLVER_ERROR(GDOPT_ERR_IO, "gdopt_solver_load", "/nonexistent", s,
-        CALL(gdopt_solver_load)(s, "/nonexistent/solver.ckpt"));
+                        CALL(gdopt_solver_load)(s, "/nonexistent/solver.ckpt"));
     EXPECT_SOLVER_ERROR(GDOPT_ERR_NULL, "gdopt_solver_dimension", "n", s, CALL(gdopt_solver_dimension)(s, NULL));
     CHECK(CALL(gdopt_solver_dimension)(s, &n) == GDOPT_OK && n == 4);
 
@@ -174,7 +177,7 @@ static void test_solver_bounds_and_ask_tell(void) {
     gdopt_solver *fresh = NULL;
     CHECK(CALL(gdopt_solver_create)("gd", &fresh) == GDOPT_OK);
     EXPECT_SOLVER_ERROR(GDOPT_ERR_STATE, "gdopt_solver_ask", "before begin", fresh,
-        CALL(gdopt_solver_ask)(fresh, y, 4, &task));
+                        CALL(gdopt_solver_ask)(fresh, y, 4, &task));
     EXPECT_SOLVER_ERROR(GDOPT_ERR_STATE, "gdopt_solver_stop", "before begin", fresh, CALL(gdopt_solver_stop)(fresh));
     CALL(gdopt_solver_destroy)(fresh);
 }
@@ -200,9 +203,10 @@ static void test_solver_checkpoints(void) {
         gdopt_task task = 0;
         double grad[4];
         while (resumed.count < 9 && CALL(gdopt_solver_ask)(s, x, 4, &task) == GDOPT_OK)
-            if (task == GDOPT_TASK_EVALUATE) CALL(gdopt_solver_tell)(s, recorded_rosenbrock(4, x, grad, &resumed),
-                grad, 4);
-        do CHECK(CALL(gdopt_solver_ask)(s, x, 4, &task) == GDOPT_OK); while (task != GDOPT_TASK_EVALUATE);
+            if (task == GDOPT_TASK_EVALUATE)
+                CALL(gdopt_solver_tell)(s, recorded_rosenbrock(4, x, grad, &resumed), grad, 4);
+        do CHECK(CALL(gdopt_solver_ask)(s, x, 4, &task) == GDOPT_OK);
+        while (task != GDOPT_TASK_EVALUATE);
         CHECK(CALL(gdopt_solver_save)(s, path) == GDOPT_OK);
         int pipe_ends[2];
         CHECK(pipe(pipe_ends) == 0);
@@ -211,14 +215,14 @@ static void test_solver_checkpoints(void) {
         if (child == 0) {
             gdopt_solver *other = NULL;
             int ok = CALL(gdopt_solver_create)("lbfgs", &other) == GDOPT_OK &&
-                CALL(gdopt_solver_load)(other, path) == GDOPT_OK;
+                     CALL(gdopt_solver_load)(other, path) == GDOPT_OK;
             gdopt_result r = {0};
             ok = ok && drive(other, &resumed, x, 4, &r) == GDOPT_OK;
             size_t count = resumed.count;
             ok = ok && write(pipe_ends[1], &r, sizeof r) == sizeof r &&
-                write(pipe_ends[1], &count, sizeof count) == sizeof count &&
-                 write(pipe_ends[1], resumed.points,
-                     count * sizeof resumed.points[0]) == (ssize_t)(count * sizeof resumed.points[0]) &&
+                 write(pipe_ends[1], &count, sizeof count) == sizeof count &&
+                 write(pipe_ends[1], resumed.points, count * sizeof resumed.points[0]) ==
+                     (ssize_t)(count * sizeof resumed.points[0]) &&
                  write(pipe_ends[1], x, sizeof x) == sizeof x;
             _exit(ok ? 0 : 1);
         }
@@ -226,7 +230,7 @@ static void test_solver_checkpoints(void) {
         size_t count = 0;
         double best[4];
         int status = 0, ok = read(pipe_ends[0], &got, sizeof got) == sizeof got &&
-            read(pipe_ends[0], &count, sizeof count) == sizeof count;
+                             read(pipe_ends[0], &count, sizeof count) == sizeof count;
         ok = ok && count == plain.count;
         for (size_t done = 0, want = count * sizeof resumed.points[0]; ok && done < want;) {
             ssize_t part = read(pipe_ends[0], (char *)resumed.points + done, want - done);
@@ -245,7 +249,7 @@ static void test_solver_checkpoints(void) {
         SolverState good = solver_state(s), before;
         gdopt_solver *target = NULL;
         CHECK(CALL(gdopt_solver_create)("lbfgs", &target) == GDOPT_OK &&
-            CALL(gdopt_solver_set)(target, "gtol", 0.5) == GDOPT_OK);
+              CALL(gdopt_solver_set)(target, "gtol", 0.5) == GDOPT_OK);
         before = solver_state(target);
         int all_rejected = good.length > 0;
         unsigned char bad[8192];

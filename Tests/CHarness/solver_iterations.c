@@ -27,8 +27,8 @@ int main(int argc, char **argv) {
     double *upper = malloc(big * sizeof *upper);
     for (size_t i = 0; i < big; i++) lower[i] = -2, upper[i] = i % 3 == 0 ? 0.5 : INFINITY;
     gdopt_set_num_threads(2);
-    const char *methods[] = {"gd", "gd_linesearch", "momentum", "adam", "lbfgs", "lbfgs", "newton", "random_search",
-                             "random_local_search"};
+    const char *methods[] = {"gd",     "gd_linesearch", "momentum",           "adam", "lbfgs", "lbfgs",
+                             "newton", "random_search", "random_local_search"};
     int only = argc > 2 ? atoi(argv[2]) : -1; /* one method, to find which allocates */
     for (int m = 0; m < 9; m++) {
         if (only >= 0 && m != only) continue;
@@ -48,13 +48,13 @@ int main(int argc, char **argv) {
                 gdopt_task task = 0;
                 failures += gdopt_solver_begin(s, x, n) != GDOPT_OK;
                 while (gdopt_solver_ask(s, x, n, &task) == GDOPT_OK && task != GDOPT_TASK_DONE)
-                    if (task == GDOPT_TASK_EVALUATE) failures += gdopt_solver_tell(s, rosenbrock(n, x, g, NULL), g,
-                        n) != GDOPT_OK;
+                    if (task == GDOPT_TASK_EVALUATE)
+                        failures += gdopt_solver_tell(s, rosenbrock(n, x, g, NULL), g, n) != GDOPT_OK;
                 failures += gdopt_solver_result(s, &r) != GDOPT_OK;
             }
             if (r.iterations != (size_t)iterations) {
                 fprintf(stderr, "%s: %zu iterations (reason %d), expected %d\n", methods[m], r.iterations, r.reason,
-                    iterations);
+                        iterations);
                 failures++;
             }
             gdopt_solver_destroy(s);

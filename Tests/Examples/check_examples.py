@@ -70,7 +70,8 @@ def main() -> int:
     examples = [
         ("c/rosenbrock_lbfgs", [os.path.join(bin_dir, "rosenbrock_lbfgs")], check_rosenbrock),
         # env -i: the dlopen example finds nothing on any path but the file it is given.
-        ("c/dlopen_adam", ["env", "-i", "PATH=/usr/bin:/bin", os.path.join(bin_dir, "dlopen_adam"), library], check_dlopen),
+        ("c/dlopen_adam", ["env", "-i", "PATH=/usr/bin:/bin", os.path.join(bin_dir, "dlopen_adam"), library],
+         check_dlopen),
         ("c/simulation_fit", [os.path.join(bin_dir, "simulation_fit")], check_simulation),
         ("c/mpi_sharded_adam", ["mpirun", "-n", "4", "--oversubscribe", "--mca", "btl", "self,vader",
                                 os.path.join(bin_dir, "mpi_sharded_adam")], check_mpi),

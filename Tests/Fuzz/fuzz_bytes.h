@@ -14,17 +14,20 @@ typedef struct {
     size_t size, at;
 } fuzz_bytes;
 
-static inline uint8_t fuzz_byte(fuzz_bytes *in) { return in->at < in->size ? in->data[in->at++] : 0; }
-static inline int fuzz_done(const fuzz_bytes *in) { return in->at >= in->size; }
+static inline uint8_t fuzz_byte(fuzz_bytes *in) {
+    return in->at < in->size ? in->data[in->at++] : 0;
+}
+static inline int fuzz_done(const fuzz_bytes *in) {
+    return in->at >= in->size;
+}
 
 /* A broken contract is a crash, so libFuzzer records the input that caused it. */
-#define FUZZ_REQUIRE(cond)                                                                     \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "%s:%d: %s failed (last error: %s)\n", __FILE__, __LINE__, #cond, \
-                    gdopt_last_error());                                                       \
-            abort();                                                                           \
-        }                                                                                      \
+#define FUZZ_REQUIRE(cond)                                                                                             \
+    do {                                                                                                               \
+        if (!(cond)) {                                                                                                 \
+            fprintf(stderr, "%s:%d: %s failed (last error: %s)\n", __FILE__, __LINE__, #cond, gdopt_last_error());     \
+            abort();                                                                                                   \
+        }                                                                                                              \
     } while (0)
 
 /* Every failure is one of the documented codes and comes with a message. */

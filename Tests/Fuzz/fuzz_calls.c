@@ -16,19 +16,54 @@
 enum { N = 16, STATE_CAP = 4096 };
 
 static const char *const kinds[] = {"sgd", "adagrad", "rmsprop", "adam", "adamw", "nadam", ""};
-static const char *const names[] = {"lr", "momentum", "dampening", "nesterov", "weight_decay", "maximize",
-                                    "beta1", "beta2", "eps", "amsgrad", "alpha", "centered", "lr_decay",
-                                    "initial_accumulator_value", "reject_nonfinite", "max_grad_norm", "bogus"};
-static const char *const schedules[] = {"constant", "step", "exponential", "cosine", "warmup_cosine",
-                                        "inverse_time", "one_cycle", "plateau", "linear"};
-static const char *const schedule_names[] = {"base_lr", "step_size", "gamma", "t_max", "eta_min", "warmup_steps",
-                                             "decay", "max_lr", "total_steps", "pct_start", "div_factor",
-                                             "final_div_factor", "factor", "patience", "threshold", "min_lr", "x"};
+static const char *const names[] = {"lr",
+                                    "momentum",
+                                    "dampening",
+                                    "nesterov",
+                                    "weight_decay",
+                                    "maximize",
+                                    "beta1",
+                                    "beta2",
+                                    "eps",
+                                    "amsgrad",
+                                    "alpha",
+                                    "centered",
+                                    "lr_decay",
+                                    "initial_accumulator_value",
+                                    "reject_nonfinite",
+                                    "max_grad_norm",
+                                    "bogus"};
+static const char *const schedules[] = {"constant",     "step",      "exponential", "cosine", "warmup_cosine",
+                                        "inverse_time", "one_cycle", "plateau",     "linear"};
+static const char *const schedule_names[] = {
+    "base_lr", "step_size", "gamma",       "t_max",     "eta_min",    "warmup_steps",
+    "decay",   "max_lr",    "total_steps", "pct_start", "div_factor", "final_div_factor",
+    "factor",  "patience",  "threshold",   "min_lr",    "x"};
 
 /* A hostile double: ordinary values, boundaries, NaN, infinities, huge and tiny ones. */
 static double pick_value(fuzz_bytes *in) {
-    static const double table[] = {0, 1, -1, 0.5, 0.9, 0.999, 1e-8, 2, 10, 1e300, -1e300, 1e-310, 9007199254740992.0,
-                                   9007199254740994.0, 1e19, 2.5, NAN, INFINITY, -INFINITY, 0.1, 100, 1e4};
+    static const double table[] = {0,
+                                   1,
+                                   -1,
+                                   0.5,
+                                   0.9,
+                                   0.999,
+                                   1e-8,
+                                   2,
+                                   10,
+                                   1e300,
+                                   -1e300,
+                                   1e-310,
+                                   9007199254740992.0,
+                                   9007199254740994.0,
+                                   1e19,
+                                   2.5,
+                                   NAN,
+                                   INFINITY,
+                                   -INFINITY,
+                                   0.1,
+                                   100,
+                                   1e4};
     uint8_t b = fuzz_byte(in);
     if (b < 2 * (sizeof table / sizeof table[0])) return table[b % (sizeof table / sizeof table[0])];
     return ((double)fuzz_byte(in) - 128) / (double)(1 + fuzz_byte(in));
@@ -124,7 +159,9 @@ static void kernel_call(world *w, fuzz_bytes *in) {
     switch (fuzz_byte(in) % 4) {
     case 0: s = gdopt_sgd_update_f64(w->p64, w->g64, state, n, t, lr, a, b, c, flag, flags % 2); break;
     case 1: s = gdopt_adagrad_update_f64(w->p64, w->g64, state, n, t, lr, a, b, c, flag); break;
-    case 2: s = gdopt_rmsprop_update_f64(w->p64, w->g64, state, w->s1, w->s2, n, lr, a, b, c, d, flag, flags % 2); break;
+    case 2:
+        s = gdopt_rmsprop_update_f64(w->p64, w->g64, state, w->s1, w->s2, n, lr, a, b, c, d, flag, flags % 2);
+        break;
     default: s = gdopt_adam_update_f64(w->p64, w->g64, state, w->s1, w->s2, n, t, lr, a, b, c, d, flags); break;
     }
     if (fuzz_checked(s) != GDOPT_OK)
@@ -194,17 +231,26 @@ static void helper_call(world *w, fuzz_bytes *in) {
 }
 
 static void solver_call(world *w, fuzz_bytes *in) {
-    static const char *const methods[] = {"gd", "gd_linesearch", "momentum", "adam", "lbfgs", "newton",
-                                          "random_search", "random_local_search", "cg"};
-    static const char *const options[] = {"max_iter", "max_evals", "gtol", "ftol", "xtol", "lr", "memory", "seed",
-                                          "lower", "upper", "c1", "c2", "finite_differences", "momentum", "y"};
+    static const char *const methods[] = {
+        "gd", "gd_linesearch", "momentum", "adam", "lbfgs", "newton", "random_search", "random_local_search", "cg"};
+    static const char *const options[] = {
+        "max_iter", "max_evals",          "gtol",     "ftol", "xtol", "lr", "memory", "seed", "lower", "upper", "c1",
+        "c2",       "finite_differences", "momentum", "y"};
     if (!w->solver) {
         fuzz_checked(gdopt_solver_create(methods[fuzz_byte(in) % 9], &w->solver));
         return;
     }
     size_t n = pick_n(in);
     switch (fuzz_byte(in) % 6) {
-    case 0: fuzz_checked(gdopt_solver_set(w->solver, options[fuzz_byte(in) % 15], pick_value(in))); break;
+    case 0: {
+        /* memory is capped at 20 pairs: more adds no branch, only gigabytes (memory = 1e4
+         * asks for 4·10⁸ doubles of Gram matrices, which the library then allocates). */
+        const char *option = options[fuzz_byte(in) % 15];
+        double value = pick_value(in);
+        if (strcmp(option, "memory") == 0 && value > 20) value = fmod(value, 21);
+        fuzz_checked(gdopt_solver_set(w->solver, option, value));
+        break;
+    }
     case 1: fuzz_checked(gdopt_solver_set_bounds(w->solver, fuzz_byte(in) % 2 ? w->s1 : NULL, w->s2, n)); break;
     case 2: {
         int plant = fuzz_byte(in) % 5;

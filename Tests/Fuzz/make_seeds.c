@@ -55,8 +55,8 @@ static double quadratic(size_t n, const double *x, double *g, void *data) {
 /* Solver checkpoints for fuzz_solver.c: every method mid-run, lbfgs also with bounds (L-BFGS-B)
  * and with finite differences, newton with its differenced Hessian part-way. */
 static void solver_seeds(const char *dir) {
-    static const char *const methods[] = {"gd", "gd_linesearch", "momentum", "adam", "lbfgs", "newton", "random_search",
-                                          "random_local_search"};
+    static const char *const methods[] = {"gd",    "gd_linesearch", "momentum",      "adam",
+                                          "lbfgs", "newton",        "random_search", "random_local_search"};
     const double lower[3] = {-1, -1, 0.6}, upper[3] = {1, 0.2, 2};
     for (int m = 0; m < 8; m++)
         for (int variant = 0; variant < (m == 4 ? 3 : 1); variant++) {
@@ -68,8 +68,8 @@ static void solver_seeds(const char *dir) {
             gdopt_task task;
             if (gdopt_solver_begin(s, x, 3) != GDOPT_OK) exit(1);
             for (int k = 0; k < 7 && gdopt_solver_ask(s, x, 3, &task) == GDOPT_OK && task != GDOPT_TASK_DONE; k++)
-                if (task == GDOPT_TASK_EVALUATE &&
-                    gdopt_solver_tell(s, quadratic(3, x, g, NULL), g, 3) != GDOPT_OK) exit(1);
+                if (task == GDOPT_TASK_EVALUATE && gdopt_solver_tell(s, quadratic(3, x, g, NULL), g, 3) != GDOPT_OK)
+                    exit(1);
             unsigned char buf[4096];
             size_t len;
             if (gdopt_solver_serialize(s, buf, sizeof buf, &len) != GDOPT_OK) exit(1);
@@ -83,11 +83,11 @@ static void solver_seeds(const char *dir) {
 /* Programs for fuzz_tape.c: opcode bytes as its switch reads them. */
 static void tape_seeds(const char *dir) {
     /* f32: X[2x3] const, W[3x4] var, X@W, tanh, softmax CE with labels {1, 3}, backward, read W. */
-    const unsigned char mlp[] = {0, 1, 2, 2, 3, 1, 2, 3, 4, 5, 6, 0, 2, 3, 4, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
-                                 3, 5, 0, 1, 2, 4, 2, 4, 1, 2, 2, 2, 4, 5, 4, 6, 1, 1};
+    const unsigned char mlp[] = {0, 1,  2,  2,  3, 1, 2, 3, 4, 5, 6, 0, 2, 3, 4, 1, 2, 3, 4, 5, 6, 7, 8,
+                                 9, 10, 11, 12, 3, 5, 0, 1, 2, 4, 2, 4, 1, 2, 2, 2, 4, 5, 4, 6, 1, 1};
     /* f64: broadcasting [2x1] + [3], exp, mean, backward, read both. */
-    const unsigned char broadcast[] = {1, 0, 2, 2, 1, 4, 250, 0, 1, 3, 16, 32, 48, 3, 1, 0, 1,
-                                       2, 2, 2, 2, 11, 3, 5, 4, 6, 0, 1, 6, 1, 1};
+    const unsigned char broadcast[] = {1, 0, 2, 2, 1, 4,  250, 0, 1, 3, 16, 32, 48, 3, 1, 0,
+                                       1, 2, 2, 2, 2, 11, 3,   5, 4, 6, 0,  1,  6,  1, 1};
     write_file(dir, "mlp.bin", mlp, sizeof mlp);
     write_file(dir, "broadcast.bin", broadcast, sizeof broadcast);
 }

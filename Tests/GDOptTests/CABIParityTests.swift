@@ -8,8 +8,10 @@ import Testing
 struct CLibrary {
     typealias Create = @convention(c) (UnsafePointer<CChar>?, UnsafeMutablePointer<OpaquePointer?>?) -> Int32
     typealias Set = @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, Double) -> Int32
-    typealias Step32 = @convention(c) (OpaquePointer?, Int, UnsafeMutablePointer<Float>?, UnsafePointer<Float>?, Int) -> Int32
-    typealias Step64 = @convention(c) (OpaquePointer?, Int, UnsafeMutablePointer<Double>?, UnsafePointer<Double>?, Int) -> Int32
+    typealias Step32 =
+        @convention(c) (OpaquePointer?, Int, UnsafeMutablePointer<Float>?, UnsafePointer<Float>?, Int) -> Int32
+    typealias Step64 =
+        @convention(c) (OpaquePointer?, Int, UnsafeMutablePointer<Double>?, UnsafePointer<Double>?, Int) -> Int32
     typealias Destroy = @convention(c) (OpaquePointer?) -> Void
 
     let create: Create, set: Set, step32: Step32, step64: Step64, destroy: Destroy
@@ -19,10 +21,12 @@ struct CLibrary {
     init?() {
         guard let path = Self.path, let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else { return nil }
         func symbol<F>(_ name: String, _: F.Type) -> F? { dlsym(handle, name).map { unsafeBitCast($0, to: F.self) } }
-        guard let create = symbol("gdopt_optimizer_create", Create.self), let set = symbol("gdopt_optimizer_set", Set.self),
-              let step32 = symbol("gdopt_optimizer_step_f32", Step32.self),
-              let step64 = symbol("gdopt_optimizer_step_f64", Step64.self),
-              let destroy = symbol("gdopt_optimizer_destroy", Destroy.self) else { return nil }
+        guard let create = symbol("gdopt_optimizer_create", Create.self),
+            let set = symbol("gdopt_optimizer_set", Set.self),
+            let step32 = symbol("gdopt_optimizer_step_f32", Step32.self),
+            let step64 = symbol("gdopt_optimizer_step_f64", Step64.self),
+            let destroy = symbol("gdopt_optimizer_destroy", Destroy.self)
+        else { return nil }
         (self.create, self.set, self.step32, self.step64, self.destroy) = (create, set, step32, step64, destroy)
     }
 }
@@ -41,10 +45,13 @@ struct CABIParityTests {
             try swift.set(name, value)
         }
         var random = TestRandom(state: 99)
-        var c64 = random.array(40), c32 = c64.map(Float.init)
-        var s64 = c64, s32 = c32
+        var c64 = random.array(40)
+        var c32 = c64.map(Float.init)
+        var s64 = c64
+        var s32 = c32
         for _ in 0..<30 {
-            let g64 = random.array(40), g32 = g64.map(Float.init)
+            let g64 = random.array(40)
+            let g32 = g64.map(Float.init)
             #expect(library.step64(handle, 0, &c64, g64, 40) == 0)
             #expect(library.step32(handle, 1, &c32, g32, 40) == 0)
             try swift.step(slot: 0, parameters: &s64, gradients: g64)

@@ -1,9 +1,13 @@
+import Testing
+
 /// The hyperparameter tables the reference tests run over: every option of every kind,
 /// alone and in combination, plus gradient clipping.
 struct Case: CustomTestStringConvertible, Sendable {
     let kind: String
     let h: [String: Double]
-    var testDescription: String { "\(kind) " + h.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
+    var testDescription: String {
+        "\(kind) " + h.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+    }
 }
 
 func product(_ axes: [(String, [Double])]) -> [[String: Double]] {
@@ -14,33 +18,45 @@ func product(_ axes: [(String, [Double])]) -> [[String: Double]] {
 
 let referenceCases: [Case] = {
     var cases: [Case] = []
-    for h in product([("lr", [1e-3, 0.1]), ("momentum", [0, 0.9]), ("dampening", [0, 0.3]), ("nesterov", [0, 1]),
-                      ("weight_decay", [0, 1e-2]), ("maximize", [0, 1])])
+    for h in product([
+        ("lr", [1e-3, 0.1]), ("momentum", [0, 0.9]), ("dampening", [0, 0.3]), ("nesterov", [0, 1]),
+        ("weight_decay", [0, 1e-2]), ("maximize", [0, 1]),
+    ])
     where h["nesterov"] == 0 || (h["momentum"]! > 0 && h["dampening"] == 0) {
         cases.append(Case(kind: "sgd", h: h))
     }
-    for h in product([("lr", [1e-2, 0.5]), ("lr_decay", [0, 0.01]), ("weight_decay", [0, 0.1]),
-                      ("initial_accumulator_value", [0, 0.1]), ("eps", [1e-10, 1e-3]), ("maximize", [0, 1])]) {
+    for h in product([
+        ("lr", [1e-2, 0.5]), ("lr_decay", [0, 0.01]), ("weight_decay", [0, 0.1]),
+        ("initial_accumulator_value", [0, 0.1]), ("eps", [1e-10, 1e-3]), ("maximize", [0, 1]),
+    ]) {
         cases.append(Case(kind: "adagrad", h: h))
     }
-    for h in product([("lr", [1e-2, 1e-3]), ("alpha", [0.99, 0.5]), ("eps", [1e-8, 1e-3]), ("weight_decay", [0, 0.1]),
-                      ("momentum", [0, 0.9]), ("centered", [0, 1]), ("maximize", [0, 1])]) {
+    for h in product([
+        ("lr", [1e-2, 1e-3]), ("alpha", [0.99, 0.5]), ("eps", [1e-8, 1e-3]), ("weight_decay", [0, 0.1]),
+        ("momentum", [0, 0.9]), ("centered", [0, 1]), ("maximize", [0, 1]),
+    ]) {
         cases.append(Case(kind: "rmsprop", h: h))
     }
     for kind in ["adam", "adamw"] {
-        for h in product([("lr", [1e-3, 0.05]), ("beta1", [0.9, 0.5]), ("beta2", [0.999, 0.9]), ("eps", [1e-8, 1e-3]),
-                          ("weight_decay", [0, 0.1]), ("amsgrad", [0, 1]), ("maximize", [0, 1])]) {
+        for h in product([
+            ("lr", [1e-3, 0.05]), ("beta1", [0.9, 0.5]), ("beta2", [0.999, 0.9]), ("eps", [1e-8, 1e-3]),
+            ("weight_decay", [0, 0.1]), ("amsgrad", [0, 1]), ("maximize", [0, 1]),
+        ]) {
             cases.append(Case(kind: kind, h: h))
         }
     }
     // Clipping by norm on every kind, with a norm both below and above the gradients'.
     for kind in ["sgd", "adagrad", "rmsprop", "adam", "adamw"] {
         for maxNorm in [0.5, 100] {
-            cases.append(Case(kind: kind, h: ["max_grad_norm": maxNorm, "maximize": 1, "momentum": kind == "sgd" || kind == "rmsprop" ? 0.5 : 0]
-                .filter { kind == "sgd" || kind == "rmsprop" || $0.key != "momentum" }))
+            cases.append(
+                Case(
+                    kind: kind,
+                    h: [
+                        "max_grad_norm": maxNorm, "maximize": 1,
+                        "momentum": kind == "sgd" || kind == "rmsprop" ? 0.5 : 0,
+                    ]
+                    .filter { kind == "sgd" || kind == "rmsprop" || $0.key != "momentum" }))
         }
     }
     return cases
 }()
-
-import Testing

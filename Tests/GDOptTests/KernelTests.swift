@@ -10,13 +10,16 @@ import Testing
         var random = TestRandom(state: 11)
         var p = random.array(50).map(Float.init)
         var q = p
-        var m = [Float](repeating: 0, count: 50), v = m, vmax = m
+        var m = [Float](repeating: 0, count: 50)
+        var v = m
+        var vmax = m
         let config = try Adam.Configuration(lr: 0.01, decoupledWeightDecay: true, amsgrad: true)
         for t in 1...20 {
             let g = random.array(50).map(Float.init)
             try adamw.step(slot: 0, parameters: &p, gradients: g)
-            try Adam.update(parameters: &q, gradients: g, firstMoment: &m, secondMoment: &v, maxSecondMoment: &vmax,
-                            count: 50, step: UInt64(t), configuration: config)
+            try Adam.update(
+                parameters: &q, gradients: g, firstMoment: &m, secondMoment: &v, maxSecondMoment: &vmax,
+                count: 50, step: UInt64(t), configuration: config)
         }
         #expect(p == q)
         #expect(adamw.stateBuffer(slot: 0, name: "max_exp_avg_sq", as: Float.self) == vmax)
@@ -27,7 +30,8 @@ import Testing
     func threadCountDoesNotChangeResults(_ kind: String) throws {
         let n = 300_001
         var random = TestRandom(state: 5)
-        let start = random.array(n), gradients = (0..<3).map { _ in random.array(n, scale: 10) }
+        let start = random.array(n)
+        let gradients = (0..<3).map { _ in random.array(n, scale: 10) }
         var results: [[Double]] = []
         for threads in [1, 2, 3] {
             try Parallel.setThreadCount(threads)
@@ -57,7 +61,8 @@ import Testing
             for n in [1, 7, 8, 9, 64, 4095, 65_537, 300_007] {
                 var positions = n <= 64 ? Array(0..<n) : (0..<41).map { $0 * (n - 1) / 40 }
                 if n > 64 { positions += [1, n - 2, n - 9] }
-                var floats = [Float](repeating: 0.5, count: n), doubles = [Double](repeating: 0.5, count: n)
+                var floats = [Float](repeating: 0.5, count: n)
+                var doubles = [Double](repeating: 0.5, count: n)
                 #expect(!rejects(floats) && !rejects(doubles))
                 for (position, bad) in zip(positions, [Double.nan, .infinity, -.infinity].cycled(positions.count)) {
                     floats[position] = Float(bad)
@@ -72,7 +77,8 @@ import Testing
     }
 
     @Test func clipGradNormMatchesTorchsRule() throws {
-        var a: [Double] = [3, 0], b: [Double] = [0, 4]  // global norm 5
+        var a: [Double] = [3, 0]
+        var b: [Double] = [0, 4]  // global norm 5
         let norm = try a.withUnsafeMutableBufferPointer { pa in
             try b.withUnsafeMutableBufferPointer { pb in try clipGradNorm([pa, pb], maxNorm: 1) }
         }
@@ -81,7 +87,9 @@ import Testing
         var small: [Float] = [0.1]
         _ = try small.withUnsafeMutableBufferPointer { try clipGradNorm([$0], maxNorm: 1) }
         #expect(small == [0.1])
-        #expect(throws: GDOptError.self) { _ = try small.withUnsafeMutableBufferPointer { try clipGradNorm([$0], maxNorm: -1) } }
+        #expect(throws: GDOptError.self) {
+            _ = try small.withUnsafeMutableBufferPointer { try clipGradNorm([$0], maxNorm: -1) }
+        }
     }
 
     /// The permutation recomputed here from the contract's words (§8).
@@ -104,21 +112,24 @@ import Testing
     }
 
     @Test func kernelErrorsNameTheArgument() throws {
-        var p: [Double] = [1], g: [Double] = [1]
+        var p: [Double] = [1]
+        var g: [Double] = [1]
         #expect(throws: GDOptError.null("momentum_buf is NULL, but momentum=0.9 needs it")) {
-            try SGD.update(parameters: &p, gradients: &g, momentumBuffer: nil, count: 1, firstStep: true,
-                           configuration: try SGD.Configuration(momentum: 0.9))
+            try SGD.update(
+                parameters: &p, gradients: &g, momentumBuffer: nil, count: 1, firstStep: true,
+                configuration: try SGD.Configuration(momentum: 0.9))
         }
         #expect(throws: GDOptError.invalid("beta1=1.0 must be in [0, 1)")) { try Adam.Configuration(beta1: 1) }
         #expect(throws: GDOptError.invalid("t=0 must be >= 1 (t is the 1-based step count)")) {
             var sum: [Double] = [0]
-            try Adagrad.update(parameters: &p, gradients: &g, sum: &sum, count: 1, step: 0, configuration: try Adagrad.Configuration())
+            try Adagrad.update(
+                parameters: &p, gradients: &g, sum: &sum, count: 1, step: 0, configuration: try Adagrad.Configuration())
         }
         #expect(p == [1])
     }
 }
 
-private extension Array {
+extension Array {
     /// The elements repeated until there are `count` of them.
-    func cycled(_ count: Int) -> [Element] { (0..<count).map { self[$0 % self.count] } }
+    fileprivate func cycled(_ count: Int) -> [Element] { (0..<count).map { self[$0 % self.count] } }
 }

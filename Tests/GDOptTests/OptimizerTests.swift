@@ -4,10 +4,16 @@ import Testing
 /// The contract's defaults (API.md §2), typed in from the contract, not from the tables.
 let contractDefaults: [String: [String: Double]] = [
     "sgd": ["lr": 1e-3, "momentum": 0, "dampening": 0, "nesterov": 0, "weight_decay": 0, "maximize": 0],
-    "adagrad": ["lr": 1e-2, "lr_decay": 0, "weight_decay": 0, "initial_accumulator_value": 0, "eps": 1e-10, "maximize": 0],
-    "rmsprop": ["lr": 1e-2, "alpha": 0.99, "eps": 1e-8, "weight_decay": 0, "momentum": 0, "centered": 0, "maximize": 0],
+    "adagrad": [
+        "lr": 1e-2, "lr_decay": 0, "weight_decay": 0, "initial_accumulator_value": 0, "eps": 1e-10, "maximize": 0,
+    ],
+    "rmsprop": [
+        "lr": 1e-2, "alpha": 0.99, "eps": 1e-8, "weight_decay": 0, "momentum": 0, "centered": 0, "maximize": 0,
+    ],
     "adam": ["lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0, "amsgrad": 0, "maximize": 0],
-    "adamw": ["lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 1e-2, "amsgrad": 0, "maximize": 0],
+    "adamw": [
+        "lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 1e-2, "amsgrad": 0, "maximize": 0,
+    ],
 ]
 
 @Suite struct OptimizerTests {
@@ -21,14 +27,18 @@ let contractDefaults: [String: [String: Double]] = [
 
     @Test func badHyperparametersAreRejectedAndChangeNothing() throws {
         let adam = Optimizer(.adam)
-        let bad: [(String, Double)] = [("lr", -1), ("lr", .nan), ("lr", .infinity), ("beta1", 1), ("beta2", -0.1),
-                                       ("eps", -1e-8), ("amsgrad", 0.5), ("weight_decay", -1), ("momentum", 0.9)]
+        let bad: [(String, Double)] = [
+            ("lr", -1), ("lr", .nan), ("lr", .infinity), ("beta1", 1), ("beta2", -0.1),
+            ("eps", -1e-8), ("amsgrad", 0.5), ("weight_decay", -1), ("momentum", 0.9),
+        ]
         for (name, value) in bad {
             #expect(throws: GDOptError.self, "\(name)=\(value)") { try adam.set(name, value) }
         }
         #expect(try adam.get("lr") == 1e-3)
         #expect(try adam.get("beta1") == 0.9)
-        #expect(throws: GDOptError.invalid("kind \"lbfgs\" is unknown; expected one of sgd, adagrad, rmsprop, adam, adamw")) {
+        #expect(
+            throws: GDOptError.invalid("kind \"lbfgs\" is unknown; expected one of sgd, adagrad, rmsprop, adam, adamw")
+        ) {
             try Optimizer(kind: "lbfgs")
         }
     }
@@ -37,7 +47,8 @@ let contractDefaults: [String: [String: Double]] = [
         let sgd = Optimizer(.sgd)
         try sgd.set("momentum", 0.9)
         #expect(sgd.slotIDs.isEmpty)
-        var p: [Float] = [1, 2, 3], g: [Float] = [0.5, 0.5, 0.5]
+        var p: [Float] = [1, 2, 3]
+        var g: [Float] = [0.5, 0.5, 0.5]
         try sgd.step(slot: 3, parameters: &p, gradients: g)
         #expect(sgd.slotIDs == [3] && sgd.stepCount(slot: 3) == 1 && sgd.stepCount(slot: 0) == nil)
         #expect(sgd.stateBuffer(slot: 3, name: "momentum_buffer", as: Float.self) == g)
@@ -97,7 +108,8 @@ let contractDefaults: [String: [String: Double]] = [
         try a.set("lr", 0.01)
         if kind == "sgd" || kind == "rmsprop" { try a.set("momentum", 0.5) }
         var random = TestRandom(state: 9)
-        var p32 = random.array(10).map(Float.init), p64 = random.array(20)
+        var p32 = random.array(10).map(Float.init)
+        var p64 = random.array(20)
         for _ in 0..<5 {
             try a.step(slot: 1, parameters: &p32, gradients: random.array(10).map(Float.init))
             try a.step(slot: -1, parameters: &p64, gradients: random.array(20))
@@ -106,9 +118,11 @@ let contractDefaults: [String: [String: Double]] = [
         try b.restore(from: a.serialized())
         #expect(try b.get("lr") == 0.01)
         #expect(b.slotIDs == a.slotIDs)
-        var q32 = p32, q64 = p64
+        var q32 = p32
+        var q64 = p64
         for _ in 0..<5 {
-            let g32 = random.array(10).map(Float.init), g64 = random.array(20)
+            let g32 = random.array(10).map(Float.init)
+            let g64 = random.array(20)
             try a.step(slot: 1, parameters: &p32, gradients: g32)
             try b.step(slot: 1, parameters: &q32, gradients: g32)
             try a.step(slot: -1, parameters: &p64, gradients: g64)

@@ -1,5 +1,6 @@
 import Foundation
 import GDOpt
+import Testing
 
 /// Test problems that check themselves: f(xmin) = fmin, and the gradient passes the check.
 struct Problem: CustomTestStringConvertible, Sendable {
@@ -20,11 +21,16 @@ struct Problem: CustomTestStringConvertible, Sendable {
 
     /// Chained Rosenbrock, the standard start (−1.2, 1, −1.2, 1, ...).
     static func rosenbrock(_ n: Int) -> Problem {
-        Problem(name: "rosenbrock-\(n)", start: (0..<n).map { $0 % 2 == 0 ? -1.2 : 1 }, minimum: Array(repeating: 1, count: n),
-                fmin: 0) { x in
-            var f = 0.0, g = [Double](repeating: 0, count: x.count)
+        Problem(
+            name: "rosenbrock-\(n)", start: (0..<n).map { $0 % 2 == 0 ? -1.2 : 1 },
+            minimum: Array(repeating: 1, count: n),
+            fmin: 0
+        ) { x in
+            var f = 0.0
+            var g = [Double](repeating: 0, count: x.count)
             for i in 0..<(x.count - 1) {
-                let a = x[i + 1] - x[i] * x[i], b = 1 - x[i]
+                let a = x[i + 1] - x[i] * x[i]
+                let b = 1 - x[i]
                 f += 100 * a * a + b * b
                 g[i] += -400 * x[i] * a - 2 * b
                 g[i + 1] += 200 * a
@@ -34,8 +40,10 @@ struct Problem: CustomTestStringConvertible, Sendable {
     }
 
     /// ½ Σ λᵢ xᵢ² with λ from 1 to 1e4 (condition number 1e4).
-    static let quadratic = Problem(name: "quadratic-cond-1e4", start: Array(repeating: 1, count: 10),
-                                   minimum: Array(repeating: 0, count: 10), fmin: 0) { x in
+    static let quadratic = Problem(
+        name: "quadratic-cond-1e4", start: Array(repeating: 1, count: 10),
+        minimum: Array(repeating: 0, count: 10), fmin: 0
+    ) { x in
         let lambda = (0..<x.count).map { pow(1e4, Double($0) / Double(x.count - 1)) }
         return (zip(lambda, x).reduce(0) { $0 + 0.5 * $1.0 * $1.1 * $1.1 }, zip(lambda, x).map { $0 * $1 })
     }
@@ -52,5 +60,3 @@ struct Problem: CustomTestStringConvertible, Sendable {
 
     static let all = [rosenbrock(2), rosenbrock(10), rosenbrock(100), quadratic, beale]
 }
-
-import Testing

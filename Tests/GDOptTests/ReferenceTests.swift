@@ -57,7 +57,9 @@ import Testing
             var expected = params.map(Double.init)
             var state: [String: [Double]] = [:]
             for name in optimizer.kind.bufferNames {
-                if let buffer = optimizer.stateBuffer(slot: 0, name: name, as: Float.self) { state[name] = buffer.map(Double.init) }
+                if let buffer = optimizer.stateBuffer(slot: 0, name: name, as: Float.self) {
+                    state[name] = buffer.map(Double.init)
+                }
             }
             let before = state
             reference.step(&expected, g.map(Double.init), &state, t: t)
@@ -66,18 +68,22 @@ import Testing
             // Tolerance: 16 ulps of the magnitudes that meet in each result. A first-order
             // quantity (params, momentum, exp_avg, grad_avg) can cancel, so the magnitudes of
             // its inputs count; second-order ones (sums of squares) cannot.
-            let wd = h["weight_decay"] ?? 0, lr = h["lr"]!
+            let wd = h["weight_decay"] ?? 0
+            let lr = h["lr"]!
             let firstOrder: Set = ["momentum_buffer", "exp_avg", "grad_avg"]
             let tolerance = 16 * Double(Float.ulpOfOne)
             for i in 0..<Self.n {
                 let input = Double(abs(g[i])) + wd * Double(abs(old[i]))
                 let buffers = firstOrder.reduce(0.0) { $0 + abs(before[$1]?[i] ?? 0) + abs(state[$1]?[i] ?? 0) }
-                let scale = max(abs(expected[i]), Double(abs(old[i])), abs(expected[i] - Double(old[i])), lr * (input + buffers))
-                #expect(abs(Double(params[i]) - expected[i]) <= tolerance * scale,
-                        "step \(t) element \(i): \(params[i]) vs \(expected[i])")
+                let scale = max(
+                    abs(expected[i]), Double(abs(old[i])), abs(expected[i] - Double(old[i])), lr * (input + buffers))
+                #expect(
+                    abs(Double(params[i]) - expected[i]) <= tolerance * scale,
+                    "step \(t) element \(i): \(params[i]) vs \(expected[i])")
             }
             for name in optimizer.kind.bufferNames {
-                guard let buffer = optimizer.stateBuffer(slot: 0, name: name, as: Float.self), let want = state[name] else { continue }
+                guard let buffer = optimizer.stateBuffer(slot: 0, name: name, as: Float.self), let want = state[name]
+                else { continue }
                 for i in 0..<Self.n {
                     let input = firstOrder.contains(name) ? Double(abs(g[i])) + wd * Double(abs(old[i])) : 0
                     let scale = max(abs(want[i]), abs(before[name]?[i] ?? 0), input)

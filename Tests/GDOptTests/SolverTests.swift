@@ -6,17 +6,23 @@ import Testing
     func problemsCheckThemselves(_ p: Problem) throws {
         #expect(p.f(p.minimum).0 == p.fmin)
         #expect(p.f(p.minimum).1.allSatisfy { Swift.abs($0) < 1e-12 })
-        let check = try p.start.withUnsafeBufferPointer { (x) throws(GDOptError) in try gradientCheck(of: p.objective, at: x, h: 1e-6) }
+        let check = try p.start.withUnsafeBufferPointer { (x) throws(GDOptError) in
+            try gradientCheck(of: p.objective, at: x, h: 1e-6)
+        }
         #expect(check.maxRelativeError < 1e-6)
     }
 
-    static func run(_ method: SolverMethod, _ p: Problem, _ options: [String: Double] = [:],
-                    observe: ((LineSearchStep) -> Void)? = nil) throws -> (SolverResult, [Double]) {
+    static func run(
+        _ method: SolverMethod, _ p: Problem, _ options: [String: Double] = [:],
+        observe: ((LineSearchStep) -> Void)? = nil
+    ) throws -> (SolverResult, [Double]) {
         let solver = Solver(method)
         for (name, value) in options { try solver.set(name, value) }
         solver.lineSearchObserver = observe
         var x = p.start
-        let result = try x.withUnsafeMutableBufferPointer { (buffer) throws(GDOptError) in try solver.minimize(p.objective, x: buffer) }
+        let result = try x.withUnsafeMutableBufferPointer { (buffer) throws(GDOptError) in
+            try solver.minimize(p.objective, x: buffer)
+        }
         return (result, x)
     }
 
@@ -46,9 +52,14 @@ import Testing
             #expect(step.f <= step.f0 + 1e-4 * step.alpha * step.slope0)
             if method == .lbfgs { #expect(Swift.abs(step.slope) <= 0.9 * Swift.abs(step.slope0) + 1e-300) }
         }
-        #expect(result.f - problem.fmin <= tolerance, "\(method) on \(problem.name): f=\(result.f) after \(result.iterations) iterations, reason \(result.reason)")
+        #expect(
+            result.f - problem.fmin <= tolerance,
+            "\(method) on \(problem.name): f=\(result.f) after \(result.iterations) iterations, reason \(result.reason)"
+        )
         #expect(problem.f(x).0 == result.f)  // x holds the best point
-        if method == .lbfgs || method == .newton || method == .gdLineSearch { #expect(lineSearchSteps == result.iterations) }
+        if method == .lbfgs || method == .newton || method == .gdLineSearch {
+            #expect(lineSearchSteps == result.iterations)
+        }
         if options["gtol"] == 1e-8 && (method == .lbfgs || method == .newton) {
             #expect(result.reason == .gradientTolerance && result.gradientNorm <= 1e-8)
         }
@@ -81,7 +92,9 @@ import Testing
             return progress.iteration == 3
         }
         var x = Problem.beale.start
-        let r = try x.withUnsafeMutableBufferPointer { (b) throws(GDOptError) in try solver.minimize(Problem.beale.objective, x: b) }
+        let r = try x.withUnsafeMutableBufferPointer { (b) throws(GDOptError) in
+            try solver.minimize(Problem.beale.objective, x: b)
+        }
         #expect(r.reason == .stoppedByCallback && r.iterations == 3 && seen == [1, 2, 3])
     }
 
@@ -94,7 +107,9 @@ import Testing
         }
         var x = p.start
         #expect(throws: GDOptError.self) {
-            _ = try x.withUnsafeMutableBufferPointer { (b) throws(GDOptError) in try Solver(.lbfgs).minimize(failing, x: b) }
+            _ = try x.withUnsafeMutableBufferPointer { (b) throws(GDOptError) in
+                try Solver(.lbfgs).minimize(failing, x: b)
+            }
         }
         #expect(p.f(x).0 < p.f(p.start).0)  // x holds the best of the 5 good calls
     }
@@ -128,7 +143,9 @@ import Testing
             (h[0], h[1], h[2], h[3]) = (2, 0, 0, -2 + 3 * x[1] * x[1])
         }
         var y = saddle.start
-        let exact = try y.withUnsafeMutableBufferPointer { (b) throws(GDOptError) in try solver.minimize(saddle.objective, x: b) }
+        let exact = try y.withUnsafeMutableBufferPointer { (b) throws(GDOptError) in
+            try solver.minimize(saddle.objective, x: b)
+        }
         #expect(hessianCalls == exact.iterations && Swift.abs(exact.f + 1) < 1e-12)
         #expect(exact.evaluations < r.evaluations)  // no finite-difference probes
     }
@@ -142,11 +159,15 @@ import Testing
         try solver.set("lower", 2)
         var x = [0.0]
         #expect(throws: GDOptError.invalid("lower=2.0 must be below upper=1.0")) {
-            _ = try x.withUnsafeMutableBufferPointer { (b) throws(GDOptError) in try solver.minimize(Problem.beale.objective, x: b) }
+            _ = try x.withUnsafeMutableBufferPointer { (b) throws(GDOptError) in
+                try solver.minimize(Problem.beale.objective, x: b)
+            }
         }
         var empty: [Double] = []
         #expect(throws: GDOptError.size("n=0 must be > 0")) {
-            _ = try empty.withUnsafeMutableBufferPointer { (b) throws(GDOptError) in try Solver(.gd).minimize(Problem.beale.objective, x: b) }
+            _ = try empty.withUnsafeMutableBufferPointer { (b) throws(GDOptError) in
+                try Solver(.gd).minimize(Problem.beale.objective, x: b)
+            }
         }
     }
 }

@@ -1,17 +1,22 @@
+import Foundation
 import GDOpt
 import Testing
 
 typealias DTape = Tape<Double>
 
 /// f(x) = Σ w ⊙ build(x) for fixed random w, with the tape's gradient as the analytic one.
-func weightedObjective(shapes: [[Int]], seed: UInt64, build: @escaping (DTape, [DTape.Node]) throws(GDOptError) -> DTape.Node) -> Objective {
+func weightedObjective(
+    shapes: [[Int]], seed: UInt64, build: @escaping (DTape, [DTape.Node]) throws(GDOptError) -> DTape.Node
+) -> Objective {
     let tape = try! DTape()  // a test helper: a failure here is a test failure
     return { (x, gradient) throws(GDOptError) -> Double in
         tape.clear()
-        var inputs: [DTape.Node] = [], offset = 0
+        var inputs: [DTape.Node] = []
+        var offset = 0
         for dims in shapes {
             let shape = try Shape(dims)
-            inputs.append(try tape.variable(UnsafeBufferPointer(rebasing: x[offset..<(offset + shape.count)]), shape: shape))
+            inputs.append(
+                try tape.variable(UnsafeBufferPointer(rebasing: x[offset..<(offset + shape.count)]), shape: shape))
             offset += shape.count
         }
         let y = try build(tape, inputs)
@@ -62,13 +67,18 @@ func check(_ f: Objective, at x: [Double]) throws -> GradientCheck {
         #expect(result.maxRelativeError < 1e-6, "\(op) on \(dims): \(result)")
     }
 
-    static let broadcastPairs: [([Int], [Int])] = [([3, 4], [3, 4]), ([3, 4], [4]), ([3, 1], [1, 4]), ([2, 3, 4], [3, 1]),
-                                                   ([], [2, 3]), ([5], [])]
+    static let broadcastPairs: [([Int], [Int])] = [
+        ([3, 4], [3, 4]), ([3, 4], [4]), ([3, 1], [1, 4]), ([2, 3, 4], [3, 1]),
+        ([], [2, 3]), ([5], []),
+    ]
 
     @Test(arguments: [BinaryOp.add, .sub, .mul, .div], broadcastPairs)
     func binaryGradientsWithBroadcasting(_ op: BinaryOp, _ pair: ([Int], [Int])) throws {
-        let f = weightedObjective(shapes: [pair.0, pair.1], seed: 3) { (tape, x) throws(GDOptError) in try tape.binary(op, x[0], x[1]) }
-        let n = pair.0.reduce(1, *), m = pair.1.reduce(1, *)
+        let f = weightedObjective(shapes: [pair.0, pair.1], seed: 3) { (tape, x) throws(GDOptError) in
+            try tape.binary(op, x[0], x[1])
+        }
+        let n = pair.0.reduce(1, *)
+        let m = pair.1.reduce(1, *)
         var random = TestRandom(state: 4)
         let x = random.array(n) + random.array(m).map { op == .div ? 1 + Swift.abs($0) : $0 }
         let result = try check(f, at: x)
@@ -82,13 +92,16 @@ func check(_ f: Objective, at x: [Double]) throws -> GradientCheck {
         }
         var random = TestRandom(state: 6)
         #expect(try check(f, at: random.array(32)).maxRelativeError < 1e-6)
-        let square = weightedObjective(shapes: [[3, 3]], seed: 7) { (tape, x) throws(GDOptError) in try tape.binary(.matmul, x[0], x[0]) }
+        let square = weightedObjective(shapes: [[3, 3]], seed: 7) { (tape, x) throws(GDOptError) in
+            try tape.binary(.matmul, x[0], x[0])
+        }
         #expect(try check(square, at: random.array(9)).maxRelativeError < 1e-6)
     }
 
     static func lossObjective(_ kind: LossKind, labels: [Int]) -> Objective {
         weightedObjective(shapes: [[labels.count, 4]], seed: 8) { (tape, x) throws(GDOptError) in
-            try labels.withUnsafeBufferPointer { (l) throws(GDOptError) in try tape.loss(kind, scores: x[0], labels: l) }
+            try labels.withUnsafeBufferPointer { (l) throws(GDOptError) in try tape.loss(kind, scores: x[0], labels: l)
+            }
         }
     }
 
@@ -107,7 +120,8 @@ func check(_ f: Objective, at x: [Double]) throws -> GradientCheck {
         try value.withUnsafeMutableBufferPointer { try tape.value(of: loss, into: $0) }
         var expected = 0.0
         for i in 0..<5 {
-            let row = Array(scores[(4 * i)..<(4 * i + 4)]), y = labels[i]
+            let row = Array(scores[(4 * i)..<(4 * i + 4)])
+            let y = labels[i]
             if kind == .softmaxCrossEntropy {
                 expected += -Foundation.log(Foundation.exp(row[y]) / row.map { Foundation.exp($0) }.reduce(0, +))
             } else {
@@ -123,7 +137,8 @@ func check(_ f: Objective, at x: [Double]) throws -> GradientCheck {
         var gradient = [Double](repeating: 0, count: 20)
         try gradient.withUnsafeMutableBufferPointer { try tape.gradient(of: s, into: $0) }
         for i in 0..<5 {
-            let row = Array(scores[(4 * i)..<(4 * i + 4)]), y = labels[i]
+            let row = Array(scores[(4 * i)..<(4 * i + 4)])
+            let y = labels[i]
             let violates = (0..<4).map { $0 != y && row[$0] - row[y] + 1 > 0 }
             for j in 0..<4 {
                 let closed = j == y ? -Double(violates.filter { $0 }.count) / 5 : (violates[j] ? 1.0 / 5 : 0)
@@ -148,21 +163,27 @@ func check(_ f: Objective, at x: [Double]) throws -> GradientCheck {
         let tape = try DTape()
         let data = [Double](repeating: 1, count: 12)
         let a = try data.withUnsafeBufferPointer { try tape.variable($0, shape: try Shape([3, 4])) }
-        let b = try data.withUnsafeBufferPointer { try tape.variable(UnsafeBufferPointer(rebasing: $0[0..<5]), shape: try Shape([5])) }
-        #expect(throws: GDOptError.size("shapes (3, 4) and (5) do not broadcast (axis -1: 4 vs 5)")) { try tape.binary(.add, a, b) }
+        let b = try data.withUnsafeBufferPointer {
+            try tape.variable(UnsafeBufferPointer(rebasing: $0[0..<5]), shape: try Shape([5]))
+        }
+        #expect(throws: GDOptError.size("shapes (3, 4) and (5) do not broadcast (axis -1: 4 vs 5)")) {
+            try tape.binary(.add, a, b)
+        }
         #expect(throws: GDOptError.self) { try tape.binary(.matmul, a, a) }
         #expect(throws: GDOptError.invalid("labels[1]=4 is outside 0..<4")) {
             try [0, 4, 1].withUnsafeBufferPointer { try tape.loss(.softmaxCrossEntropy, scores: a, labels: $0) }
         }
-        #expect(throws: GDOptError.size("backward needs a scalar, node \(a.id) has shape (3, 4)")) { try tape.backward(from: a) }
-        #expect(throws: GDOptError.self) { try data.withUnsafeBufferPointer { try tape.variable($0, shape: try Shape([5])) } }
+        #expect(throws: GDOptError.size("backward needs a scalar, node \(a.id) has shape (3, 4)")) {
+            try tape.backward(from: a)
+        }
+        #expect(throws: GDOptError.self) {
+            try data.withUnsafeBufferPointer { try tape.variable($0, shape: try Shape([5])) }
+        }
         #expect(throws: GDOptError.self) { try Shape([2, 0]) }
         tape.clear()
         #expect(throws: GDOptError.self) { try tape.unary(.exp, a) }  // a is from before the clear
     }
 }
-
-import Foundation
 
 /// The float32 elementary functions against double-precision libm, in ulps of the result.
 @Suite struct ElementaryTests {
@@ -175,7 +196,9 @@ import Foundation
         var inputs: [Float] = stride(from: -87.0, through: 88.7, by: 0.01).map { Float($0) }
         inputs += stride(from: -1.0, through: 1.0, by: 1e-4).map { Float($0) } + [0, 1e-30, -1e-30, 1e-5]
         let x = try inputs.withUnsafeBufferPointer { try tape.constant($0, shape: try Shape([inputs.count])) }
-        for (op, reference, limit) in [(UnaryOp.exp, Foundation.exp, 2.0), (.tanh, Foundation.tanh, 5.0)] as [(UnaryOp, (Double) -> Double, Double)] {
+        for (op, reference, limit) in [(UnaryOp.exp, Foundation.exp, 2.0), (.tanh, Foundation.tanh, 5.0)]
+            as [(UnaryOp, (Double) -> Double, Double)]
+        {
             let y = try tape.unary(op, x)
             var out = [Float](repeating: 0, count: inputs.count)
             try out.withUnsafeMutableBufferPointer { try tape.value(of: y, into: $0) }

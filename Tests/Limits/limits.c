@@ -192,9 +192,15 @@ static const struct {
     const char *name;
     int (*run)(void);
 } cases[] = {
-    {"newton_hessian", newton_hessian}, {"lbfgs_pairs", lbfgs_pairs}, {"optimizer_state", optimizer_state},
-    {"checkpoint_streams", checkpoint_streams}, {"tape_leaf", tape_leaf}, {"gradient_check", gradient_check},
-    {"solver_bounds", solver_bounds}, {"solver_checkpoint", solver_checkpoint}, {"files", files},
+    {"newton_hessian", newton_hessian},
+    {"lbfgs_pairs", lbfgs_pairs},
+    {"optimizer_state", optimizer_state},
+    {"checkpoint_streams", checkpoint_streams},
+    {"tape_leaf", tape_leaf},
+    {"gradient_check", gradient_check},
+    {"solver_bounds", solver_bounds},
+    {"solver_checkpoint", solver_checkpoint},
+    {"files", files},
 };
 
 int main(void) {

@@ -9,8 +9,8 @@
 
 typedef int (*abi_version_fn)(void);
 typedef const char *(*text_fn)(void);
-typedef gdopt_status (*adam_f32_fn)(float *, const float *, float *, float *, float *, size_t, uint64_t, double,
-                                    double, double, double, double, int);
+typedef gdopt_status (*adam_f32_fn)(float *, const float *, float *, float *, float *, size_t, uint64_t, double, double,
+                                    double, double, double, int);
 
 int main(int argc, char **argv) {
     const char *path = argc > 1 ? argv[1] : "libgdopt.so";

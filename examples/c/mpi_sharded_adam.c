@@ -14,7 +14,9 @@
 enum { N = 1000, SAMPLES_PER_RANK = 64, STEPS = 500 };
 
 /* The "truth" the simulation is fitted to, and rank-local observations of it. */
-static double truth(int i) { return sin(0.01 * i); }
+static double truth(int i) {
+    return sin(0.01 * i);
+}
 
 /* Gradient of this rank's mean squared misfit: each sample observes one parameter. */
 static void local_gradient(const double *params, int rank, double *grad) {

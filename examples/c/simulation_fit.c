@@ -61,14 +61,16 @@ int main(void) {
     gdopt_optimizer *adam;
     gdopt_schedule *cosine;
     if (gdopt_optimizer_create("adam", &adam) != GDOPT_OK) return failed("optimizer");
-    if (gdopt_schedule_create("cosine", &cosine) != GDOPT_OK || gdopt_schedule_set(cosine, "base_lr", 0.02) != GDOPT_OK ||
+    if (gdopt_schedule_create("cosine", &cosine) != GDOPT_OK ||
+        gdopt_schedule_set(cosine, "base_lr", 0.02) != GDOPT_OK ||
         gdopt_schedule_set(cosine, "t_max", FIT_STEPS) != GDOPT_OK)
         return failed("schedule");
     printf("first guess: omega %.4f, zeta %.4f, misfit %.3e\n", fit.omega, fit.zeta,
            misfit(2, params, NULL, observations));
     for (uint64_t step = 0; step < FIT_STEPS; step++) {
         double lr;
-        if (gdopt_numerical_gradient(misfit, observations, params, 2, 1e-6, grad) != GDOPT_OK) return failed("gradient");
+        if (gdopt_numerical_gradient(misfit, observations, params, 2, 1e-6, grad) != GDOPT_OK)
+            return failed("gradient");
         if (gdopt_schedule_lr(cosine, step, &lr) != GDOPT_OK || gdopt_optimizer_set(adam, "lr", lr) != GDOPT_OK)
             return failed("learning rate");
         if (gdopt_optimizer_step_f64(adam, 0, params, grad, 2) != GDOPT_OK) return failed("step");

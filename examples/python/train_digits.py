@@ -42,7 +42,8 @@ class Classifier:
 
     def __init__(self, inputs: int, hidden: int, classes: int, dtype=np.float32, seed: int = 1):
         rng = np.random.default_rng(seed)
-        shapes = [(inputs, hidden), (hidden,), (hidden, classes), (classes,)] if hidden else [(inputs, classes), (classes,)]
+        shapes = ([(inputs, hidden), (hidden,), (hidden, classes), (classes,)] if hidden
+                  else [(inputs, classes), (classes,)])
         # Glorot-style scale for weights, zeros for biases.
         self.params = [(rng.standard_normal(s) / np.sqrt(s[0])).astype(dtype) if len(s) == 2 else np.zeros(s, dtype)
                        for s in shapes]

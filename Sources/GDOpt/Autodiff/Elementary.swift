@@ -18,8 +18,9 @@ func hyperbolicTangent<T: GDOptFloat>(_ x: T) -> T {
     T.dtype == .float32 ? T(hyperbolicTangent32(Float(x))) : T(Glibc.tanh(Double(x)))
 }
 
-/// eˣ in float32 within 2 ulps (Cephes expf; subnormal results a little less exact): x = k·ln2 + r with |r| ≤ ln2/2, a degree-7
-/// polynomial for eʳ, and 2ᵏ put into the exponent bits. Branch-free, so loops vectorise.
+/// eˣ in float32 within 2 ulps (Cephes expf; subnormal results a little less exact):
+/// x = k·ln2 + r with |r| ≤ ln2/2, a degree-7 polynomial for eʳ, and 2ᵏ put into the
+/// exponent bits. Branch-free, so loops vectorise.
 @inline(__always)
 func exponential32(_ x: Float) -> Float {
     // Below −104 the result rounds to 0; above 88.72 it is +inf.
@@ -38,7 +39,8 @@ func exponential32(_ x: Float) -> Float {
     // 2ᵏ split in two factors so that k = 128 (x near the top of the range) still fits.
     // k as an integer, read from the bits of 1.5·2²³ + k: a float-to-int conversion is
     // range-checked under -O and stops the loop vectorising. Masking shifts likewise.
-    let n = Int32(bitPattern: shifted.bitPattern) &- 0x4B40_0000, half = n &>> 1
+    let n = Int32(bitPattern: shifted.bitPattern) &- 0x4B40_0000
+    let half = n &>> 1
     let a = Float(bitPattern: UInt32(bitPattern: (half &+ 127) &<< 23))
     let b = Float(bitPattern: UInt32(bitPattern: (n &- half &+ 127) &<< 23))
     let result = p * a * b

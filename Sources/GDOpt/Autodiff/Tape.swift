@@ -66,15 +66,19 @@ public final class Tape<T: GDOptFloat> {
     /// The node's place in `records`; a node of another tape, or from before a clear, is
     /// `.invalid` for as long as the tape lives.
     func index(of node: Node) throws(GDOptError) -> Int {
-        guard let serial = ids.serial(of: node.id), serial >= firstSerial, serial - firstSerial < Int64(records.count) else {
-            throw .invalid("node \(node.id) is not on this tape (nodes of other tapes are not, and nodes do not survive clear)")
+        guard let serial = ids.serial(of: node.id), serial >= firstSerial, serial - firstSerial < Int64(records.count)
+        else {
+            throw .invalid(
+                "node \(node.id) is not on this tape (nodes of other tapes are not, and nodes do not survive clear)")
         }
         return Int(serial - firstSerial)
     }
 
     func record(_ node: Node) throws(GDOptError) -> Record { records[try index(of: node)] }
 
-    private func append(_ kind: Kind, a: Int = -1, b: Int = -1, shape: Shape, saved: Int = -1, labelOffset: Int = -1) throws(GDOptError) -> Node {
+    private func append(_ kind: Kind, a: Int = -1, b: Int = -1, shape: Shape, saved: Int = -1, labelOffset: Int = -1)
+        throws(GDOptError) -> Node
+    {
         let id = try ids.next()
         let requires: Bool
         switch kind {
@@ -83,8 +87,10 @@ public final class Tape<T: GDOptFloat> {
         default: requires = (a >= 0 && records[a].requiresGradient) || (b >= 0 && records[b].requiresGradient)
         }
         let offset = try values.grow(by: shape.count)
-        records.append(Record(kind: kind, a: a, b: b, shape: shape, offset: offset, saved: saved,
-                              labelOffset: labelOffset, requiresGradient: requires))
+        records.append(
+            Record(
+                kind: kind, a: a, b: b, shape: shape, offset: offset, saved: saved,
+                labelOffset: labelOffset, requiresGradient: requires))
         differentiated = false
         return Node(id: id)
     }
@@ -104,16 +110,21 @@ public final class Tape<T: GDOptFloat> {
     }
 
     private func leaf(_ kind: Kind, _ data: UnsafeBufferPointer<T>, _ shape: Shape) throws(GDOptError) -> Node {
-        guard data.count == shape.count else { throw .size("data has \(data.count) elements, shape \(shape) needs \(shape.count)") }
+        guard data.count == shape.count else {
+            throw .size("data has \(data.count) elements, shape \(shape) needs \(shape.count)")
+        }
         let node = try append(kind, shape: shape)
-        if let source = data.baseAddress { (values.base + records[records.count - 1].offset).update(from: source, count: data.count) }
+        if let source = data.baseAddress {
+            (values.base + records[records.count - 1].offset).update(from: source, count: data.count)
+        }
         return node
     }
 
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func unary(_ op: UnaryOp, _ x: Node) throws(GDOptError) -> Node {
-        let inputIndex = try index(of: x), input = records[inputIndex]
+        let inputIndex = try index(of: x)
+        let input = records[inputIndex]
         let shape: Shape
         switch op {
         case .sum, .mean: shape = .scalar
@@ -128,8 +139,10 @@ public final class Tape<T: GDOptFloat> {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func binary(_ op: BinaryOp, _ a: Node, _ b: Node) throws(GDOptError) -> Node {
-        let leftIndex = try index(of: a), rightIndex = try index(of: b)
-        let left = records[leftIndex], right = records[rightIndex]
+        let leftIndex = try index(of: a)
+        let rightIndex = try index(of: b)
+        let left = records[leftIndex]
+        let right = records[rightIndex]
         let shape: Shape
         if op == .matmul {
             guard left.shape.rank == 2, right.shape.rank == 2 else {
@@ -141,7 +154,8 @@ public final class Tape<T: GDOptFloat> {
                 throw .size("matmul dimension \(largest) is above the BLAS's limit of 2^31-1")
             }
             guard left.shape[1] == right.shape[0] else {
-                throw .size("matmul shapes \(left.shape) and \(right.shape) do not fit (\(left.shape[1]) vs \(right.shape[0]))")
+                throw .size(
+                    "matmul shapes \(left.shape) and \(right.shape) do not fit (\(left.shape[1]) vs \(right.shape[0]))")
             }
             var product = left.shape  // m×k becomes m×n, without building an array
             product[1] = right.shape[1]
@@ -157,10 +171,14 @@ public final class Tape<T: GDOptFloat> {
     /// A loss over `scores` (N×C) and N labels in 0..<C; the result is a scalar.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    public func loss(_ kind: LossKind, scores: Node, labels classes: UnsafeBufferPointer<Int>) throws(GDOptError) -> Node {
-        let inputIndex = try index(of: scores), input = records[inputIndex]
+    public func loss(_ kind: LossKind, scores: Node, labels classes: UnsafeBufferPointer<Int>) throws(GDOptError)
+        -> Node
+    {
+        let inputIndex = try index(of: scores)
+        let input = records[inputIndex]
         guard input.shape.rank == 2 else { throw .size("scores must be 2-D (N×C), got shape \(input.shape)") }
-        let rows = input.shape[0], columns = input.shape[1]
+        let rows = input.shape[0]
+        let columns = input.shape[1]
         guard classes.count == rows else { throw .size("labels has \(classes.count) entries, scores has \(rows) rows") }
         for (i, label) in classes.enumerated() where !(0..<columns).contains(label) {
             throw .invalid("labels[\(i)]=\(label) is outside 0..<\(columns)")
@@ -200,7 +218,9 @@ public final class Tape<T: GDOptFloat> {
     }
 
     private func copy(from arena: Arena<T>, _ r: Record, into out: UnsafeMutableBufferPointer<T>) throws(GDOptError) {
-        guard out.count == r.shape.count else { throw .size("out has \(out.count) elements, the node has \(r.shape.count)") }
+        guard out.count == r.shape.count else {
+            throw .size("out has \(out.count) elements, the node has \(r.shape.count)")
+        }
         out.baseAddress!.update(from: arena.base + r.offset, count: out.count)
     }
 
@@ -208,7 +228,8 @@ public final class Tape<T: GDOptFloat> {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func backward(from root: Node) throws(GDOptError) {
-        let rootIndex = try index(of: root), r = records[rootIndex]
+        let rootIndex = try index(of: root)
+        let r = records[rootIndex]
         guard r.shape.count == 1 else { throw .size("backward needs a scalar, node \(root.id) has shape \(r.shape)") }
         try gradients.zeroed(count: values.count)
         gradients[r.offset] = 1

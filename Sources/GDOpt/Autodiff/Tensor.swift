@@ -48,7 +48,11 @@ public struct Tensor<T: GDOptFloat> {
         var failure: GDOptError?
         out.withUnsafeMutableBufferPointer { buffer in
             do throws(GDOptError) {
-                if gradient { try tape.gradient(of: node, into: buffer) } else { try tape.value(of: node, into: buffer) }
+                if gradient {
+                    try tape.gradient(of: node, into: buffer)
+                } else {
+                    try tape.value(of: node, into: buffer)
+                }
             } catch { failure = error }
         }
         if let failure { throw failure }
@@ -56,7 +60,7 @@ public struct Tensor<T: GDOptFloat> {
     }
 }
 
-infix operator ⊗: MultiplicationPrecedence
+infix operator ⊗ : MultiplicationPrecedence
 
 extension Tape {
     /// A variable leaf from a Swift array.

@@ -17,16 +17,20 @@ public struct GradientCheck: Sendable, Equatable {
     /// The error for a check with a non-finite entry, nil otherwise.
     public var nonFiniteError: GDOptError? {
         nonFiniteIndex.map { i in
-            .nonFinite("at entry \(i) the analytic gradient is \(analyticAtWorst) and the numerical one \(numericAtWorst)")
+            .nonFinite(
+                "at entry \(i) the analytic gradient is \(analyticAtWorst) and the numerical one \(numericAtWorst)")
         }
     }
 }
 
 /// An objective: the value at x, and the gradient written into `gradient` when it is not
 /// nil. Returning NaN (or throwing) aborts the computation.
-public typealias Objective = (_ x: UnsafeBufferPointer<Double>, _ gradient: UnsafeMutableBufferPointer<Double>?) throws(GDOptError) -> Double
+public typealias Objective = (_ x: UnsafeBufferPointer<Double>, _ gradient: UnsafeMutableBufferPointer<Double>?)
+    throws(GDOptError) -> Double
 
-private func evaluate(_ f: Objective, _ x: UnsafeBufferPointer<Double>, _ gradient: UnsafeMutableBufferPointer<Double>?) throws(GDOptError) -> Double {
+private func evaluate(_ f: Objective, _ x: UnsafeBufferPointer<Double>, _ gradient: UnsafeMutableBufferPointer<Double>?)
+    throws(GDOptError) -> Double
+{
     let value = try f(x, gradient)
     guard !value.isNaN else { throw .callback("the objective returned NaN") }
     return value
@@ -34,8 +38,10 @@ private func evaluate(_ f: Objective, _ x: UnsafeBufferPointer<Double>, _ gradie
 
 /// Writes the centred-difference gradient of `f` at `x` into `out`; x is never written, and
 /// `out` only when every entry is finite (else `.nonFinite`, naming the first bad entry).
-public func numericalGradient(of f: Objective, at x: UnsafeBufferPointer<Double>, h: Double,
-                              into out: UnsafeMutableBufferPointer<Double>) throws(GDOptError) {
+public func numericalGradient(
+    of f: Objective, at x: UnsafeBufferPointer<Double>, h: Double,
+    into out: UnsafeMutableBufferPointer<Double>
+) throws(GDOptError) {
     guard out.count == x.count else { throw .size("the gradient has \(out.count) elements, x has \(x.count)") }
     let gradient = try differences(of: f, at: x, h: h)
     if let i = gradient.firstIndex(where: { !$0.isFinite }) {
@@ -69,7 +75,9 @@ private func differences(of f: Objective, at x: UnsafeBufferPointer<Double>, h: 
 
 /// Compares `f`'s analytic gradient with centred differences at `x`. A NaN or Inf in either
 /// gradient is `.nonFinite`: a check never reports a pass it did not measure.
-public func gradientCheck(of f: Objective, at x: UnsafeBufferPointer<Double>, h: Double) throws(GDOptError) -> GradientCheck {
+public func gradientCheck(of f: Objective, at x: UnsafeBufferPointer<Double>, h: Double) throws(GDOptError)
+    -> GradientCheck
+{
     let report = try gradientCheckReport(of: f, at: x, h: h)
     if let error = report.nonFiniteError { throw error }
     return report
@@ -77,7 +85,9 @@ public func gradientCheck(of f: Objective, at x: UnsafeBufferPointer<Double>, h:
 
 /// `gradientCheck`'s measurements, with `nonFiniteIndex` set instead of an error (the C
 /// call fills its result, worst_index included, before it returns NONFINITE).
-public func gradientCheckReport(of f: Objective, at x: UnsafeBufferPointer<Double>, h: Double) throws(GDOptError) -> GradientCheck {
+public func gradientCheckReport(of f: Objective, at x: UnsafeBufferPointer<Double>, h: Double) throws(GDOptError)
+    -> GradientCheck
+{
     guard !x.isEmpty else { throw .size("n=0 must be > 0") }
     var analytic = try Allocation.array(repeating: 0.0, count: x.count, what: "the analytic gradient")
     let copy = try Allocation.array(copying: x, what: "a copy of x")
@@ -94,18 +104,24 @@ public func gradientCheckReport(of f: Objective, at x: UnsafeBufferPointer<Doubl
     if let failure { throw failure }
     var result = GradientCheck(evaluations: 1 + 2 * x.count)
     if let i = (0..<x.count).first(where: { !analytic[$0].isFinite || !numeric[$0].isFinite }) {
-        (result.nonFiniteIndex, result.worstIndex, result.analyticAtWorst, result.numericAtWorst) = (i, i, analytic[i], numeric[i])
+        (result.nonFiniteIndex, result.worstIndex, result.analyticAtWorst, result.numericAtWorst) = (
+            i, i, analytic[i], numeric[i]
+        )
         (result.maxAbsoluteError, result.maxRelativeError) = (.nan, .nan)
         return result
     }
     result.maxRelativeError = -1
     for i in 0..<x.count {
-        let a = analytic[i], n = numeric[i], difference = Swift.abs(a - n)
+        let a = analytic[i]
+        let n = numeric[i]
+        let difference = Swift.abs(a - n)
         let scale = Swift.max(Swift.abs(a), Swift.abs(n))
         let relative = scale == 0 ? 0 : difference / scale
         result.maxAbsoluteError = Swift.max(result.maxAbsoluteError, difference)
         if relative > result.maxRelativeError {
-            (result.maxRelativeError, result.worstIndex, result.analyticAtWorst, result.numericAtWorst) = (relative, i, a, n)
+            (result.maxRelativeError, result.worstIndex, result.analyticAtWorst, result.numericAtWorst) = (
+                relative, i, a, n
+            )
         }
     }
     return result

@@ -19,9 +19,11 @@ public enum Adam {
 
         /// Checks every value against the adam (or, when decoupled, adamw) table; nil
         /// takes torch's default.
-        public init(lr: Double? = nil, beta1: Double? = nil, beta2: Double? = nil, eps: Double? = nil,
-                    weightDecay: Double? = nil, decoupledWeightDecay: Bool = false, amsgrad: Bool? = nil,
-                    maximize: Bool? = nil) throws(GDOptError) {
+        public init(
+            lr: Double? = nil, beta1: Double? = nil, beta2: Double? = nil, eps: Double? = nil,
+            weightDecay: Double? = nil, decoupledWeightDecay: Bool = false, amsgrad: Bool? = nil,
+            maximize: Bool? = nil
+        ) throws(GDOptError) {
             let kind = decoupledWeightDecay ? OptimizerKind.adamw : .adam
             self.lr = try kind.resolve("lr", lr)
             self.beta1 = try kind.resolve("beta1", beta1)
@@ -35,8 +37,8 @@ public enum Adam {
     }
 
     /// `maxSquareAverage` (vmax) is needed when amsgrad.
-    @_specialize(exported: true, where T == Float)
-    @_specialize(exported: true, where T == Double)
+    @_specialize(exported:true,where T == Float)
+    @_specialize(exported:true,where T == Double)
     public static func update<T: GDOptFloat>(
         parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, firstMoment: UnsafeMutablePointer<T>,
         secondMoment: UnsafeMutablePointer<T>, maxSecondMoment: UnsafeMutablePointer<T>?,
@@ -69,9 +71,11 @@ public enum Adam {
         func callAsFunction(_ range: Range<Int>) {
             // One loop per combination of options, each with its flags constant, so every
             // loop vectorises and plain Adam pays for no option it does not use.
-            let transformed = l2 != 0 || scale != 1, decoupled = decay != 1
+            let transformed = l2 != 0 || scale != 1
+            let decoupled = decay != 1
             switch (vmax != nil, transformed, decoupled) {
-            case (false, false, false): for i in range { update(i, amsgrad: false, transformed: false, decoupled: false) }
+            case (false, false, false):
+                for i in range { update(i, amsgrad: false, transformed: false, decoupled: false) }
             case (false, false, true): for i in range { update(i, amsgrad: false, transformed: false, decoupled: true) }
             case (false, true, false): for i in range { update(i, amsgrad: false, transformed: true, decoupled: false) }
             case (false, true, true): for i in range { update(i, amsgrad: false, transformed: true, decoupled: true) }

@@ -30,8 +30,9 @@ enum Norms {
         let blocks = max(1, min(16 * Parallel.threadCount, count / minimumBlock))
         let block = (count + blocks - 1) / blocks
         return withUnsafeTemporaryAllocation(of: Bool.self, capacity: blocks) { finite in
-            let kernel = FiniteBlocks(x: UnsafeRawPointer(x), count: count, block: block, finite: finite.baseAddress!,
-                                      double: T.dtype == .float64)
+            let kernel = FiniteBlocks(
+                x: UnsafeRawPointer(x), count: count, block: block, finite: finite.baseAddress!,
+                double: T.dtype == .float64)
             Parallel.forEach(kernel, count: blocks, grain: max(1, Parallel.minimumElementsPerThread / block))
             return finite.allSatisfy { $0 }
         }
@@ -43,8 +44,10 @@ enum Norms {
         func callAsFunction(_ blocks: Range<Int>) {
             for b in blocks {
                 let range = (b * block)..<min(b * block + block, count)
-                finite[b] = double ? Self.finite(x, range, UInt64.self, 0x7FF0_0000_0000_0000)
-                                   : Self.finite(x, range, UInt32.self, 0x7F80_0000)
+                finite[b] =
+                    double
+                    ? Self.finite(x, range, UInt64.self, 0x7FF0_0000_0000_0000)
+                    : Self.finite(x, range, UInt32.self, 0x7F80_0000)
             }
         }
 
@@ -80,7 +83,8 @@ enum Norms {
         @_specialize(where T == Double)
         func callAsFunction(_ blocks: Range<Int>) {
             for b in blocks {
-                let start = b * block, end = min(start + block, count)
+                let start = b * block
+                let end = min(start + block, count)
                 var lanes = SIMD4<Double>()
                 var i = start
                 while i + 4 <= end {
@@ -117,9 +121,11 @@ public func clipCoefficient(maxNorm: Double, totalNorm: Double) -> Double {
 
 /// Clips many gradient buffers in place by one global L2 norm, as torch's
 /// clip_grad_norm_ does, and returns the norm from before clipping.
-@_specialize(exported: true, where T == Float)
-@_specialize(exported: true, where T == Double)
-public func clipGradNorm<T: GDOptFloat>(_ buffers: [UnsafeMutableBufferPointer<T>], maxNorm: Double) throws(GDOptError) -> Double {
+@_specialize(exported:true,where T == Float)
+@_specialize(exported:true,where T == Double)
+public func clipGradNorm<T: GDOptFloat>(_ buffers: [UnsafeMutableBufferPointer<T>], maxNorm: Double) throws(GDOptError)
+    -> Double
+{
     guard maxNorm.isFinite, maxNorm >= 0 else { throw .invalid("max_norm=\(maxNorm) must be finite and >= 0") }
     for (index, buffer) in buffers.enumerated() where buffer.isEmpty || buffer.baseAddress == nil {
         throw .size("buffer \(index) is empty")

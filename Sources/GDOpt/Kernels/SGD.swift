@@ -14,8 +14,10 @@ public enum SGD {
         public let nesterov, maximize: Bool
 
         /// Checks every value against the sgd table; nil takes torch's default.
-        public init(lr: Double? = nil, momentum: Double? = nil, dampening: Double? = nil, weightDecay: Double? = nil,
-                    nesterov: Bool? = nil, maximize: Bool? = nil) throws(GDOptError) {
+        public init(
+            lr: Double? = nil, momentum: Double? = nil, dampening: Double? = nil, weightDecay: Double? = nil,
+            nesterov: Bool? = nil, maximize: Bool? = nil
+        ) throws(GDOptError) {
             let kind = OptimizerKind.sgd
             self.lr = try kind.resolve("lr", lr)
             self.momentum = try kind.resolve("momentum", momentum)
@@ -29,15 +31,16 @@ public enum SGD {
         /// stepping, so that the values can be set in any order.
         func checkCombination() throws(GDOptError) {
             if nesterov && (momentum <= 0 || dampening != 0) {
-                throw .invalid("nesterov=1 needs momentum > 0 and dampening = 0, got momentum=\(momentum), dampening=\(dampening)")
+                throw .invalid(
+                    "nesterov=1 needs momentum > 0 and dampening = 0, got momentum=\(momentum), dampening=\(dampening)")
             }
         }
     }
 
     /// Updates `parameters` (and `momentumBuffer`, needed when momentum ≠ 0) in place.
     /// `firstStep` initialises the buffer with the gradient, as torch does on step 1.
-    @_specialize(exported: true, where T == Float)
-    @_specialize(exported: true, where T == Double)
+    @_specialize(exported:true,where T == Float)
+    @_specialize(exported:true,where T == Double)
     public static func update<T: GDOptFloat>(
         parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, momentumBuffer: UnsafeMutablePointer<T>?,
         count: Int, firstStep: Bool, configuration c: Configuration, clipCoefficient: Double = 1
@@ -66,7 +69,8 @@ public enum SGD {
             // One loop per combination of options, each with its flags constant, so every
             // loop vectorises, plain momentum pays for no option it does not use, and a
             // caller's uninitialised buffer is never read on the first step.
-            let transformed = wd != 0 || scale != 1, damped = oneMinusDampening != 1
+            let transformed = wd != 0 || scale != 1
+            let damped = oneMinusDampening != 1
             guard b != nil else {
                 if transformed {
                     for i in range { update(i, momentum: false, first: false, transformed: true, damped: false) }
@@ -76,12 +80,18 @@ public enum SGD {
                 return
             }
             switch (first, transformed, damped) {
-            case (true, false, _): for i in range { update(i, momentum: true, first: true, transformed: false, damped: false) }
-            case (true, true, _): for i in range { update(i, momentum: true, first: true, transformed: true, damped: false) }
-            case (false, false, false): for i in range { update(i, momentum: true, first: false, transformed: false, damped: false) }
-            case (false, false, true): for i in range { update(i, momentum: true, first: false, transformed: false, damped: true) }
-            case (false, true, false): for i in range { update(i, momentum: true, first: false, transformed: true, damped: false) }
-            case (false, true, true): for i in range { update(i, momentum: true, first: false, transformed: true, damped: true) }
+            case (true, false, _):
+                for i in range { update(i, momentum: true, first: true, transformed: false, damped: false) }
+            case (true, true, _):
+                for i in range { update(i, momentum: true, first: true, transformed: true, damped: false) }
+            case (false, false, false):
+                for i in range { update(i, momentum: true, first: false, transformed: false, damped: false) }
+            case (false, false, true):
+                for i in range { update(i, momentum: true, first: false, transformed: false, damped: true) }
+            case (false, true, false):
+                for i in range { update(i, momentum: true, first: false, transformed: true, damped: false) }
+            case (false, true, true):
+                for i in range { update(i, momentum: true, first: false, transformed: true, damped: true) }
             }
         }
 

@@ -37,17 +37,28 @@ enum Checkpoint {
 
     /// Parses and checks everything before returning; the caller then swaps the result in,
     /// so a bad checkpoint never changes an optimizer.
-    static func decode(_ data: UnsafeRawBufferPointer, kind: OptimizerKind) throws(GDOptError) -> (values: [Double], rule: UpdateRule, slots: [Int: Slot]) {
+    static func decode(_ data: UnsafeRawBufferPointer, kind: OptimizerKind) throws(GDOptError) -> (
+        values: [Double], rule: UpdateRule, slots: [Int: Slot]
+    ) {
         let headerSize = magic.count + 12
-        guard data.count >= headerSize + 8 + 4 else { throw .format("checkpoint is \(data.count) bytes, shorter than any valid one") }
+        guard data.count >= headerSize + 8 + 4 else {
+            throw .format("checkpoint is \(data.count) bytes, shorter than any valid one")
+        }
         guard data.prefix(magic.count).elementsEqual(magic) else { throw .format("checkpoint has no GDOPTCKP magic") }
         var reader = ByteReader(data: data, limit: data.count - 4)
         reader.offset = magic.count
         let stored = ByteReader(data: data, limit: data.count).u32(at: data.count - 4)
         let actual = crc32(UnsafeRawBufferPointer(rebasing: data[..<(data.count - 4)]))
         let formatVersion = try reader.u32()
-        guard formatVersion == version else { throw .format("checkpoint format version \(formatVersion) is not supported (expected \(version))") }
-        guard stored == actual else { throw .format("checkpoint checksum mismatch (stored 0x\(String(stored, radix: 16)), computed 0x\(String(actual, radix: 16)))") }
+        guard formatVersion == version else {
+            throw .format("checkpoint format version \(formatVersion) is not supported (expected \(version))")
+        }
+        guard stored == actual else {
+            throw .format(
+                "checkpoint checksum mismatch (stored 0x\(String(stored, radix: 16)), "
+                    + "computed 0x\(String(actual, radix: 16)))"
+            )
+        }
         let kindCode = try reader.u32()
         guard kindCode == kind.rawValue else {
             let saved = OptimizerKind(rawValue: kindCode).map { "\($0)" } ?? "unknown kind \(kindCode)"
@@ -55,7 +66,9 @@ enum Checkpoint {
         }
         let table = kind.hyperparameters
         let count = try reader.u32()
-        guard count == table.count else { throw .format("checkpoint has \(count) hyperparameters, \(kind) has \(table.count)") }
+        guard count == table.count else {
+            throw .format("checkpoint has \(count) hyperparameters, \(kind) has \(table.count)")
+        }
         var values: [Double] = []
         for spec in table {
             let value = Double(bitPattern: try reader.u64())
@@ -70,20 +83,26 @@ enum Checkpoint {
         var previous: UInt64?
         for _ in 0..<slotCount {
             let id = try reader.u64()
-            guard previous.map({ id > $0 }) ?? true else { throw .format("checkpoint slot ids are not increasing at slot \(id)") }
+            guard previous.map({ id > $0 }) ?? true else {
+                throw .format("checkpoint slot ids are not increasing at slot \(id)")
+            }
             previous = id
-            guard let dtype = DType(rawValue: try reader.u32()) else { throw .format("slot \(id) has an unknown dtype") }
+            guard let dtype = DType(rawValue: try reader.u32()) else {
+                throw .format("slot \(id) has an unknown dtype")
+            }
             let mask = try reader.u32()
             let allowed = UInt32(1 << kind.bufferNames.count) - 1
             guard mask & ~allowed == 0 else {
                 throw .format("slot \(id) has buffer mask \(mask), not valid for \(kind)")
             }
-            let n = try reader.u64(), step = try reader.u64()
+            let n = try reader.u64()
+            let step = try reader.u64()
             guard n > 0, n <= UInt64(Int.max / 8) else { throw .format("slot \(id) has n=\(n)") }
             guard step > 0 else { throw .format("slot \(id) has step count 0") }
             let slot = Slot(dtype: dtype, count: Int(n), step: step)
             for (role, member) in BufferSet.all.enumerated() where mask & UInt32(member.rawValue) != 0 {
-                let bytes = try reader.take(Int(n) * dtype.byteCount, what: "slot \(id) buffer \(kind.bufferNames[role])")
+                let bytes = try reader.take(
+                    Int(n) * dtype.byteCount, what: "slot \(id) buffer \(kind.bufferNames[role])")
                 let buffer = try AlignedBuffer(byteCount: bytes.count)
                 buffer.bytes.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
                 slot[role] = buffer

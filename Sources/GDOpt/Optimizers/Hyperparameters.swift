@@ -45,7 +45,10 @@ extension OptimizerKind {
     func spec(named name: String) throws(GDOptError) -> (index: Int, spec: HyperparameterSpec) {
         let table = hyperparameters
         guard let index = table.firstIndex(where: { $0.name == name }) else {
-            throw .invalid("name \"\(name)\" is not a hyperparameter of \(self); it has \(table.map(\.name).joined(separator: ", "))")
+            throw .invalid(
+                "name \"\(name)\" is not a hyperparameter of \(self); "
+                    + "it has \(table.map(\.name).joined(separator: ", "))"
+            )
         }
         return (index, table[index])
     }
@@ -64,21 +67,34 @@ extension OptimizerKind {
 }
 
 private enum Tables {
-    static func spec(_ name: String, _ value: Double, _ domain: HyperparameterSpec.Domain = .nonNegative) -> HyperparameterSpec {
+    static func spec(_ name: String, _ value: Double, _ domain: HyperparameterSpec.Domain = .nonNegative)
+        -> HyperparameterSpec
+    {
         HyperparameterSpec(name: name, defaultValue: value, domain: domain)
     }
     static let common = [spec("reject_nonfinite", 0, .boolean), spec("max_grad_norm", 0)]
     static let maximize = spec("maximize", 0, .boolean)
 
-    static let sgd = [spec("lr", 1e-3), spec("momentum", 0), spec("dampening", 0, .real),
-                      spec("nesterov", 0, .boolean), spec("weight_decay", 0), maximize] + common
-    static let adagrad = [spec("lr", 1e-2), spec("lr_decay", 0), spec("weight_decay", 0),
-                          spec("initial_accumulator_value", 0), spec("eps", 1e-10), maximize] + common
-    static let rmsprop = [spec("lr", 1e-2), spec("alpha", 0.99), spec("eps", 1e-8), spec("weight_decay", 0),
-                          spec("momentum", 0), spec("centered", 0, .boolean), maximize] + common
+    static let sgd =
+        [
+            spec("lr", 1e-3), spec("momentum", 0), spec("dampening", 0, .real),
+            spec("nesterov", 0, .boolean), spec("weight_decay", 0), maximize,
+        ] + common
+    static let adagrad =
+        [
+            spec("lr", 1e-2), spec("lr_decay", 0), spec("weight_decay", 0),
+            spec("initial_accumulator_value", 0), spec("eps", 1e-10), maximize,
+        ] + common
+    static let rmsprop =
+        [
+            spec("lr", 1e-2), spec("alpha", 0.99), spec("eps", 1e-8), spec("weight_decay", 0),
+            spec("momentum", 0), spec("centered", 0, .boolean), maximize,
+        ] + common
     static func adamFamily(weightDecay: Double) -> [HyperparameterSpec] {
-        [spec("lr", 1e-3), spec("beta1", 0.9, .fraction), spec("beta2", 0.999, .fraction), spec("eps", 1e-8),
-         spec("weight_decay", weightDecay), spec("amsgrad", 0, .boolean), maximize] + common
+        [
+            spec("lr", 1e-3), spec("beta1", 0.9, .fraction), spec("beta2", 0.999, .fraction), spec("eps", 1e-8),
+            spec("weight_decay", weightDecay), spec("amsgrad", 0, .boolean), maximize,
+        ] + common
     }
     static let adam = adamFamily(weightDecay: 0)
     static let adamw = adamFamily(weightDecay: 1e-2)

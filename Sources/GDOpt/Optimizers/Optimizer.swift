@@ -74,7 +74,8 @@ public final class Optimizer {
     /// A copy of one of a slot's state buffers, by its torch name (for example "exp_avg").
     public func stateBuffer<T: GDOptFloat>(slot: Int, name: String, as _: T.Type = T.self) -> [T]? {
         guard let state = slots[slot], state.dtype == T.dtype, let role = kind.bufferNames.firstIndex(of: name),
-              let buffer = state[role] else { return nil }
+            let buffer = state[role]
+        else { return nil }
         return Array(UnsafeBufferPointer(start: buffer.elements(T.self), count: state.count))
     }
 
@@ -82,8 +83,8 @@ public final class Optimizer {
     /// combination, non-finite gradients) and allocates the state buffers it would create,
     /// without writing anything else. Lets a caller that updates several slots together
     /// check them all, and hold all their memory, before stepping any.
-    @_specialize(exported: true, where T == Float)
-    @_specialize(exported: true, where T == Double)
+    @_specialize(exported:true,where T == Float)
+    @_specialize(exported:true,where T == Double)
     public func check<T: GDOptFloat>(slot id: Int, gradients: UnsafePointer<T>, count: Int) throws(GDOptError) {
         let (existing, _) = try prepare(slot: id, gradients: gradients, count: count)
         reserved[id] = (T.dtype, try missingBuffers(slot: id, of: existing, dtype: T.dtype, count: count))
@@ -109,9 +110,11 @@ public final class Optimizer {
 
     /// Steps one slot. Every check happens before any write: on error, the parameters and
     /// the optimizer's state are exactly as they were.
-    @_specialize(exported: true, where T == Float)
-    @_specialize(exported: true, where T == Double)
-    public func step<T: GDOptFloat>(slot id: Int, parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, count: Int) throws(GDOptError) {
+    @_specialize(exported:true,where T == Float)
+    @_specialize(exported:true,where T == Double)
+    public func step<T: GDOptFloat>(
+        slot id: Int, parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, count: Int
+    ) throws(GDOptError) {
         let (existing, clip) = try prepare(slot: id, gradients: gradients, count: count)
         let added = try missingBuffers(slot: id, of: existing, dtype: T.dtype, count: count)
         reserved[id] = nil
@@ -121,15 +124,18 @@ public final class Optimizer {
             if rule.bufferPlan.initialValue != 0 { buffer.fill(with: T(rule.bufferPlan.initialValue)) }
             state[role] = buffer
         }
-        try rule.apply(parameters: parameters, gradients: gradients, slot: state, step: state.step + 1,
-                       fresh: fresh, clipCoefficient: clip)
+        try rule.apply(
+            parameters: parameters, gradients: gradients, slot: state, step: state.step + 1,
+            fresh: fresh, clipCoefficient: clip)
         state.step += 1
         if existing == nil { slots[id] = state }
     }
 
     /// The checks of a step; returns the slot's state (nil before its first step) and the
     /// clipping coefficient.
-    private func prepare<T: GDOptFloat>(slot id: Int, gradients: UnsafePointer<T>, count: Int) throws(GDOptError) -> (Slot?, Double) {
+    private func prepare<T: GDOptFloat>(slot id: Int, gradients: UnsafePointer<T>, count: Int) throws(GDOptError) -> (
+        Slot?, Double
+    ) {
         try checkCount(count)
         let existing = slots[id]
         if let existing {
@@ -149,14 +155,19 @@ public final class Optimizer {
     }
 
     /// Applies `reject_nonfinite` and `max_grad_norm`; returns the clipping coefficient.
-    private func gradientPolicy<T: GDOptFloat>(_ gradients: UnsafePointer<T>, count: Int, slot: Int) throws(GDOptError) -> Double {
+    private func gradientPolicy<T: GDOptFloat>(_ gradients: UnsafePointer<T>, count: Int, slot: Int) throws(GDOptError)
+        -> Double
+    {
         guard rejectNonfinite || maxGradNorm > 0 else { return 1 }
         // Clipping needs the norm, which also proves finiteness; the check alone is cheaper.
         let sumOfSquares = maxGradNorm > 0 ? Norms.sumOfSquares(gradients, count: count) : .nan
-        let finite = maxGradNorm > 0 ? Norms.allFinite(gradients, count: count, sumOfSquares: sumOfSquares)
-                                     : Norms.allFinite(gradients, count: count)
+        let finite =
+            maxGradNorm > 0
+            ? Norms.allFinite(gradients, count: count, sumOfSquares: sumOfSquares)
+            : Norms.allFinite(gradients, count: count)
         if rejectNonfinite && !finite {
-            throw .nonFinite("grads of slot \(UInt(bitPattern: slot)) hold NaN or Inf and reject_nonfinite=1; nothing was changed")
+            throw .nonFinite(
+                "grads of slot \(UInt(bitPattern: slot)) hold NaN or Inf and reject_nonfinite=1; nothing was changed")
         }
         return maxGradNorm > 0 ? clipCoefficient(maxNorm: maxGradNorm, totalNorm: sumOfSquares.squareRoot()) : 1
     }
@@ -172,8 +183,9 @@ extension Optimizer {
         var failure: GDOptError?
         parameters.withUnsafeMutableBufferPointer { p in
             gradients.withUnsafeBufferPointer { g in
-                do throws(GDOptError) { try step(slot: slot, parameters: p.baseAddress!, gradients: g.baseAddress!, count: p.count) }
-                catch { failure = error }
+                do throws(GDOptError) {
+                    try step(slot: slot, parameters: p.baseAddress!, gradients: g.baseAddress!, count: p.count)
+                } catch { failure = error }
             }
         }
         if let failure { throw failure }

@@ -8,7 +8,10 @@ public enum OptimizerKind: UInt32, CaseIterable, Sendable, CustomStringConvertib
 
     public init(name: String) throws(GDOptError) {
         guard let kind = Self.allCases.first(where: { $0.description == name }) else {
-            throw .invalid("kind \"\(name)\" is unknown; expected one of \(Self.allCases.map(\.description).joined(separator: ", "))")
+            throw .invalid(
+                "kind \"\(name)\" is unknown; "
+                    + "expected one of \(Self.allCases.map(\.description).joined(separator: ", "))"
+            )
         }
         self = kind
     }

@@ -16,7 +16,10 @@ final class Slot {
     var step: UInt64
     var buffers: (AlignedBuffer?, AlignedBuffer?, AlignedBuffer?)
 
-    init(dtype: DType, count: Int, step: UInt64 = 0, buffers: (AlignedBuffer?, AlignedBuffer?, AlignedBuffer?) = (nil, nil, nil)) {
+    init(
+        dtype: DType, count: Int, step: UInt64 = 0,
+        buffers: (AlignedBuffer?, AlignedBuffer?, AlignedBuffer?) = (nil, nil, nil)
+    ) {
         self.dtype = dtype
         self.count = count
         self.step = step

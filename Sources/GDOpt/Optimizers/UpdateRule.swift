@@ -13,23 +13,27 @@ enum UpdateRule {
         func flag(_ name: String) -> Bool { value(name) != 0 }
         switch kind {
         case .sgd:
-            self = .sgd(try SGD.Configuration(
-                lr: value("lr"), momentum: value("momentum"), dampening: value("dampening"),
-                weightDecay: value("weight_decay"), nesterov: flag("nesterov"), maximize: flag("maximize")))
+            self = .sgd(
+                try SGD.Configuration(
+                    lr: value("lr"), momentum: value("momentum"), dampening: value("dampening"),
+                    weightDecay: value("weight_decay"), nesterov: flag("nesterov"), maximize: flag("maximize")))
         case .adagrad:
             self = .adagrad(
-                try Adagrad.Configuration(lr: value("lr"), lrDecay: value("lr_decay"), weightDecay: value("weight_decay"),
-                                          eps: value("eps"), maximize: flag("maximize")),
+                try Adagrad.Configuration(
+                    lr: value("lr"), lrDecay: value("lr_decay"), weightDecay: value("weight_decay"),
+                    eps: value("eps"), maximize: flag("maximize")),
                 initialAccumulator: value("initial_accumulator_value"))
         case .rmsprop:
-            self = .rmsprop(try RMSprop.Configuration(
-                lr: value("lr"), alpha: value("alpha"), eps: value("eps"), weightDecay: value("weight_decay"),
-                momentum: value("momentum"), centered: flag("centered"), maximize: flag("maximize")))
+            self = .rmsprop(
+                try RMSprop.Configuration(
+                    lr: value("lr"), alpha: value("alpha"), eps: value("eps"), weightDecay: value("weight_decay"),
+                    momentum: value("momentum"), centered: flag("centered"), maximize: flag("maximize")))
         case .adam, .adamw:
-            self = .adam(try Adam.Configuration(
-                lr: value("lr"), beta1: value("beta1"), beta2: value("beta2"), eps: value("eps"),
-                weightDecay: value("weight_decay"), decoupledWeightDecay: kind == .adamw,
-                amsgrad: flag("amsgrad"), maximize: flag("maximize")))
+            self = .adam(
+                try Adam.Configuration(
+                    lr: value("lr"), beta1: value("beta1"), beta2: value("beta2"), eps: value("eps"),
+                    weightDecay: value("weight_decay"), decoupledWeightDecay: kind == .adamw,
+                    amsgrad: flag("amsgrad"), maximize: flag("maximize")))
         }
     }
 
@@ -54,22 +58,28 @@ enum UpdateRule {
         parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, slot: Slot, step: UInt64,
         fresh: BufferSet, clipCoefficient: Double
     ) throws(GDOptError) {
-        let b0 = slot[0]?.elements(T.self), b1 = slot[1]?.elements(T.self), b2 = slot[2]?.elements(T.self)
+        let b0 = slot[0]?.elements(T.self)
+        let b1 = slot[1]?.elements(T.self)
+        let b2 = slot[2]?.elements(T.self)
         let n = slot.count
         switch self {
         case .sgd(let c):
-            try SGD.update(parameters: parameters, gradients: gradients, momentumBuffer: b0, count: n,
-                           firstStep: fresh.contains(.first), configuration: c, clipCoefficient: clipCoefficient)
+            try SGD.update(
+                parameters: parameters, gradients: gradients, momentumBuffer: b0, count: n,
+                firstStep: fresh.contains(.first), configuration: c, clipCoefficient: clipCoefficient)
         case .adagrad(let c, _):
-            try Adagrad.update(parameters: parameters, gradients: gradients, sum: b0!, count: n, step: step,
-                               configuration: c, clipCoefficient: clipCoefficient)
+            try Adagrad.update(
+                parameters: parameters, gradients: gradients, sum: b0!, count: n, step: step,
+                configuration: c, clipCoefficient: clipCoefficient)
         case .rmsprop(let c):
-            try RMSprop.update(parameters: parameters, gradients: gradients, squareAverage: b0!, gradAverage: b1,
-                               momentumBuffer: b2, count: n, configuration: c, clipCoefficient: clipCoefficient)
+            try RMSprop.update(
+                parameters: parameters, gradients: gradients, squareAverage: b0!, gradAverage: b1,
+                momentumBuffer: b2, count: n, configuration: c, clipCoefficient: clipCoefficient)
         case .adam(let c):
-            try Adam.update(parameters: parameters, gradients: gradients, firstMoment: b0!, secondMoment: b1!,
-                            maxSecondMoment: b2, count: n, step: step, configuration: c,
-                            clipCoefficient: clipCoefficient)
+            try Adam.update(
+                parameters: parameters, gradients: gradients, firstMoment: b0!, secondMoment: b1!,
+                maxSecondMoment: b2, count: n, step: step, configuration: c,
+                clipCoefficient: clipCoefficient)
         }
     }
 }

@@ -10,14 +10,17 @@ public enum ScheduleKind: String, CaseIterable, Sendable {
 
     public init(name: String) throws(GDOptError) {
         guard let kind = Self(rawValue: name) else {
-            throw .invalid("kind \"\(name)\" is unknown; expected one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw .invalid(
+                "kind \"\(name)\" is unknown; expected one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         self = kind
     }
 
     /// Each kind's parameters with defaults (torch's where torch has one).
     var parameters: [HyperparameterSpec] {
-        func p(_ name: String, _ value: Double, _ domain: HyperparameterSpec.Domain = .nonNegative) -> HyperparameterSpec {
+        func p(_ name: String, _ value: Double, _ domain: HyperparameterSpec.Domain = .nonNegative)
+            -> HyperparameterSpec
+        {
             HyperparameterSpec(name: name, defaultValue: value, domain: domain)
         }
         let base = p("base_lr", 1e-3)
@@ -26,13 +29,19 @@ public enum ScheduleKind: String, CaseIterable, Sendable {
         case .step: return [base, p("step_size", 1, .wholeNumber), p("gamma", 0.1)]
         case .exponential: return [base, p("gamma", 0.9)]
         case .cosine: return [base, p("t_max", 100, .wholeNumber), p("eta_min", 0)]
-        case .warmupCosine: return [base, p("warmup_steps", 10, .wholeNumber), p("t_max", 100, .wholeNumber), p("eta_min", 0)]
+        case .warmupCosine:
+            return [base, p("warmup_steps", 10, .wholeNumber), p("t_max", 100, .wholeNumber), p("eta_min", 0)]
         case .inverseTime: return [base, p("decay", 0.01)]
         case .oneCycle:
-            return [base, p("max_lr", 0.1), p("total_steps", 100, .wholeNumber), p("pct_start", 0.3, .fraction),
-                    p("div_factor", 25), p("final_div_factor", 1e4)]
+            return [
+                base, p("max_lr", 0.1), p("total_steps", 100, .wholeNumber), p("pct_start", 0.3, .fraction),
+                p("div_factor", 25), p("final_div_factor", 1e4),
+            ]
         case .plateau:
-            return [base, p("factor", 0.1, .fraction), p("patience", 10, .wholeNumber), p("threshold", 1e-4), p("min_lr", 0)]
+            return [
+                base, p("factor", 0.1, .fraction), p("patience", 10, .wholeNumber), p("threshold", 1e-4),
+                p("min_lr", 0),
+            ]
         }
     }
 }
@@ -58,7 +67,10 @@ public final class Schedule {
 
     private func index(_ name: String) throws(GDOptError) -> Int {
         guard let i = table.firstIndex(where: { $0.name == name }) else {
-            throw .invalid("name \"\(name)\" is not a parameter of \(kind.rawValue); it has \(table.map(\.name).joined(separator: ", "))")
+            throw .invalid(
+                "name \"\(name)\" is not a parameter of \(kind.rawValue); "
+                    + "it has \(table.map(\.name).joined(separator: ", "))"
+            )
         }
         return i
     }
@@ -86,7 +98,8 @@ public final class Schedule {
     }
 
     private func rate(at step: UInt64) throws(GDOptError) -> Double {
-        let base = value("base_lr"), t = Double(step)
+        let base = value("base_lr")
+        let t = Double(step)
         switch kind {
         case .constant:
             return base
@@ -97,11 +110,14 @@ public final class Schedule {
         case .exponential:
             return base == 0 ? 0 : base * pow(value("gamma"), t)  // torch's 0·γ stays 0 where γᵗ overflows
         case .cosine:  // torch's closed form, periodic past t_max
-            let tMax = value("t_max"), etaMin = value("eta_min")
+            let tMax = value("t_max")
+            let etaMin = value("eta_min")
             guard tMax > 0 else { throw .invalid("t_max=\(tMax) must be > 0") }
             return etaMin + (base - etaMin) * (1 + cos(Double.pi * t / tMax)) / 2
         case .warmupCosine:
-            let w = value("warmup_steps"), tMax = value("t_max"), etaMin = value("eta_min")
+            let w = value("warmup_steps")
+            let tMax = value("t_max")
+            let etaMin = value("eta_min")
             guard w < tMax else { throw .invalid("warmup_steps=\(w) must be below t_max=\(tMax)") }
             if t < w { return base * (t + 1) / w }
             if t > tMax { return etaMin }
@@ -119,17 +135,24 @@ public final class Schedule {
     /// max_lr over pct_start of the steps, then down to initial/final_div_factor. Past the
     /// last step (where torch raises) it stays at the final value.
     private func oneCycle(_ t: Double) throws(GDOptError) -> Double {
-        let total = value("total_steps"), maxLR = value("max_lr")
+        let total = value("total_steps")
+        let maxLR = value("max_lr")
         guard total >= 2 else { throw .invalid("total_steps=\(total) must be >= 2") }
-        guard value("div_factor") > 0, value("final_div_factor") > 0 else { throw .invalid("div_factor and final_div_factor must be > 0") }
-        let initial = maxLR / value("div_factor"), final = initial / value("final_div_factor")
-        let warmupEnd = value("pct_start") * total - 1, end = total - 1
+        guard value("div_factor") > 0, value("final_div_factor") > 0 else {
+            throw .invalid("div_factor and final_div_factor must be > 0")
+        }
+        let initial = maxLR / value("div_factor")
+        let final = initial / value("final_div_factor")
+        let warmupEnd = value("pct_start") * total - 1
+        let end = total - 1
         // torch divides by the warm-up's length: a phase of 0 steps is 0/0 (torch raises).
         guard warmupEnd != 0 else {
             throw .invalid("pct_start=\(value("pct_start")) with total_steps=\(total) makes a warm-up of 0 steps")
         }
         let step = Swift.min(t, end)
-        func anneal(_ start: Double, _ stop: Double, _ pct: Double) -> Double { stop + (start - stop) / 2 * (1 + cos(Double.pi * pct)) }
+        func anneal(_ start: Double, _ stop: Double, _ pct: Double) -> Double {
+            stop + (start - stop) / 2 * (1 + cos(Double.pi * pct))
+        }
         if step <= warmupEnd { return anneal(initial, maxLR, step / warmupEnd) }
         return anneal(maxLR, final, (step - warmupEnd) / (end - warmupEnd))
     }

@@ -19,7 +19,9 @@ enum SolverCheckpoint {
         out.bool(solver.bounds != nil)
         if let bounds = solver.bounds {
             out.bytes.u64(UInt64(bounds.count))
-            for side in [bounds.lower, bounds.upper] { side.withUnsafeBufferPointer { out.raw($0.baseAddress!, count: $0.count) } }
+            for side in [bounds.lower, bounds.upper] {
+                side.withUnsafeBufferPointer { out.raw($0.baseAddress!, count: $0.count) }
+            }
         }
         out.bool(solver.run != nil)
         if let run = solver.run { run.archive(&out) }

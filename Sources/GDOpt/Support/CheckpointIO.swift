@@ -231,7 +231,8 @@ struct ByteReader {
 
     mutating func take(_ count: Int, what: String) throws(GDOptError) -> UnsafeRawBufferPointer {
         guard count >= 0, count <= limit - offset else {
-            throw .format("checkpoint is truncated: \(what) needs \(count) bytes at offset \(offset), \(limit - offset) remain")
+            throw .format(
+                "checkpoint is truncated: \(what) needs \(count) bytes at offset \(offset), \(limit - offset) remain")
         }
         defer { offset += count }
         return UnsafeRawBufferPointer(rebasing: data[offset..<(offset + count)])
@@ -262,8 +263,10 @@ private func crc32Update(_ start: UInt32, _ bytes: UnsafeRawBufferPointer) -> UI
     crcTables.withUnsafeBufferPointer { t in
         while i + 8 <= count {
             let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            let low = UInt32(truncatingIfNeeded: word) ^ crc, high = UInt32(truncatingIfNeeded: word >> 32)
-            crc = t[7 * 256 + Int(low & 0xFF)] ^ t[6 * 256 + Int((low >> 8) & 0xFF)]
+            let low = UInt32(truncatingIfNeeded: word) ^ crc
+            let high = UInt32(truncatingIfNeeded: word >> 32)
+            crc =
+                t[7 * 256 + Int(low & 0xFF)] ^ t[6 * 256 + Int((low >> 8) & 0xFF)]
                 ^ t[5 * 256 + Int((low >> 16) & 0xFF)] ^ t[4 * 256 + Int(low >> 24)]
                 ^ t[3 * 256 + Int(high & 0xFF)] ^ t[2 * 256 + Int((high >> 8) & 0xFF)]
                 ^ t[1 * 256 + Int((high >> 16) & 0xFF)] ^ t[Int(high >> 24)]

@@ -26,7 +26,8 @@ CONFIGS = [
     ("adam", {"lr": 0.01, "amsgrad": True, "maximize": True}),
     ("adamw", {"lr": 0.01, "weight_decay": 0.1}),
 ]
-CLASSES = {"sgd": gdopt.SGD, "adagrad": gdopt.Adagrad, "rmsprop": gdopt.RMSprop, "adam": gdopt.Adam, "adamw": gdopt.AdamW}
+CLASSES = {"sgd": gdopt.SGD, "adagrad": gdopt.Adagrad, "rmsprop": gdopt.RMSprop, "adam": gdopt.Adam,
+           "adamw": gdopt.AdamW}
 # Slot sizes: not divisible by 4, one smaller than P, one large enough to thread.
 SIZES = [1, 3, 7, 1000, 70001]
 STEPS = 50
@@ -156,7 +157,8 @@ def resume(folder):
         check_same(params, reference, True, f"resumed {kind}")
         files = sorted(f for f in os.listdir(folder) if f.startswith(f"{index}.ckpt."))
         assert len(files) == saved_with, files  # the older checkpoint's shards were removed
-        report(f"P={P} resumed {kind} from a checkpoint saved with P={saved_with}: {STEPS} steps = one process, bit for bit")
+        report(f"P={P} resumed {kind} from a checkpoint saved with P={saved_with}: "
+               f"{STEPS} steps = one process, bit for bit")
 
 
 if __name__ == "__main__":

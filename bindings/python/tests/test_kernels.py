@@ -18,7 +18,8 @@ CONFIGS = [
     ("adam", {"lr": 0.01, "amsgrad": True, "maximize": True}),
     ("adamw", {"lr": 0.01, "weight_decay": 0.1, "amsgrad": True}),
 ]
-CLASSES = {"sgd": gdopt.SGD, "adagrad": gdopt.Adagrad, "rmsprop": gdopt.RMSprop, "adam": gdopt.Adam, "adamw": gdopt.AdamW}
+CLASSES = {"sgd": gdopt.SGD, "adagrad": gdopt.Adagrad, "rmsprop": gdopt.RMSprop, "adam": gdopt.Adam,
+           "adamw": gdopt.AdamW}
 
 
 def kernel_step(kind, h, p, g, state, t):

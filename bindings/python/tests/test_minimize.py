@@ -96,7 +96,8 @@ def test_jac_false_uses_centred_differences_and_counts_real_calls():
 
 def test_history_callback_and_progress_bar():
     seen = []
-    result = gdopt.minimize(rosenbrock, [-1.2, 1.0], method="lbfgs", callback=lambda p: seen.append(p) or p.iteration == 4)
+    result = gdopt.minimize(rosenbrock, [-1.2, 1.0], method="lbfgs",
+                            callback=lambda p: seen.append(p) or p.iteration == 4)
     assert result.reason == "callback" and result.nit == 4 and [p.iteration for p in seen] == [1, 2, 3, 4]
     assert list(result.history) == ["iteration", "f", "grad_norm"]
     assert all(len(v) == 5 for v in result.history.values()) and result.history["iteration"].tolist() == [0, 1, 2, 3, 4]

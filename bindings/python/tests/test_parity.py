@@ -10,7 +10,8 @@ import pytest
 import gdopt
 from reference import Reference
 
-CLASSES = {"sgd": gdopt.SGD, "adagrad": gdopt.Adagrad, "rmsprop": gdopt.RMSprop, "adam": gdopt.Adam, "adamw": gdopt.AdamW}
+CLASSES = {"sgd": gdopt.SGD, "adagrad": gdopt.Adagrad, "rmsprop": gdopt.RMSprop, "adam": gdopt.Adam,
+           "adamw": gdopt.AdamW}
 
 
 def grid(**axes):
@@ -82,7 +83,8 @@ def test_float32_each_step_within_a_few_ulps(kind, h):
         wd = full.get("weight_decay", 0.0)
         inputs = np.abs(g) + wd * np.abs(old)
         buffers = sum(np.abs(before.get(k, 0)) + np.abs(reference.state.get(k, 0)) for k in FIRST_ORDER)
-        scale = np.maximum.reduce([np.abs(expected), np.abs(old), np.abs(expected - old), full["lr"] * (inputs + buffers)])
+        scale = np.maximum.reduce([np.abs(expected), np.abs(old), np.abs(expected - old),
+                                   full["lr"] * (inputs + buffers)])
         assert np.all(np.abs(p - expected) <= ulps * scale), f"step {t}"
 
 
@@ -91,7 +93,8 @@ def c_library():
     lib.gdopt_optimizer_create.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]
     lib.gdopt_optimizer_set.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_double]
     for name in ("gdopt_optimizer_step_f32", "gdopt_optimizer_step_f64"):
-        getattr(lib, name).argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]
+        getattr(lib, name).argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_void_p,
+                                       ctypes.c_size_t]
     lib.gdopt_optimizer_destroy.argtypes = [ctypes.c_void_p]
     return lib
 

@@ -60,7 +60,8 @@ PAIRS = [((3, 4), (3, 4)), ((3, 4), (4,)), ((64, 10), (10,)), ((3, 1), (1, 4)), 
 @pytest.mark.parametrize("op", ["add", "sub", "mul", "div"])
 @pytest.mark.parametrize("pair", PAIRS, ids=str)
 def test_binary_gradients_with_broadcasting(op, pair):
-    fn = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b, "div": lambda a, b: a / b}[op]
+    fn = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+          "div": lambda a, b: a / b}[op]
     f = tape_objective(fn, list(pair))
     a = RNG.standard_normal(pair[0]).ravel()
     b = RNG.standard_normal(pair[1]).ravel()

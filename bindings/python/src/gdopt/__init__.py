@@ -18,7 +18,8 @@ from ._tape import Node, Tape, multiclass_hinge, softmax_cross_entropy
 __version__ = _gdopt.version()
 __all__ = ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Optimizer", "NonFiniteError", "clip_grad_norm",
            "batches", "set_num_threads", "Tape", "Node", "softmax_cross_entropy", "multiclass_hinge",
-           "numerical_gradient", "grad_check", "GradCheckResult", "minimize", "Minimizer", "MinimizeResult", "Progress", "schedules",
+           "numerical_gradient", "grad_check", "GradCheckResult", "minimize", "Minimizer", "MinimizeResult", "Progress",
+           "schedules",
            "kernels",
            "__version__"]
 

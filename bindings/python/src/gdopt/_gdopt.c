@@ -61,10 +61,12 @@ int acquire(PyObject *obj, Array *a, int flags, const char *name, Py_ssize_t ind
     } else if (!PyBuffer_IsContiguous(&a->view, 'C')) {
         PyErr_Format(PyExc_TypeError,
                      "%s is not C-contiguous; gdopt updates arrays in place and never copies them "
-                     "(make it contiguous with np.ascontiguousarray and keep using the result)", label);
-    } else if (!((strcmp(format, "f") == 0 && a->view.itemsize == 4) || (strcmp(format, "d") == 0 && a->view.itemsize == 8))) {
-        PyErr_Format(PyExc_TypeError, "%s has element format '%s' (itemsize %zd); expected float32 or float64",
-                     label, a->view.format ? a->view.format : "B", a->view.itemsize);
+                     "(make it contiguous with np.ascontiguousarray and keep using the result)",
+                     label);
+    } else if (!((strcmp(format, "f") == 0 && a->view.itemsize == 4) ||
+                 (strcmp(format, "d") == 0 && a->view.itemsize == 8))) {
+        PyErr_Format(PyExc_TypeError, "%s has element format '%s' (itemsize %zd); expected float32 or float64", label,
+                     a->view.format ? a->view.format : "B", a->view.itemsize);
     } else if (writable && a->view.readonly) {
         PyErr_Format(PyExc_TypeError, "%s is read-only; gdopt updates params in place", label);
     } else {
@@ -118,9 +120,10 @@ static PyObject *clip_grad_norm(PyObject *module, PyObject *args) {
         pointers[i] = arrays[i].view.buf;
         lens[i] = arrays[i].n;
     }
-    gdopt_status status = count > 0 && arrays[0].is_double
-        ? gdopt_clip_grad_norm_f64((double *const *)pointers, lens, (size_t)count, max_norm, &total)
-        : gdopt_clip_grad_norm_f32((float *const *)pointers, lens, (size_t)count, max_norm, &total);
+    gdopt_status status =
+        count > 0 && arrays[0].is_double
+            ? gdopt_clip_grad_norm_f64((double *const *)pointers, lens, (size_t)count, max_norm, &total)
+            : gdopt_clip_grad_norm_f32((float *const *)pointers, lens, (size_t)count, max_norm, &total);
     result = status == GDOPT_OK ? PyFloat_FromDouble(total) : raise_status(status);
 done:
     if (arrays) release(arrays, count);
@@ -147,7 +150,8 @@ static PyObject *version(PyObject *module, PyObject *unused) {
 
 static PyMethodDef functions[] = {
     {"shuffle", shuffle, METH_VARARGS, "shuffle(seed, epoch, perm): fill perm with gdopt_shuffle's permutation."},
-    {"clip_grad_norm", clip_grad_norm, METH_VARARGS, "clip_grad_norm(grads, max_norm) -> float: total norm before clipping."},
+    {"clip_grad_norm", clip_grad_norm, METH_VARARGS,
+     "clip_grad_norm(grads, max_norm) -> float: total norm before clipping."},
     {"set_num_threads", set_num_threads, METH_VARARGS, "set_num_threads(k): threads for large steps (0 = automatic)."},
     {"version", version, METH_NOARGS, "version() -> str: the loaded library's version."},
     {"numerical_gradient", numerical_gradient, METH_VARARGS,
@@ -159,8 +163,8 @@ static PyMethodDef functions[] = {
 };
 
 static struct PyModuleDef module_def = {
-    PyModuleDef_HEAD_INIT, .m_name = "_gdopt", .m_doc = "Thin binding of libgdopt's C ABI.", .m_size = -1,
-    .m_methods = functions,
+    PyModuleDef_HEAD_INIT, .m_name = "_gdopt",     .m_doc = "Thin binding of libgdopt's C ABI.",
+    .m_size = -1,          .m_methods = functions,
 };
 
 PyMODINIT_FUNC PyInit__gdopt(void) {

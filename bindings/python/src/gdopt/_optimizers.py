@@ -100,7 +100,8 @@ class Optimizer:
             entry: dict = {"step": step, "dtype": dtype.name, "n": n}
             for bit, name in enumerate(buffers):
                 if mask & (1 << bit):
-                    entry[name] = np.frombuffer(data, dtype=dtype, count=n, offset=offset).astype(dtype.newbyteorder("="))
+                    stored = np.frombuffer(data, dtype=dtype, count=n, offset=offset)
+                    entry[name] = stored.astype(dtype.newbyteorder("="))
                     offset += n * dtype.itemsize
             state[slot] = entry
         return {"kind": self.kind, "hyperparameters": dict(zip(names, values)), "state": state}
@@ -123,7 +124,8 @@ class Optimizer:
         if entry_of(state_dict, "kind", "state_dict") != self.kind:
             raise ValueError(f"state_dict is for {state_dict['kind']!r}, this optimizer is {self.kind!r}")
         names, buffers = _LAYOUT[self.kind]
-        hyperparameters = mapping(entry_of(state_dict, "hyperparameters", "state_dict"), "state_dict['hyperparameters']")
+        hyperparameters = mapping(entry_of(state_dict, "hyperparameters", "state_dict"),
+                                  "state_dict['hyperparameters']")
         missing = [name for name in names if name not in hyperparameters]
         if missing:
             raise ValueError(f"state_dict hyperparameters lack {', '.join(missing)}")

@@ -149,7 +149,8 @@ class ShardedOptimizer:
         for slot, (p, g) in enumerate(pairs):
             shard = self._shards.get(slot)
             if shard is not None and (shard.n != p.size or shard.dtype != p.dtype):
-                raise ValueError(f"slot {slot} was created with n={shard.n} ({shard.dtype}), got n={p.size} ({p.dtype})")
+                raise ValueError(f"slot {slot} was created with n={shard.n} ({shard.dtype}), "
+                                 f"got n={p.size} ({p.dtype})")
         h = self.hyperparameters
         if h != self._checked:
             # The kernel checks the options (nesterov needs momentum, ...) on a one-element

@@ -10,8 +10,8 @@ double trampoline(size_t n, const double *x, double *grad, void *data) {
     Context *context = data;
     if (context->type) return NAN; /* already failed: stop */
     PyObject *xview = PyMemoryView_FromMemory((char *)x, (Py_ssize_t)(n * sizeof *x), PyBUF_READ);
-    PyObject *gview = grad ? PyMemoryView_FromMemory((char *)grad, (Py_ssize_t)(n * sizeof *grad), PyBUF_WRITE)
-                           : Py_NewRef(Py_None);
+    PyObject *gview =
+        grad ? PyMemoryView_FromMemory((char *)grad, (Py_ssize_t)(n * sizeof *grad), PyBUF_WRITE) : Py_NewRef(Py_None);
     PyObject *result = xview && gview ? PyObject_CallFunctionObjArgs(context->callable, xview, gview, NULL) : NULL;
     Py_XDECREF(xview);
     Py_XDECREF(gview);

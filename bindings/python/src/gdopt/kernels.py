@@ -32,7 +32,8 @@ def sgd_update(p: np.ndarray, g: np.ndarray, momentum_buffer: Optional[np.ndarra
 
 
 def adagrad_update(p: np.ndarray, g: np.ndarray, state_sum: np.ndarray, *, t: int, lr: float = 1e-2,
-                   lr_decay: float = 0.0, weight_decay: float = 0.0, eps: float = 1e-10, maximize: bool = False) -> None:
+                   lr_decay: float = 0.0, weight_decay: float = 0.0, eps: float = 1e-10,
+                   maximize: bool = False) -> None:
     _gdopt.kernel_update(_ADAGRAD, (p, g, state_sum, None, None), ("p", "g", "state_sum", "", ""), _step(t),
                          _numbers(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay, eps=eps)
                          + _flags(maximize=maximize))

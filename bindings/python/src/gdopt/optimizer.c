@@ -7,8 +7,7 @@
 enum { RELEASE_GIL_ABOVE = 16384 };
 
 typedef struct {
-    PyObject_HEAD
-    gdopt_optimizer *handle;
+    PyObject_HEAD gdopt_optimizer *handle;
     int busy; /* a step runs without the GIL: another thread must not use the handle */
 } Optimizer;
 
@@ -83,9 +82,11 @@ static PyObject *Optimizer_step(Optimizer *self, PyObject *args) {
     PyObject *params_obj, *grads_obj;
     if (!PyArg_ParseTuple(args, "OO", &params_obj, &grads_obj) || !usable(self)) return NULL;
     int single = PyObject_CheckBuffer(params_obj) || params_obj == Py_None;
-    PyObject *params = single ? PyTuple_Pack(1, params_obj) : PySequence_Fast(params_obj, "params must be an array or a list of arrays");
+    PyObject *params = single ? PyTuple_Pack(1, params_obj)
+                              : PySequence_Fast(params_obj, "params must be an array or a list of arrays");
     if (!params) return NULL;
-    PyObject *grads = single ? PyTuple_Pack(1, grads_obj) : PySequence_Fast(grads_obj, "grads must be an array or a list of arrays");
+    PyObject *grads =
+        single ? PyTuple_Pack(1, grads_obj) : PySequence_Fast(grads_obj, "grads must be an array or a list of arrays");
     if (!grads) {
         Py_DECREF(params);
         return NULL;
@@ -115,8 +116,8 @@ static PyObject *Optimizer_step(Optimizer *self, PyObject *args) {
             !acquire(PySequence_Fast_GET_ITEM(grads, i), g, 0, "grads", i))
             goto done;
         if (p->is_double != g->is_double) {
-            PyErr_Format(PyExc_TypeError, "grads[%zd] is %s but params[%zd] is %s", i, g->is_double ? "float64" : "float32",
-                         i, p->is_double ? "float64" : "float32");
+            PyErr_Format(PyExc_TypeError, "grads[%zd] is %s but params[%zd] is %s", i,
+                         g->is_double ? "float64" : "float32", i, p->is_double ? "float64" : "float32");
             goto done;
         }
         if (p->n != g->n) {
@@ -125,8 +126,9 @@ static PyObject *Optimizer_step(Optimizer *self, PyObject *args) {
         }
         /* A single step is atomic by itself; several are checked together first. */
         gdopt_status status = count == 1 ? GDOPT_OK
-            : p->is_double ? gdopt_optimizer_check_f64(self->handle, (size_t)i, p->view.buf, g->view.buf, p->n)
-                           : gdopt_optimizer_check_f32(self->handle, (size_t)i, p->view.buf, g->view.buf, p->n);
+                              : p->is_double
+                                  ? gdopt_optimizer_check_f64(self->handle, (size_t)i, p->view.buf, g->view.buf, p->n)
+                                  : gdopt_optimizer_check_f32(self->handle, (size_t)i, p->view.buf, g->view.buf, p->n);
         if (status != GDOPT_OK) {
             raise_status(status);
             goto done;
@@ -172,8 +174,12 @@ static PyObject *with_path(Optimizer *self, PyObject *args, int saving) {
     return status == GDOPT_OK ? Py_NewRef(Py_None) : status < 0 ? NULL : raise_status(status);
 }
 
-static PyObject *Optimizer_save(Optimizer *self, PyObject *args) { return with_path(self, args, 1); }
-static PyObject *Optimizer_load(Optimizer *self, PyObject *args) { return with_path(self, args, 0); }
+static PyObject *Optimizer_save(Optimizer *self, PyObject *args) {
+    return with_path(self, args, 1);
+}
+static PyObject *Optimizer_load(Optimizer *self, PyObject *args) {
+    return with_path(self, args, 0);
+}
 
 static PyObject *Optimizer_serialize(Optimizer *self, PyObject *unused) {
     (void)unused;
@@ -208,7 +214,8 @@ static PyMethodDef Optimizer_methods[] = {
     {"save", (PyCFunction)Optimizer_save, METH_VARARGS, "save(path): write a crash-safe checkpoint."},
     {"load", (PyCFunction)Optimizer_load, METH_VARARGS, "load(path): restore a checkpoint of the same kind."},
     {"serialize", (PyCFunction)Optimizer_serialize, METH_NOARGS, "serialize() -> bytes: the checkpoint bytes."},
-    {"deserialize", (PyCFunction)Optimizer_deserialize, METH_VARARGS, "deserialize(data): restore from checkpoint bytes."},
+    {"deserialize", (PyCFunction)Optimizer_deserialize, METH_VARARGS,
+     "deserialize(data): restore from checkpoint bytes."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -222,4 +229,3 @@ PyTypeObject OptimizerType = {
     .tp_dealloc = (destructor)Optimizer_dealloc,
     .tp_methods = Optimizer_methods,
 };
-

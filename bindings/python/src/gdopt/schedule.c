@@ -2,8 +2,7 @@
 #include "_gdopt.h"
 
 typedef struct {
-    PyObject_HEAD
-    gdopt_schedule *handle;
+    PyObject_HEAD gdopt_schedule *handle;
 } Schedule;
 
 static int Schedule_init(Schedule *self, PyObject *args, PyObject *kwds) {

@@ -4,8 +4,7 @@
 #include "_gdopt.h"
 
 typedef struct {
-    PyObject_HEAD
-    gdopt_solver *handle;
+    PyObject_HEAD gdopt_solver *handle;
 } Solver;
 
 static int Solver_init(Solver *self, PyObject *args, PyObject *kwds) {
@@ -27,7 +26,9 @@ static void Solver_dealloc(Solver *self) {
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-static PyObject *done(gdopt_status status) { return status == GDOPT_OK ? Py_NewRef(Py_None) : raise_status(status); }
+static PyObject *done(gdopt_status status) {
+    return status == GDOPT_OK ? Py_NewRef(Py_None) : raise_status(status);
+}
 
 /* A float64 array argument (writable when asked), or 0 with the exception set. */
 static int doubles(PyObject *obj, Array *a, int writable, const char *name) {
@@ -92,7 +93,7 @@ static int on_progress(const gdopt_progress *p, void *data) {
 
 static PyObject *result_tuple(const gdopt_result *r) {
     return Py_BuildValue("(ddnni)", r->f, r->grad_norm, (Py_ssize_t)r->iterations, (Py_ssize_t)r->evaluations,
-        r->reason);
+                         r->reason);
 }
 
 /* minimize(f, x, progress) -> (f, grad_norm, nit, nfev, reason). x (float64, writable)
@@ -216,7 +217,7 @@ static PyMethodDef Solver_methods[] = {
     {"get", (PyCFunction)Solver_get, METH_VARARGS, "get(name) -> float."},
     {"set_bounds", (PyCFunction)Solver_set_bounds, METH_VARARGS, "set_bounds(lower, upper): float64 arrays or None."},
     {"minimize", (PyCFunction)Solver_minimize, METH_VARARGS,
-        "minimize(f, x, progress) -> (f, grad_norm, nit, nfev, reason)."},
+     "minimize(f, x, progress) -> (f, grad_norm, nit, nfev, reason)."},
     {"begin", (PyCFunction)Solver_begin, METH_VARARGS, "begin(x0): start an ask/tell run."},
     {"ask", (PyCFunction)Solver_ask, METH_VARARGS, "ask(x) -> task (1 evaluate, 2 iterate, 3 done); writes x."},
     {"tell", (PyCFunction)Solver_tell, METH_VARARGS, "tell(f, grad, n): grad may be None."},

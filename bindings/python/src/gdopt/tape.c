@@ -5,8 +5,7 @@
 #include <string.h>
 
 typedef struct {
-    PyObject_HEAD
-    gdopt_tape *handle;
+    PyObject_HEAD gdopt_tape *handle;
     int is_double;
 } Tape;
 
@@ -30,7 +29,9 @@ static void Tape_dealloc(Tape *self) {
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-static PyObject *done(gdopt_status status) { return status == GDOPT_OK ? Py_NewRef(Py_None) : raise_status(status); }
+static PyObject *done(gdopt_status status) {
+    return status == GDOPT_OK ? Py_NewRef(Py_None) : raise_status(status);
+}
 
 /* Takes the node by pointer: it must be read after the call that writes it. */
 static PyObject *node_or_error(gdopt_status status, const gdopt_node *node) {
@@ -61,9 +62,11 @@ static PyObject *Tape_leaf(Tape *self, PyObject *args) {
     gdopt_node node = -1;
     gdopt_status status;
     if (self->is_double)
-        status = (variable ? gdopt_tape_variable_f64 : gdopt_tape_constant_f64)(self->handle, a.view.buf, rank, shape, &node);
+        status = (variable ? gdopt_tape_variable_f64 : gdopt_tape_constant_f64)(self->handle, a.view.buf, rank, shape,
+                                                                                &node);
     else
-        status = (variable ? gdopt_tape_variable_f32 : gdopt_tape_constant_f32)(self->handle, a.view.buf, rank, shape, &node);
+        status = (variable ? gdopt_tape_variable_f32 : gdopt_tape_constant_f32)(self->handle, a.view.buf, rank, shape,
+                                                                                &node);
     release(&a, 1);
     return node_or_error(status, &node);
 }

@@ -27,13 +27,17 @@ let solver = Solver(.lbfgs)
 try solver.set("gtol", 1e-10)
 var point: [Double] = [-1.2, 1]
 let result = try point.withUnsafeMutableBufferPointer { x throws(GDOptError) in
-    try solver.minimize({ x, gradient in
-        let a = x[1] - x[0] * x[0], b = 1 - x[0]
-        if let gradient {
-            gradient[0] = -400 * x[0] * a - 2 * b
-            gradient[1] = 200 * a
-        }
-        return 100 * a * a + b * b
-    }, x: x)
+    try solver.minimize(
+        { x, gradient in
+            let a = x[1] - x[0] * x[0]
+            let b = 1 - x[0]
+            if let gradient {
+                gradient[0] = -400 * x[0] * a - 2 * b
+                gradient[1] = 200 * a
+            }
+            return 100 * a * a + b * b
+        }, x: x)
 }
-print("lbfgs: f \(result.f) at (\(point[0]), \(point[1])) after \(result.evaluations) evaluations, reason \(result.reason)")
+print(
+    "lbfgs: f \(result.f) at (\(point[0]), \(point[1])) after \(result.evaluations) evaluations, reason \(result.reason)"
+)
