@@ -243,11 +243,13 @@ static void solver_call(world *w, fuzz_bytes *in) {
     size_t n = pick_n(in);
     switch (fuzz_byte(in) % 6) {
     case 0: {
-        /* memory is capped at 20 pairs: more adds no branch, only gigabytes (memory = 1e4
-         * asks for 4·10⁸ doubles of Gram matrices, which the library then allocates). */
+        /* memory and the iteration limits are capped at 20: more adds no branch, only time
+         * and memory (memory = 1e4 asks for 4·10⁸ doubles of Gram matrices; max_iter = 2^53
+         * is a run that does not end while a later set is refused, a run being open). */
         const char *option = options[fuzz_byte(in) % 15];
         double value = pick_value(in);
-        if (strcmp(option, "memory") == 0 && value > 20) value = fmod(value, 21);
+        int capped = !strcmp(option, "memory") || !strcmp(option, "max_iter") || !strcmp(option, "max_evals");
+        if (capped && value > 20) value = fmod(value, 21);
         fuzz_checked(gdopt_solver_set(w->solver, option, value));
         break;
     }
