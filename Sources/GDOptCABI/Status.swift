@@ -121,7 +121,7 @@ func serialize(
         throw BoundaryError(
             status: GDOPT_ERR_SIZE, message: "cap=\(UInt(bitPattern: cap)) is smaller than the \(size) bytes needed")
     }
-    _ = try object.serialize(into: UnsafeMutableRawBufferPointer(start: try required(buf, "buf"), count: size))
+    _ = object.writeCheckpoint(to: try required(buf, "buf"))
 }
 
 /// deserialize's input; len = 0 is a truncated checkpoint (FORMAT), not an empty buffer (§8).

@@ -121,8 +121,8 @@ public func clipCoefficient(maxNorm: Double, totalNorm: Double) -> Double {
 
 /// Clips many gradient buffers in place by one global L2 norm, as torch's
 /// clip_grad_norm_ does, and returns the norm from before clipping.
-@_specialize(exported:true,where T == Float)
-@_specialize(exported:true,where T == Double)
+@_specialize(exported: true, where T == Float)
+@_specialize(exported: true, where T == Double)
 public func clipGradNorm<T: GDOptFloat>(_ buffers: [UnsafeMutableBufferPointer<T>], maxNorm: Double) throws(GDOptError)
     -> Double
 {

@@ -83,8 +83,8 @@ public final class Optimizer {
     /// combination, non-finite gradients) and allocates the state buffers it would create,
     /// without writing anything else. Lets a caller that updates several slots together
     /// check them all, and hold all their memory, before stepping any.
-    @_specialize(exported:true,where T == Float)
-    @_specialize(exported:true,where T == Double)
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     public func check<T: GDOptFloat>(slot id: Int, gradients: UnsafePointer<T>, count: Int) throws(GDOptError) {
         let (existing, _) = try prepare(slot: id, gradients: gradients, count: count)
         reserved[id] = (T.dtype, try missingBuffers(slot: id, of: existing, dtype: T.dtype, count: count))
@@ -110,8 +110,8 @@ public final class Optimizer {
 
     /// Steps one slot. Every check happens before any write: on error, the parameters and
     /// the optimizer's state are exactly as they were.
-    @_specialize(exported:true,where T == Float)
-    @_specialize(exported:true,where T == Double)
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     public func step<T: GDOptFloat>(
         slot id: Int, parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, count: Int
     ) throws(GDOptError) {
@@ -119,7 +119,7 @@ public final class Optimizer {
         let added = try missingBuffers(slot: id, of: existing, dtype: T.dtype, count: count)
         reserved[id] = nil
         let state = existing ?? Slot(dtype: T.dtype, count: count)
-        let fresh = rule.bufferPlan.needed.subtracting(state.present)
+        let fresh = rule.bufferPlan.needed.subtracting(state.present)  // the roles in `added`
         for (role, buffer) in added {
             if rule.bufferPlan.initialValue != 0 { buffer.fill(with: T(rule.bufferPlan.initialValue)) }
             state[role] = buffer

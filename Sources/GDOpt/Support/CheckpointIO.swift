@@ -25,6 +25,12 @@ extension Checkpointed {
         guard buffer.count >= size, let base = buffer.baseAddress else {
             throw .size("the buffer holds \(buffer.count) bytes, the checkpoint needs \(size)")
         }
+        return writeCheckpoint(to: base)
+    }
+
+    /// Writes the checkpoint at `base`, which holds at least `checkpointSize` bytes (the
+    /// caller has counted them once); returns the size.
+    package func writeCheckpoint(to base: UnsafeMutableRawPointer) -> Int {
         var out = CheckpointWriter(.memory(base))
         encodeCheckpoint(into: &out)
         return out.finish()
@@ -34,9 +40,7 @@ extension Checkpointed {
     /// buffer or streams to a file).
     public func serialized() -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: checkpointSize) { buffer, initialized in
-            var out = CheckpointWriter(.memory(UnsafeMutableRawPointer(buffer.baseAddress!)))
-            encodeCheckpoint(into: &out)
-            initialized = out.finish()
+            initialized = writeCheckpoint(to: UnsafeMutableRawPointer(buffer.baseAddress!))
         }
     }
 
@@ -76,11 +80,15 @@ public struct CheckpointWriter {
 
     mutating func raw(_ bytes: UnsafeRawBufferPointer) {
         switch destination {
-        case .counting: break
-        case .memory(let base): (base + count).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
-        case .file(let chunks): chunks.write(bytes)
+        case .counting:
+            break  // only the size: no bytes, no checksum
+        case .memory(let base):
+            (base + count).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            crc = crc32Update(crc, bytes)
+        case .file(let chunks):
+            chunks.write(bytes)
+            crc = crc32Update(crc, bytes)
         }
-        if case .counting = destination {} else { crc = crc32Update(crc, bytes) }
         count += bytes.count
     }
 
@@ -100,14 +108,13 @@ public struct CheckpointWriter {
 /// The first failure is kept and every later write skipped, so encoders need not throw.
 final class FileChunks {
     static let capacity = 1 << 20
-    let fd: Int32
+    var fd: Int32 = -1
     private let staging: UnsafeMutableRawPointer
     private var used = 0
     private(set) var failure: String?
 
-    init(fd: Int32) throws(GDOptError) {
+    init() throws(GDOptError) {
         guard let staging = malloc(Self.capacity) else { throw .memory("cannot allocate a 1 MiB write buffer") }
-        self.fd = fd
         self.staging = staging
     }
 
@@ -151,6 +158,7 @@ func writeAtomically(to path: String, _ encode: (inout CheckpointWriter) -> Void
     if stat(path, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG {
         throw .io("\(path) exists and is not a regular file; it was left as it was")
     }
+    let chunks = try FileChunks()  // before the file exists: a refusal leaves nothing behind
     let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw .io("cannot create \(temporary): \(errnoText())") }
@@ -159,12 +167,7 @@ func writeAtomically(to path: String, _ encode: (inout CheckpointWriter) -> Void
         unlink(temporary)
         return .io(message)
     }
-    let chunks: FileChunks
-    do { chunks = try FileChunks(fd: fd) } catch {
-        close(fd)
-        unlink(temporary)
-        throw error
-    }
+    chunks.fd = fd
     var out = CheckpointWriter(.file(chunks))
     encode(&out)
     _ = out.finish()
@@ -189,8 +192,7 @@ func writeAtomically(to path: String, _ encode: (inout CheckpointWriter) -> Void
 /// may be refused (`.memory`): a FIFO, a device or a folder is `.io` at once, without
 /// blocking or reading without end.
 final class CheckpointFile {
-    private let base: UnsafeMutableRawPointer
-    private(set) var bytes: UnsafeRawBufferPointer
+    let bytes: UnsafeRawBufferPointer
 
     init(reading path: String) throws(GDOptError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
@@ -201,14 +203,14 @@ final class CheckpointFile {
         guard (status.st_mode & S_IFMT) == S_IFREG else { throw .io("\(path) is not a regular file") }
         let size = Int(status.st_size)
         let base = try Allocation.raw(UInt8.self, count: size, what: "reading \(path)")
-        self.base = UnsafeMutableRawPointer(base)
         var filled = 0
         while filled < size {
             let result = read(fd, base + filled, size - filled)
             if result < 0 && errno == EINTR { continue }
             guard result >= 0 else {
-                bytes = UnsafeRawBufferPointer(start: base, count: 0)
-                throw .io("cannot read \(path): \(errnoText())")
+                let reason = errnoText()
+                free(base)
+                throw .io("cannot read \(path): \(reason)")
             }
             if result == 0 { break }  // the file shrank: what is there is checked as a checkpoint
             filled += result
@@ -216,7 +218,7 @@ final class CheckpointFile {
         bytes = UnsafeRawBufferPointer(start: base, count: filled)
     }
 
-    deinit { free(base) }
+    deinit { free(UnsafeMutableRawPointer(mutating: bytes.baseAddress)) }
 }
 
 struct ByteReader {
