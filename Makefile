@@ -158,15 +158,16 @@ $(BUILD)/fuzz_%: Tests/Fuzz/fuzz_%.c Tests/Fuzz/fuzz_bytes.h include/gdopt.h $(S
 FUZZ_ENV := ASAN_OPTIONS=allocator_may_return_null=1:max_allocation_size_mb=1024:malloc_context_size=2
 FUZZ_SECONDS ?= 600
 FUZZ_QUICK_SECONDS ?= 30
+# `make fuzz` gives each target, alone, every core: one libFuzzer worker per core, each
+# with its own seed and log, sharing the target's corpus directory (libFuzzer reloads what
+# the others add). The executions are the sum of the workers' "Done N runs".
+FUZZ_WORKERS ?= $(shell nproc)
+# run_fuzzers(seconds, seed, workers)
 define run_fuzzers
-	@for t in $(FUZZ_TARGETS); do mkdir -p $(BUILD)/fuzz-corpus/$$t; done
-	@pids=""; for t in $(FUZZ_TARGETS); do \
-	    $(FUZZ_ENV) $(BUILD)/fuzz_$$t -max_total_time=$(1) -seed=$(2) -malloc_limit_mb=2048 \
-	        -artifact_prefix=$(BUILD)/fuzz-$$t- \
-	        $(BUILD)/fuzz-corpus/$$t Tests/Fuzz/corpus/$$t > $(BUILD)/fuzz-$$t.log 2>&1 & pids="$$pids $$!"; done; \
-	status=0; for p in $$pids; do wait $$p || status=1; done; \
-	for t in $(FUZZ_TARGETS); do echo "fuzz_$$t: $$(grep -h '^Done\|ERROR\|SUMMARY' $(BUILD)/fuzz-$$t.log)"; done; \
-	if [ $$status -ne 0 ]; then tail -n 40 $(BUILD)/fuzz-*.log; fi; exit $$status
+	@for t in $(FUZZ_TARGETS); do mkdir -p $(BUILD)/fuzz-corpus/$$t; rm -f $(BUILD)/fuzz-$$t-*.log; done
+	@pids=""; for t in $(FUZZ_TARGETS); do for w in $$(seq 1 $(3)); do 	    $(FUZZ_ENV) $(BUILD)/fuzz_$$t -max_total_time=$(1) -seed=$$(($(2) + w - 1)) -malloc_limit_mb=2048 	        -artifact_prefix=$(BUILD)/fuzz-$$t- 	        $(BUILD)/fuzz-corpus/$$t Tests/Fuzz/corpus/$$t > $(BUILD)/fuzz-$$t-$$w.log 2>&1 & pids="$$pids $$!"; 	done; done; 	status=0; for p in $$pids; do wait $$p || status=1; done; 	for t in $(FUZZ_TARGETS); do 	    grep -h '^Done\|ERROR\|SUMMARY' $(BUILD)/fuzz-$$t-*.log | sed "s/^/fuzz_$$t: /"; 	    cat $(BUILD)/fuzz-$$t-*.log | awk -v t=fuzz_$$t -v w=$(3) \
+	        '/^Done/ {runs += $$2; secs = $$5} END {printf "%s: %d runs in %d s by %d workers (%.0f exec/s)\n", \
+	                 t, runs, secs, w, runs / (secs ? secs : 1)}'; 	done; 	if [ $$status -ne 0 ]; then tail -n 40 $(BUILD)/fuzz-*.log; fi; exit $$status
 endef
 # Rewrites the seed corpus from the current library (after a checkpoint format change).
 fuzz-seeds: $(LIB)
@@ -174,14 +175,14 @@ fuzz-seeds: $(LIB)
 	    -Wl,-rpath,$(abspath $(BUILD)/lib)
 	mkdir -p Tests/Fuzz/corpus/solver
 	$(BUILD)/make_seeds Tests/Fuzz/corpus/deserialize Tests/Fuzz/corpus/tape Tests/Fuzz/corpus/solver
-# A bounded run for `make test` (fixed seed), and the long one for `make fuzz`.
+# A bounded run for `make test`: the four targets at once, one worker each, a fixed seed.
 test-fuzz: $(FUZZ_BINS)
-	$(call run_fuzzers,$(FUZZ_QUICK_SECONDS),1)
-# One target at a time, so that each has a core of its own for FUZZ_SECONDS.
+	$(call run_fuzzers,$(FUZZ_QUICK_SECONDS),1,1)
+# One target at a time, with all the cores, for FUZZ_SECONDS each.
 fuzz: $(FUZZ_BINS)
 	@for t in $(FUZZ_TARGETS); do $(MAKE) --no-print-directory fuzz-alone FUZZ_TARGETS=$$t || exit 1; done
 fuzz-alone:
-	$(call run_fuzzers,$(FUZZ_SECONDS),0)
+	$(call run_fuzzers,$(FUZZ_SECONDS),0,$(FUZZ_WORKERS))
 
 # ---- Examples and the demo ---------------------------------------------------------------
 EXAMPLE_FLAGS := -std=c99 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -Iinclude

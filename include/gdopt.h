@@ -74,6 +74,33 @@ const char *gdopt_last_error(void);
  * Errors: GDOPT_ERR_INVALID if k < 0. Thread-safe; takes effect from the next step. */
 gdopt_status gdopt_set_num_threads(int k);
 
+/* ---- Parameter tables ------------------------------------------------------------- */
+
+/* What a program (or a binding) can list instead of copying: the names of the optimizer
+ * kinds and solver methods, and each kind's parameters as set, get, the checks and the
+ * checkpoints use them, in checkpoint order. min and max are inclusive (an open bound such
+ * as beta < 1 is the largest double below 1; "no bound" is +-DBL_MAX). flags says the
+ * value must also be integral. Every table and name is static: it lives as long as the
+ * library and must not be freed. Errors: NULL, INVALID (an unknown kind or method). */
+typedef struct {
+    const char *name;
+    double default_value, min, max;
+    int32_t flags;
+} gdopt_param_info;
+#define GDOPT_PARAM_BOOL 1    /* the value is 0 or 1 */
+#define GDOPT_PARAM_INTEGER 2 /* the value is a whole number */
+
+gdopt_status gdopt_optimizer_kinds(const char *const **names, size_t *count);
+gdopt_status gdopt_optimizer_params(const char *kind, const gdopt_param_info **table, size_t *count);
+/* A kind's state buffers by torch's names ("exp_avg", "momentum_buffer", ...), in the
+ * order of gdopt_slot_info.buffers' bits (an addition to the contract). */
+gdopt_status gdopt_optimizer_state_names(const char *kind, const char *const **names, size_t *count);
+gdopt_status gdopt_schedule_kinds(const char *const **names, size_t *count);
+gdopt_status gdopt_schedule_params(const char *kind, const gdopt_param_info **table, size_t *count);
+/* Every method takes every option (one table); a method ignores those it does not use. */
+gdopt_status gdopt_solver_methods(const char *const **names, size_t *count);
+gdopt_status gdopt_solver_params(const char *method, const gdopt_param_info **table, size_t *count);
+
 /* ---- Optimizer objects ------------------------------------------------------------- */
 
 /* An optimizer holds hyperparameters and per-slot state. A slot is one parameter buffer
@@ -157,14 +184,54 @@ gdopt_status gdopt_optimizer_load(gdopt_optimizer *o, const char *path);
 
 /* The same checkpoint bytes in memory, written straight into buf. *needed (never NULL)
  * receives the size. With cap = 0 (buf may then be NULL) the call only reports the size,
- * computed without building the checkpoint, and returns GDOPT_OK; with 0 < cap < size it
- * returns GDOPT_ERR_SIZE and writes nothing to buf. Nothing is allocated.
+ * computed without building the checkpoint, and returns GDOPT_OK; buf = NULL with cap > 0
+ * is GDOPT_ERR_NULL; with 0 < cap < size it returns GDOPT_ERR_SIZE and writes nothing to
+ * buf. Nothing is allocated.
  * Errors: NULL, SIZE, STATE. */
 gdopt_status gdopt_optimizer_serialize(const gdopt_optimizer *o, void *buf, size_t cap, size_t *needed);
 
 /* Restores from bytes made by gdopt_optimizer_serialize, as gdopt_optimizer_load does.
- * Errors: NULL, SIZE (len = 0), FORMAT, MEMORY, STATE. */
+ * len = 0, like any length shorter than a checkpoint, is FORMAT (§8).
+ * Errors: NULL, SIZE (len too large), FORMAT, MEMORY, STATE. */
 gdopt_status gdopt_optimizer_deserialize(gdopt_optimizer *o, const void *buf, size_t len);
+
+/* A slot's state as data (an addition to the contract, §10): what a binding needs to
+ * build a state_dict, or to load one, without the checkpoint layout.
+ *
+ * gdopt_optimizer_slots writes the ids of the slots that have state, in increasing order,
+ * to slots[0..cap) and their number to *count; cap = 0 (slots may be NULL) only counts.
+ * Errors: NULL, SIZE (0 < cap < *count: nothing written), STATE. */
+gdopt_status gdopt_optimizer_slots(const gdopt_optimizer *o, size_t *slots, size_t cap, size_t *count);
+
+typedef struct {
+    int32_t dtype;    /* GDOPT_F32 or GDOPT_F64 */
+    uint32_t buffers; /* bit i set: the slot holds buffer i of gdopt_optimizer_state_names */
+    size_t n;
+    uint64_t step; /* the slot's step count t, >= 1 */
+} gdopt_slot_info;
+
+/* Errors: NULL, INVALID (the slot has no state), STATE. */
+gdopt_status gdopt_optimizer_slot_info(const gdopt_optimizer *o, size_t slot, gdopt_slot_info *info);
+
+/* Copies the slot's buffer `name` to out[0..n).
+ * Errors: NULL, INVALID (no state, a name the kind does not have, a buffer the slot does
+ * not hold, the other dtype), SIZE (n differs from the slot's), STATE. */
+gdopt_status gdopt_optimizer_state_get_f32(const gdopt_optimizer *o, size_t slot, const char *name, float *out,
+                                           size_t n);
+gdopt_status gdopt_optimizer_state_get_f64(const gdopt_optimizer *o, size_t slot, const char *name, double *out,
+                                           size_t n);
+
+/* Replaces the slot's whole state: dtype of the call, n elements, step count `step`, and
+ * the `count` buffers names[i] with values buffers[i][0..n) (copied; a buffer not named is
+ * absent, and a later step that needs it creates it as a first step would). Everything is
+ * checked and copied before the slot changes, as a load does.
+ * Errors: NULL (names or buffers with count > 0, or one of their entries), SIZE (n = 0 or
+ * too large), INVALID (step = 0, a name the kind does not have, or given twice), MEMORY,
+ * STATE. */
+gdopt_status gdopt_optimizer_state_set_f32(gdopt_optimizer *o, size_t slot, uint64_t step, size_t n,
+                                           const char *const *names, const float *const *buffers, size_t count);
+gdopt_status gdopt_optimizer_state_set_f64(gdopt_optimizer *o, size_t slot, uint64_t step, size_t n,
+                                           const char *const *names, const double *const *buffers, size_t count);
 
 /* Frees the optimizer and all its state. NULL is a no-op. A handle that was destroyed
  * is recognised by later calls, which fail with GDOPT_ERR_STATE until its memory is
@@ -306,31 +373,38 @@ typedef struct gdopt_tape gdopt_tape;
  * At most 65535 tapes are alive at once (create: MEMORY beyond). */
 typedef int64_t gdopt_node;
 
-#define GDOPT_F32 1
-#define GDOPT_F64 2
+/* The codes below are named enum types (the values are part of the ABI); the functions
+ * take them as int, so a program may pass either. The library's own code reads its values
+ * from these enums, so the two cannot drift. */
+typedef enum gdopt_dtype { GDOPT_F32 = 1, GDOPT_F64 = 2 } gdopt_dtype;
 
-/* Unary ops: element-wise, or reducing to a scalar (SUM, MEAN), or reversing the axes (TRANSPOSE). */
-#define GDOPT_NEG 1
-#define GDOPT_EXP 2
-#define GDOPT_LOG 3
-#define GDOPT_TANH 4
-#define GDOPT_SIGMOID 5
-#define GDOPT_RELU 6      /* derivative 0 at 0 */
-#define GDOPT_SQUARE 7
-#define GDOPT_SQRT 8
-#define GDOPT_ABS 9       /* derivative 0 at 0 */
-#define GDOPT_SUM 10
-#define GDOPT_MEAN 11
-#define GDOPT_TRANSPOSE 12
-/* Binary ops: element-wise with numpy broadcasting, and the 2-D matrix product (OpenBLAS). */
-#define GDOPT_ADD 20
-#define GDOPT_SUB 21
-#define GDOPT_MUL 22
-#define GDOPT_DIV 23
-#define GDOPT_MATMUL 24
+typedef enum gdopt_op {
+    /* Unary ops: element-wise, or reducing to a scalar (SUM, MEAN), or reversing the axes (TRANSPOSE). */
+    GDOPT_NEG = 1,
+    GDOPT_EXP = 2,
+    GDOPT_LOG = 3,
+    GDOPT_TANH = 4,
+    GDOPT_SIGMOID = 5,
+    GDOPT_RELU = 6, /* derivative 0 at 0 */
+    GDOPT_SQUARE = 7,
+    GDOPT_SQRT = 8,
+    GDOPT_ABS = 9, /* derivative 0 at 0 */
+    GDOPT_SUM = 10,
+    GDOPT_MEAN = 11,
+    GDOPT_TRANSPOSE = 12,
+    /* Binary ops: element-wise with numpy broadcasting, and the 2-D matrix product (BLAS). */
+    GDOPT_ADD = 20,
+    GDOPT_SUB = 21,
+    GDOPT_MUL = 22,
+    GDOPT_DIV = 23,
+    GDOPT_MATMUL = 24
+} gdopt_op;
+
 /* Losses over scores N x C and N labels in [0, C), averaged over the N rows. */
-#define GDOPT_SOFTMAX_CROSS_ENTROPY 1 /* mean of logsumexp(s_i) - s_i[y_i], computed stably */
-#define GDOPT_MULTICLASS_HINGE 2      /* mean of sum over j != y_i of max(0, s_ij - s_iy + 1) */
+typedef enum gdopt_loss {
+    GDOPT_SOFTMAX_CROSS_ENTROPY = 1, /* mean of logsumexp(s_i) - s_i[y_i], computed stably */
+    GDOPT_MULTICLASS_HINGE = 2       /* mean of sum over j != y_i of max(0, s_ij - s_iy + 1) */
+} gdopt_loss;
 
 /* Creates an empty tape for GDOPT_F32 or GDOPT_F64 values. Free it with gdopt_tape_destroy.
  * Errors: NULL (out), INVALID (dtype), MEMORY. */
@@ -477,13 +551,15 @@ typedef struct {
     int reason;          /* GDOPT_CONVERGED_* or GDOPT_MAX_* or GDOPT_STOPPED_BY_CALLBACK */
 } gdopt_result;
 
-#define GDOPT_CONVERGED_GTOL 1
-#define GDOPT_CONVERGED_FTOL 2
-#define GDOPT_CONVERGED_XTOL 3
-#define GDOPT_MAX_ITER 4
-#define GDOPT_MAX_EVALS 5
-#define GDOPT_STOPPED_BY_CALLBACK 6
-#define GDOPT_LINESEARCH_FAILED 7 /* a line search found no decrease: not a convergence */
+typedef enum gdopt_reason {
+    GDOPT_CONVERGED_GTOL = 1,
+    GDOPT_CONVERGED_FTOL = 2,
+    GDOPT_CONVERGED_XTOL = 3,
+    GDOPT_MAX_ITER = 4,
+    GDOPT_MAX_EVALS = 5,
+    GDOPT_STOPPED_BY_CALLBACK = 6,
+    GDOPT_LINESEARCH_FAILED = 7 /* a line search found no decrease: not a convergence */
+} gdopt_reason;
 
 /* Errors: NULL, INVALID (unknown method), MEMORY. Free with gdopt_solver_destroy. */
 gdopt_status gdopt_solver_create(const char *method, gdopt_solver **out);
@@ -535,10 +611,12 @@ gdopt_status gdopt_solver_minimize(gdopt_solver *s, gdopt_objective f, void *dat
  *     }
  *     gdopt_solver_result(s, &res);
  */
-typedef int32_t gdopt_task;
-#define GDOPT_TASK_EVALUATE 1 /* evaluate f (and the gradient) at x, then tell */
-#define GDOPT_TASK_ITERATE 2  /* an iteration ended; x is the new iterate; ask again */
-#define GDOPT_TASK_DONE 3     /* x is the best point; gdopt_solver_result has the rest */
+typedef int32_t gdopt_task; /* one of gdopt_task_code */
+typedef enum gdopt_task_code {
+    GDOPT_TASK_EVALUATE = 1, /* evaluate f (and the gradient) at x, then tell */
+    GDOPT_TASK_ITERATE = 2,  /* an iteration ended; x is the new iterate; ask again */
+    GDOPT_TASK_DONE = 3      /* x is the best point; gdopt_solver_result has the rest */
+} gdopt_task_code;
 
 /* Starts a run from a copy of x0 (a run already going is dropped). Options, bounds and
  * callbacks are read now; set, set_bounds, set_progress and set_hessian give STATE until

@@ -106,3 +106,101 @@ public func gdopt_optimizer_deserialize(_ o: OpaquePointer?, _ buf: UnsafeRawPoi
 public func gdopt_optimizer_destroy(_ o: OpaquePointer?) {
     Handles.destroy(o, .optimizer)
 }
+
+// MARK: - Slot state (§10)
+
+@c @implementation
+public func gdopt_optimizer_slots(
+    _ o: OpaquePointer?, _ slots: UnsafeMutablePointer<Int>?, _ cap: Int, _ count: UnsafeMutablePointer<Int>?
+) -> gdopt_status {
+    withStatus {
+        let ids = try optimizer(o).slotIDs
+        let count = try required(count, "count")
+        count.pointee = ids.count
+        guard cap != 0 else { return }
+        let slots = try required(slots, "slots")
+        guard UInt(bitPattern: cap) >= UInt(ids.count) else {
+            throw BoundaryError(
+                status: GDOPT_ERR_SIZE, message: "cap=\(UInt(bitPattern: cap)) is smaller than the \(ids.count) slots")
+        }
+        for (i, id) in ids.enumerated() { slots[i] = id }
+    }
+}
+
+@c @implementation
+public func gdopt_optimizer_slot_info(
+    _ o: OpaquePointer?, _ slot: Int, _ info: UnsafeMutablePointer<gdopt_slot_info>?
+) -> gdopt_status {
+    withStatus {
+        let opt = try optimizer(o)
+        let info = try required(info, "info")
+        guard let state = opt.slotInfo(slot: slot) else {
+            throw GDOptError.invalid("slot \(UInt(bitPattern: slot)) has no state")
+        }
+        let mask = opt.kind.bufferNames.enumerated().reduce(UInt32(0)) { mask, entry in
+            state.buffers.contains(entry.element) ? mask | 1 << entry.offset : mask
+        }
+        info.pointee = gdopt_slot_info(
+            dtype: Codes.code(of: state.dtype, in: Codes.dtypes), buffers: mask, n: state.count, step: state.step)
+    }
+}
+
+private func stateGet<T: GDOptFloat>(
+    _ o: OpaquePointer?, _ slot: Int, _ name: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<T>?, _ n: Int
+) throws {
+    let opt = try optimizer(o)
+    let name = try string(name, "name")
+    let out = try required(out, "out")
+    try opt.readState(slot: slot, name: name, into: out, count: try elementCount(n, of: T.self))
+}
+
+@c @implementation
+public func gdopt_optimizer_state_get_f32(
+    _ o: OpaquePointer?, _ slot: Int, _ name: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<Float>?, _ n: Int
+) -> gdopt_status {
+    withStatus { try stateGet(o, slot, name, out, n) }
+}
+
+@c @implementation
+public func gdopt_optimizer_state_get_f64(
+    _ o: OpaquePointer?, _ slot: Int, _ name: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<Double>?, _ n: Int
+) -> gdopt_status {
+    withStatus { try stateGet(o, slot, name, out, n) }
+}
+
+private func stateSet<T: GDOptFloat>(
+    _ o: OpaquePointer?, _ slot: Int, _ step: UInt64, _ n: Int, _ names: UnsafePointer<UnsafePointer<CChar>?>?,
+    _ buffers: UnsafePointer<UnsafePointer<T>?>?, _ count: Int
+) throws {
+    let opt = try optimizer(o)
+    let n = try elementCount(n, of: T.self)
+    var named: [(name: String, values: UnsafePointer<T>)] = []
+    if count != 0 {
+        let names = try required(names, "names"), buffers = try required(buffers, "buffers")
+        // Each named buffer is distinct, so more than the kind has is an error anyway.
+        guard count > 0, count <= opt.kind.bufferNames.count else {
+            throw GDOptError.invalid(
+                "count=\(UInt(bitPattern: count)) is more than the \(opt.kind.bufferNames.count) buffers of \(opt.kind)")
+        }
+        for i in 0..<count {
+            named.append((try string(names[i], "names[\(i)]"), try required(buffers[i], "buffers[\(i)]")))
+        }
+    }
+    try opt.setState(slot: slot, step: step, count: n, buffers: named)
+}
+
+@c @implementation
+public func gdopt_optimizer_state_set_f32(
+    _ o: OpaquePointer?, _ slot: Int, _ step: UInt64, _ n: Int, _ names: UnsafePointer<UnsafePointer<CChar>?>?,
+    _ buffers: UnsafePointer<UnsafePointer<Float>?>?, _ count: Int
+) -> gdopt_status {
+    withStatus { try stateSet(o, slot, step, n, names, buffers, count) }
+}
+
+@c @implementation
+public func gdopt_optimizer_state_set_f64(
+    _ o: OpaquePointer?, _ slot: Int, _ step: UInt64, _ n: Int, _ names: UnsafePointer<UnsafePointer<CChar>?>?,
+    _ buffers: UnsafePointer<UnsafePointer<Double>?>?, _ count: Int
+) -> gdopt_status {
+    withStatus { try stateSet(o, slot, step, n, names, buffers, count) }
+}

@@ -122,7 +122,7 @@ public func gdopt_solver_ask(
         let x = try required(x, "x")
         let task = try required(task, "task")
         let n = try elementCount(n, of: Double.self)
-        task.pointee = try solver.ask(into: UnsafeMutableBufferPointer(start: x, count: n)).rawValue
+        task.pointee = Codes.code(of: try solver.ask(into: UnsafeMutableBufferPointer(start: x, count: n)), in: Codes.tasks)
     }
 }
 
@@ -181,7 +181,7 @@ public func gdopt_solver_deserialize(_ s: OpaquePointer?, _ buf: UnsafeRawPointe
 private func cResult(_ r: SolverResult) -> gdopt_result {
     gdopt_result(
         f: r.f, grad_norm: r.gradientNorm, iterations: r.iterations, evaluations: r.evaluations,
-        reason: r.reason.rawValue)
+        reason: Codes.code(of: r.reason, in: Codes.reasons))
 }
 
 @c @implementation

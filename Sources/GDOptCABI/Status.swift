@@ -108,7 +108,8 @@ public func gdopt_set_num_threads(_ k: Int32) -> gdopt_status {
 // MARK: - Checkpoint buffers (optimizers and solvers)
 
 /// serialize's contract (§8): *needed always; cap = 0 only asks for the size, which is
-/// computed without building the checkpoint; the bytes go straight into buf.
+/// computed without building the checkpoint; buf = NULL with cap > 0 is NULL whatever the
+/// size; the bytes go straight into buf.
 func serialize(
     _ object: Checkpointed, _ buf: UnsafeMutableRawPointer?, _ cap: Int,
     _ needed: UnsafeMutablePointer<Int>?
@@ -117,11 +118,12 @@ func serialize(
     let size = object.checkpointSize
     needed.pointee = size
     guard cap != 0 else { return }
+    let buf = try required(buf, "buf")
     guard UInt(bitPattern: cap) >= UInt(size) else {
         throw BoundaryError(
             status: GDOPT_ERR_SIZE, message: "cap=\(UInt(bitPattern: cap)) is smaller than the \(size) bytes needed")
     }
-    _ = object.writeCheckpoint(to: try required(buf, "buf"))
+    _ = object.writeCheckpoint(to: buf)
 }
 
 /// deserialize's input; len = 0 is a truncated checkpoint (FORMAT), not an empty buffer (§8).

@@ -53,10 +53,10 @@ private func typedTape<T: GDOptFloat>(_ handle: OpaquePointer?, _: T.Type) throw
 public func gdopt_tape_create(_ dtype: Int32, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> gdopt_status {
     withStatus {
         let out = try required(out, "out")
-        switch dtype {
-        case GDOPT_F32: out.pointee = Handles.make(TapeBox(try Tape<Float>()), kind: .tape)
-        case GDOPT_F64: out.pointee = Handles.make(TapeBox(try Tape<Double>()), kind: .tape)
-        default: throw GDOptError.invalid("dtype=\(dtype) must be GDOPT_F32 (1) or GDOPT_F64 (2)")
+        switch Codes.value(of: dtype, in: Codes.dtypes) {
+        case .float32: out.pointee = Handles.make(TapeBox(try Tape<Float>()), kind: .tape)
+        case .float64: out.pointee = Handles.make(TapeBox(try Tape<Double>()), kind: .tape)
+        case nil: throw GDOptError.invalid("dtype=\(dtype) must be GDOPT_F32 (1) or GDOPT_F64 (2)")
         }
     }
 }
@@ -124,7 +124,7 @@ public func gdopt_tape_unary(
     withStatus {
         let tape = try tape(t)
         let out = try required(out, "out")
-        guard let op = UnaryOp(rawValue: op) else {
+        guard let op = Codes.value(of: op, in: Codes.unaryOps) else {
             throw GDOptError.invalid("op=\(op) is not a unary op (GDOPT_NEG..GDOPT_TRANSPOSE)")
         }
         out.pointee = try tape.unary(op, x)
@@ -138,7 +138,7 @@ public func gdopt_tape_binary(
     withStatus {
         let tape = try tape(t)
         let out = try required(out, "out")
-        guard let op = BinaryOp(rawValue: op) else {
+        guard let op = Codes.value(of: op, in: Codes.binaryOps) else {
             throw GDOptError.invalid("op=\(op) is not a binary op (GDOPT_ADD..GDOPT_MATMUL)")
         }
         out.pointee = try tape.binary(op, a, b)
@@ -154,7 +154,7 @@ public func gdopt_tape_loss(
         let tape = try tape(t)
         let out = try required(out, "out")
         let labels = try required(labels, "labels")
-        guard let kind = LossKind(rawValue: kind) else {
+        guard let kind = Codes.value(of: kind, in: Codes.losses) else {
             throw GDOptError.invalid(
                 "kind=\(kind) is not a loss (GDOPT_SOFTMAX_CROSS_ENTROPY or GDOPT_MULTICLASS_HINGE)")
         }

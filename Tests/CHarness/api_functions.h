@@ -22,5 +22,9 @@
     X(gdopt_solver_set_hessian) X(gdopt_solver_minimize) X(gdopt_solver_destroy) X(gdopt_solver_set_bounds) \
     X(gdopt_solver_begin) X(gdopt_solver_ask) X(gdopt_solver_tell) X(gdopt_solver_stop) X(gdopt_solver_result) \
     X(gdopt_solver_save) X(gdopt_solver_load) X(gdopt_solver_serialize) X(gdopt_solver_deserialize) \
-    X(gdopt_solver_dimension)
+    X(gdopt_solver_dimension) \
+    X(gdopt_optimizer_kinds) X(gdopt_optimizer_params) X(gdopt_optimizer_state_names) X(gdopt_schedule_kinds) \
+    X(gdopt_schedule_params) X(gdopt_solver_methods) X(gdopt_solver_params) \
+    X(gdopt_optimizer_slots) X(gdopt_optimizer_slot_info) X(gdopt_optimizer_state_get_f32) \
+    X(gdopt_optimizer_state_get_f64) X(gdopt_optimizer_state_set_f32) X(gdopt_optimizer_state_set_f64)
 // clang-format on

@@ -3,6 +3,7 @@
  * failed call it checks that the caller's buffer and the optimizer's state are unchanged.
  * Ends with the line "N passed, N failed". */
 #include <gdopt.h>
+#include <float.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -806,6 +807,7 @@ static void test_solvers(void) {
 
 #include "harness_solvers.c"
 #include "harness_hostile.c"
+#include "harness_tables.c"
 
 int main(int argc, char **argv) {
 #ifdef GDOPT_HARNESS_DLOPEN
@@ -833,6 +835,7 @@ int main(int argc, char **argv) {
     test_schedules();
     test_concurrent_handles();
     test_hostile_input();
+    test_tables_and_state();
 #ifdef GDOPT_HARNESS_DLOPEN
     dlclose(library);
 #endif

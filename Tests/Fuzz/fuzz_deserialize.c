@@ -10,11 +10,20 @@
 static const char *const kinds[] = {"sgd", "adagrad", "rmsprop", "adam", "adamw"};
 
 /* The optimizer's serialized form, in a malloc'd buffer. */
-static uint8_t *serialized(const gdopt_optimizer *o, size_t *len) {
-    FUZZ_REQUIRE(gdopt_optimizer_serialize(o, NULL, 0, len) == GDOPT_OK);
-    uint8_t *buf = malloc(*len);
-    FUZZ_REQUIRE(buf != NULL);
-    FUZZ_REQUIRE(gdopt_optimizer_serialize(o, buf, *len, len) == GDOPT_OK);
+/* The handle's serialized form, in a buffer kept for the whole run (valid until the next
+ * call): one sizing pass fewer per check than asking for the size first. */
+static const uint8_t *serialized(const gdopt_optimizer *o, size_t *len) {
+    static uint8_t *buf;
+    static size_t cap;
+    gdopt_status status = gdopt_optimizer_serialize(o, buf, cap, len);
+    if (status == GDOPT_ERR_SIZE || cap == 0) {
+        free(buf);
+        cap = *len > 4096 ? *len : 4096;
+        buf = malloc(cap);
+        FUZZ_REQUIRE(buf != NULL);
+        status = gdopt_optimizer_serialize(o, buf, cap, len);
+    }
+    FUZZ_REQUIRE(status == GDOPT_OK);
     return buf;
 }
 
@@ -54,7 +63,10 @@ static fixture *fixture_for(const char *kind) {
         FUZZ_REQUIRE(gdopt_optimizer_create(kind, &f->o) == GDOPT_OK);
         float p[3] = {1, 2, 3}, g[3] = {0.5f, -0.5f, 1};
         FUZZ_REQUIRE(gdopt_optimizer_step_f32(f->o, 0, p, g, 3) == GDOPT_OK);
-        f->baseline = serialized(f->o, &f->len);
+        const uint8_t *state = serialized(f->o, &f->len);
+        f->baseline = malloc(f->len);
+        FUZZ_REQUIRE(f->baseline != NULL);
+        memcpy(f->baseline, state, f->len);
     }
     return f;
 }
@@ -63,7 +75,7 @@ static void check_deserialize(const char *kind, const uint8_t *data, size_t size
     fixture *f = fixture_for(kind);
     size_t after_len;
     gdopt_status s = fuzz_checked(gdopt_optimizer_deserialize(f->o, data, size));
-    uint8_t *after = serialized(f->o, &after_len);
+    const uint8_t *after = serialized(f->o, &after_len);
     if (s == GDOPT_OK) {
         FUZZ_REQUIRE(after_len == size && memcmp(after, data, size) == 0);
         step_restored_slots(f->o);
@@ -72,7 +84,6 @@ static void check_deserialize(const char *kind, const uint8_t *data, size_t size
         FUZZ_REQUIRE(s == GDOPT_ERR_FORMAT || s == GDOPT_ERR_SIZE || s == GDOPT_ERR_MEMORY);
         FUZZ_REQUIRE(after_len == f->len && memcmp(after, f->baseline, f->len) == 0);
     }
-    free(after);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -12,11 +12,20 @@
 static const char *const methods[] = {"gd",    "gd_linesearch", "momentum",      "adam",
                                       "lbfgs", "newton",        "random_search", "random_local_search"};
 
-static uint8_t *serialized(const gdopt_solver *s, size_t *len) {
-    FUZZ_REQUIRE(gdopt_solver_serialize(s, NULL, 0, len) == GDOPT_OK);
-    uint8_t *buf = malloc(*len);
-    FUZZ_REQUIRE(buf != NULL);
-    FUZZ_REQUIRE(gdopt_solver_serialize(s, buf, *len, len) == GDOPT_OK);
+/* The handle's serialized form, in a buffer kept for the whole run (valid until the next
+ * call): one sizing pass fewer per check than asking for the size first. */
+static const uint8_t *serialized(const gdopt_solver *s, size_t *len) {
+    static uint8_t *buf;
+    static size_t cap;
+    gdopt_status status = gdopt_solver_serialize(s, buf, cap, len);
+    if (status == GDOPT_ERR_SIZE || cap == 0) {
+        free(buf);
+        cap = *len > 4096 ? *len : 4096;
+        buf = malloc(cap);
+        FUZZ_REQUIRE(buf != NULL);
+        status = gdopt_solver_serialize(s, buf, cap, len);
+    }
+    FUZZ_REQUIRE(status == GDOPT_OK);
     return buf;
 }
 
@@ -39,8 +48,7 @@ static void drive(gdopt_solver *s) {
     size_t n = 0;
     FUZZ_REQUIRE(gdopt_solver_dimension(s, &n) == GDOPT_OK);
     if (n == 0 || n > 64) return;
-    double *x = calloc(n, sizeof *x), *g = calloc(n, sizeof *g);
-    FUZZ_REQUIRE(x && g);
+    double x[64] = {0}, g[64];
     gdopt_task task = 0;
     for (int k = 0; k < 30; k++) {
         gdopt_status status = fuzz_checked(gdopt_solver_ask(s, x, n, &task));
@@ -53,8 +61,6 @@ static void drive(gdopt_solver *s) {
     }
     gdopt_result r;
     fuzz_checked(gdopt_solver_result(s, &r));
-    free(x);
-    free(g);
 }
 
 /* One solver per method for the whole run, with a run started (a state to lose) and that
@@ -73,7 +79,10 @@ static fixture *fixture_for(const char *method) {
     if (!f->s) {
         FUZZ_REQUIRE(gdopt_solver_create(method, &f->s) == GDOPT_OK);
         start_run(f->s);
-        f->baseline = serialized(f->s, &f->len);
+        const uint8_t *state = serialized(f->s, &f->len);
+        f->baseline = malloc(f->len);
+        FUZZ_REQUIRE(f->baseline != NULL);
+        memcpy(f->baseline, state, f->len);
     }
     return f;
 }
@@ -82,7 +91,7 @@ static void check_deserialize(const char *method, const uint8_t *data, size_t si
     fixture *f = fixture_for(method);
     size_t after_len;
     gdopt_status status = fuzz_checked(gdopt_solver_deserialize(f->s, data, size));
-    uint8_t *after = serialized(f->s, &after_len);
+    const uint8_t *after = serialized(f->s, &after_len);
     if (status == GDOPT_OK) {
         FUZZ_REQUIRE(after_len == size && memcmp(after, data, size) == 0);
         drive(f->s);
@@ -91,7 +100,6 @@ static void check_deserialize(const char *method, const uint8_t *data, size_t si
         FUZZ_REQUIRE(status == GDOPT_ERR_FORMAT || status == GDOPT_ERR_MEMORY);
         FUZZ_REQUIRE(after_len == f->len && memcmp(after, f->baseline, f->len) == 0);
     }
-    free(after);
 }
 
 /* The option memory (index 7 of 15, at byte 20 + 7·8) is capped at 64 pairs: more adds

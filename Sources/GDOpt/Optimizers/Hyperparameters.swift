@@ -13,19 +13,28 @@ public struct HyperparameterSpec: Sendable {
     public let defaultValue: Double
     public let domain: Domain
 
+    /// The values the domain accepts, inclusive (§10: an open bound such as beta < 1 is the
+    /// largest double below it). Booleans and whole numbers must also be integral.
+    public var bounds: ClosedRange<Double> {
+        switch domain {
+        case .nonNegative: 0...Double.greatestFiniteMagnitude
+        case .fraction: 0...(1.0).nextDown
+        case .boolean: 0...1
+        case .real: -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
+        case .wholeNumber: 0...9_007_199_254_740_992
+        }
+    }
+
+    public var isIntegral: Bool { domain == .boolean || domain == .wholeNumber }
+
     public func check(_ value: Double) throws(GDOptError) {
         guard value.isFinite else { throw .invalid("\(name)=\(value) must be finite") }
+        guard !bounds.contains(value) || (isIntegral && value.rounded() != value) else { return }
         switch domain {
-        case .nonNegative where value < 0:
-            throw .invalid("\(name)=\(value) must be >= 0")
-        case .fraction where !(0..<1).contains(value):
-            throw .invalid("\(name)=\(value) must be in [0, 1)")
-        case .boolean where value != 0 && value != 1:
-            throw .invalid("\(name)=\(value) must be 0 or 1")
-        case .wholeNumber where !(0...9_007_199_254_740_992).contains(value) || value.rounded() != value:
-            throw .invalid("\(name)=\(value) must be a whole number in [0, 2^53]")
-        default:
-            return
+        case .nonNegative: throw .invalid("\(name)=\(value) must be >= 0")
+        case .fraction: throw .invalid("\(name)=\(value) must be in [0, 1)")
+        case .boolean: throw .invalid("\(name)=\(value) must be 0 or 1")
+        case .wholeNumber, .real: throw .invalid("\(name)=\(value) must be a whole number in [0, 2^53]")
         }
     }
 }

@@ -71,14 +71,6 @@ public final class Optimizer {
     /// The number of steps a slot has taken, or nil if it has no state yet.
     public func stepCount(slot: Int) -> UInt64? { slots[slot]?.step }
 
-    /// A copy of one of a slot's state buffers, by its torch name (for example "exp_avg").
-    public func stateBuffer<T: GDOptFloat>(slot: Int, name: String, as _: T.Type = T.self) -> [T]? {
-        guard let state = slots[slot], state.dtype == T.dtype, let role = kind.bufferNames.firstIndex(of: name),
-            let buffer = state[role]
-        else { return nil }
-        return Array(UnsafeBufferPointer(start: buffer.elements(T.self), count: state.count))
-    }
-
     /// Runs every check a step of this slot would run (sizes, dtype, the nesterov
     /// combination, non-finite gradients) and allocates the state buffers it would create,
     /// without writing anything else. Lets a caller that updates several slots together

@@ -17,7 +17,7 @@ public enum ScheduleKind: String, CaseIterable, Sendable {
     }
 
     /// Each kind's parameters with defaults (torch's where torch has one).
-    var parameters: [HyperparameterSpec] {
+    package var parameters: [HyperparameterSpec] {
         func p(_ name: String, _ value: Double, _ domain: HyperparameterSpec.Domain = .nonNegative)
             -> HyperparameterSpec
         {

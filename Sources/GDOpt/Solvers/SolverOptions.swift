@@ -18,7 +18,8 @@ public enum SolverMethod: String, CaseIterable, Sendable {
     }
 }
 
-/// Why a run ended. Raw values are the C API's GDOPT_* reason codes.
+/// Why a run ended. Raw values are the solver checkpoint's codes (the C API's codes are
+/// gdopt.h's, mapped in the C layer).
 public enum StopReason: Int32, Sendable {
     case gradientTolerance = 1  // ‖g‖∞ ≤ gtol
     case functionTolerance  // |Δf| ≤ ftol·max(1, |f|)
@@ -29,17 +30,17 @@ public enum StopReason: Int32, Sendable {
     case lineSearchFailed  // a line search found no decrease: not a convergence
 }
 
-/// What ask asks for (§9.2). Raw values are the C API's GDOPT_TASK_* codes.
-public enum SolverTask: Int32, Sendable {
-    case evaluate = 1  // evaluate f (and the gradient) at the point, then tell
+/// What ask asks for (§9.2).
+public enum SolverTask: Sendable {
+    case evaluate  // evaluate f (and the gradient) at the point, then tell
     case iterate  // an iteration ended at the point
     case done  // the point is the best one; the result is ready
 }
 
 /// The solver options, their defaults (those a scipy.optimize user expects where scipy has
 /// one) and their ranges. One table, read by set, get and the checks.
-enum SolverOptions {
-    static let table: [HyperparameterSpec] = [
+package enum SolverOptions {
+    package static let table: [HyperparameterSpec] = [
         spec("max_iter", 1000, .wholeNumber),  // iterations (samples for the random methods)
         spec("max_evals", 0, .wholeNumber),  // objective calls; 0 = no limit
         spec("gtol", 1e-5, .nonNegative),  // scipy's default for BFGS and L-BFGS-B

@@ -9,14 +9,18 @@ package enum Allocation {
     package static func checkBudget(vectors: Int, count: Int, stride: Int = 8, what: String) throws(GDOptError) {
         let (perVector, overflowA) = count.multipliedReportingOverflow(by: stride)
         let (bytes, overflowB) = perVector.multipliedReportingOverflow(by: vectors)
-        let physical = Int(sysconf(Int32(_SC_PHYS_PAGES))).multipliedReportingOverflow(
-            by: Int(sysconf(Int32(_SC_PAGESIZE))))
-        guard count >= 0, vectors >= 0, !overflowA, !overflowB,
-            physical.overflow || physical.partialValue <= 0 || bytes <= physical.partialValue
-        else {
+        guard count >= 0, vectors >= 0, !overflowA, !overflowB, physicalBytes.map({ bytes <= $0 }) ?? true else {
             throw .memory("\(what) needs \(vectors) blocks of \(count) elements, more than this machine's memory")
         }
     }
+
+    /// The machine's memory, or nil when the system does not say (or it overflows). Read
+    /// once: sysconf's sysinfo call was a tenth of a solver checkpoint's restore.
+    private static let physicalBytes: Int? = {
+        let (bytes, overflow) = Int(sysconf(Int32(_SC_PHYS_PAGES))).multipliedReportingOverflow(
+            by: Int(sysconf(Int32(_SC_PAGESIZE))))
+        return overflow || bytes <= 0 ? nil : bytes
+    }()
 
     /// An array of `count` copies of `value`. Swift traps when an array's malloc fails, so
     /// the size is checked and asked of malloc first; under a memory limit the probe fails

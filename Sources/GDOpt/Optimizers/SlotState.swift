@@ -1,0 +1,78 @@
+/// A slot's state as data, by torch's buffer names: what a binding needs to build its own
+/// state_dict, or to load one, without knowing the checkpoint layout.
+public struct SlotInfo: Equatable, Sendable {
+    public let dtype: DType
+    public let count: Int
+    /// The slot's step count t.
+    public let step: UInt64
+    /// The buffers the slot holds, in the order of `OptimizerKind.bufferNames`.
+    public let buffers: [String]
+}
+
+extension Optimizer {
+    /// What a slot holds, or nil before its first step.
+    public func slotInfo(slot id: Int) -> SlotInfo? {
+        guard let state = slots[id] else { return nil }
+        let names = kind.bufferNames.indices.filter { state[$0] != nil }.map { kind.bufferNames[$0] }
+        return SlotInfo(dtype: state.dtype, count: state.count, step: state.step, buffers: names)
+    }
+
+    /// A copy of one of a slot's state buffers, by its torch name (for example "exp_avg"),
+    /// or nil when the slot does not hold it in T.
+    public func stateBuffer<T: GDOptFloat>(slot: Int, name: String, as _: T.Type = T.self) -> [T]? {
+        guard let state = slots[slot], state.dtype == T.dtype, let role = kind.bufferNames.firstIndex(of: name),
+            let buffer = state[role]
+        else { return nil }
+        return Array(UnsafeBufferPointer(start: buffer.elements(T.self), count: state.count))
+    }
+
+    /// Copies one of a slot's buffers into `out`, which holds `count` elements.
+    public func readState<T: GDOptFloat>(slot id: Int, name: String, into out: UnsafeMutablePointer<T>, count: Int)
+        throws(GDOptError)
+    {
+        guard let state = slots[id] else { throw .invalid("slot \(UInt(bitPattern: id)) has no state") }
+        let role = try role(of: name)
+        guard let buffer = state[role] else {
+            throw .invalid("slot \(UInt(bitPattern: id)) has no \(name) buffer (it is created when a step needs it)")
+        }
+        guard state.dtype == T.dtype else {
+            throw .invalid("slot \(UInt(bitPattern: id)) holds \(state.dtype), not \(T.dtype)")
+        }
+        guard state.count == count else {
+            throw .size("slot \(UInt(bitPattern: id)) has n=\(state.count), got n=\(count)")
+        }
+        out.update(from: buffer.elements(T.self), count: count)
+    }
+
+    /// Replaces a slot's whole state: step count `step`, `count` elements of T, and the
+    /// named buffers (the others absent, created by a later step that needs them). Every
+    /// argument is checked and every buffer copied before the slot changes, as a
+    /// checkpoint's restore does.
+    public func setState<T: GDOptFloat>(
+        slot id: Int, step: UInt64, count: Int, buffers: [(name: String, values: UnsafePointer<T>)]
+    ) throws(GDOptError) {
+        try checkCount(count)
+        guard step >= 1 else { throw .invalid("step=0 must be >= 1: a slot's state exists from its first step") }
+        try Allocation.checkBudget(
+            vectors: buffers.count, count: count, stride: T.dtype.byteCount, what: "slot \(UInt(bitPattern: id))")
+        let state = Slot(dtype: T.dtype, count: count, step: step)
+        for (name, values) in buffers {
+            let role = try role(of: name)
+            guard state[role] == nil else { throw .invalid("buffer \(name) is given twice") }
+            let buffer = try AlignedBuffer(byteCount: count * T.dtype.byteCount)
+            buffer.elements(T.self).update(from: values, count: count)
+            state[role] = buffer
+        }
+        slots[id] = state
+        reserved[id] = nil
+    }
+
+    private func role(of name: String) throws(GDOptError) -> Int {
+        guard let role = kind.bufferNames.firstIndex(of: name) else {
+            throw .invalid(
+                "name \"\(name)\" is not a state buffer of \(kind); "
+                    + "it has \(kind.bufferNames.joined(separator: ", "))")
+        }
+        return role
+    }
+}
