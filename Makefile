@@ -21,7 +21,7 @@ endef
 # CPU tuning for `make native` (AVX2 + FMA); the default build runs on any x86-64.
 NATIVE_CPU ?= haswell
 
-.PHONY: all build-deps native test test-swift test-c test-limits test-python test-asan test-tsan test-fuzz fuzz \
+.PHONY: all build-deps native lint test test-swift test-c test-limits test-python test-asan test-tsan test-fuzz fuzz \
         fuzz-alone fuzz-seeds examples demo python bench bench-mpi bench-solvers \
         install deps clean
 all: $(LIB)
@@ -53,9 +53,20 @@ deps:
 	    command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool##*:}"; done; \
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
-test: deps $(LIB) test-swift test-c test-limits test-asan test-tsan test-fuzz test-python examples
+test: deps lint $(LIB) test-swift test-c test-limits test-asan test-tsan test-fuzz test-python examples
 
 PYTHON ?= python3
+
+# Style, checked and not rewritten: swift-format (shipped with the toolchain) with
+# .swift-format, and clang-format (from PyPI, installed when missing) with .clang-format
+# on the C sources (gdopt.h is hand-laid-out and stays out).
+LINT_C = $(shell git ls-files 'Tests/*.c' 'Tests/*.h' 'examples/*.c' 'bench/*.c' 'bindings/python/src/*.c' \
+                 'bindings/python/src/*.h')
+lint:
+	@command -v clang-format >/dev/null 2>&1 || $(PYTHON) -m pip install -q clang-format
+	$(SWIFT) format lint --strict --recursive Sources Tests/GDOptTests Package.swift
+	clang-format --dry-run --Werror $(LINT_C)
+	@echo "lint: swift-format and clang-format found nothing"
 
 # The Python package, built against build/lib/libgdopt.so, which it ships inside.
 python: $(LIB)

@@ -21,7 +21,7 @@ let package = Package(
                 // sqrt must not set errno, or the update loops cannot vectorise. Release is -O,
                 // not -Ounchecked: it measured the same on the kernels and solvers and ~2% slower
                 // on the tape (README, "Build flags"), and a missed check stays a trap, not UB.
-                .unsafeFlags(["-Xcc", "-fno-math-errno"]),
+                .unsafeFlags(["-Xcc", "-fno-math-errno"])
             ]),
         .target(name: "GDOptShim"),
         .target(
@@ -32,7 +32,10 @@ let package = Package(
             ],
             linkerSettings: [
                 .unsafeFlags(
-                    ["-static-stdlib", "-use-ld=lld", "-Xlinker", "--version-script=gdopt.map", "-Xlinker", "-z", "-Xlinker", "nodelete"],
+                    [
+                        "-static-stdlib", "-use-ld=lld", "-Xlinker", "--version-script=gdopt.map", "-Xlinker", "-z",
+                        "-Xlinker", "nodelete",
+                    ],
                     releaseOnly)
             ]),
         .testTarget(name: "GDOptTests", dependencies: ["GDOpt"]),

@@ -180,7 +180,8 @@ private func stateSet<T: GDOptFloat>(
         // Each named buffer is distinct, so more than the kind has is an error anyway.
         guard count > 0, count <= opt.kind.bufferNames.count else {
             throw GDOptError.invalid(
-                "count=\(UInt(bitPattern: count)) is more than the \(opt.kind.bufferNames.count) buffers of \(opt.kind)")
+                "count=\(UInt(bitPattern: count)) is more than the \(opt.kind.bufferNames.count) buffers of \(opt.kind)"
+            )
         }
         for i in 0..<count {
             named.append((try string(names[i], "names[\(i)]"), try required(buffers[i], "buffers[\(i)]")))

@@ -122,7 +122,8 @@ public func gdopt_solver_ask(
         let x = try required(x, "x")
         let task = try required(task, "task")
         let n = try elementCount(n, of: Double.self)
-        task.pointee = Codes.code(of: try solver.ask(into: UnsafeMutableBufferPointer(start: x, count: n)), in: Codes.tasks)
+        task.pointee = Codes.code(
+            of: try solver.ask(into: UnsafeMutableBufferPointer(start: x, count: n)), in: Codes.tasks)
     }
 }
 

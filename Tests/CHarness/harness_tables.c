@@ -54,7 +54,9 @@ static gdopt_status set_optimizer(void *o, const char *name, double value) {
 static gdopt_status get_optimizer(const void *o, const char *name, double *value) {
     return CALL(gdopt_optimizer_get)(o, name, value);
 }
-static void destroy_optimizer(void *o) { CALL(gdopt_optimizer_destroy)(o); }
+static void destroy_optimizer(void *o) {
+    CALL(gdopt_optimizer_destroy)(o);
+}
 static gdopt_status make_schedule(const char *kind, void **out) {
     return CALL(gdopt_schedule_create)(kind, (gdopt_schedule **)out);
 }
@@ -64,7 +66,9 @@ static gdopt_status set_schedule(void *s, const char *name, double value) {
 static gdopt_status get_schedule(const void *s, const char *name, double *value) {
     return CALL(gdopt_schedule_get)(s, name, value);
 }
-static void destroy_schedule(void *s) { CALL(gdopt_schedule_destroy)(s); }
+static void destroy_schedule(void *s) {
+    CALL(gdopt_schedule_destroy)(s);
+}
 static gdopt_status make_solver(const char *method, void **out) {
     return CALL(gdopt_solver_create)(method, (gdopt_solver **)out);
 }
@@ -74,7 +78,9 @@ static gdopt_status set_solver(void *s, const char *name, double value) {
 static gdopt_status get_solver(const void *s, const char *name, double *value) {
     return CALL(gdopt_solver_get)(s, name, value);
 }
-static void destroy_solver(void *s) { CALL(gdopt_solver_destroy)(s); }
+static void destroy_solver(void *s) {
+    CALL(gdopt_solver_destroy)(s);
+}
 
 static void test_parameter_tables(void) {
     const char *const *names = NULL;
@@ -161,8 +167,8 @@ static void test_slot_state(void) {
     memcpy(kp, p, sizeof p);
     for (uint64_t t = 1; t <= 3; t++) {
         CHECK(CALL(gdopt_optimizer_step_f32)(o, 7, p, g, LEN) == GDOPT_OK);
-        CHECK(CALL(gdopt_adam_update_f32)(kp, g, m, v, vmax, LEN, t, 1e-3, 0.9, 0.999, 1e-8, 0,
-                                          GDOPT_ADAM_AMSGRAD) == GDOPT_OK);
+        CHECK(CALL(gdopt_adam_update_f32)(kp, g, m, v, vmax, LEN, t, 1e-3, 0.9, 0.999, 1e-8, 0, GDOPT_ADAM_AMSGRAD) ==
+              GDOPT_OK);
     }
     double pd[2] = {1, 2}, gd[2] = {0.5, 0.5};
     CHECK(CALL(gdopt_optimizer_step_f64)(o, 2, pd, gd, 2) == GDOPT_OK);
@@ -182,8 +188,7 @@ static void test_slot_state(void) {
 
     float read[LEN];
     CHECK(CALL(gdopt_optimizer_state_get_f32)(o, 7, "exp_avg", read, LEN) == GDOPT_OK && !memcmp(read, m, sizeof m));
-    CHECK(CALL(gdopt_optimizer_state_get_f32)(o, 7, "exp_avg_sq", read, LEN) == GDOPT_OK &&
-          !memcmp(read, v, sizeof v));
+    CHECK(CALL(gdopt_optimizer_state_get_f32)(o, 7, "exp_avg_sq", read, LEN) == GDOPT_OK && !memcmp(read, v, sizeof v));
     CHECK(CALL(gdopt_optimizer_state_get_f32)(o, 7, "max_exp_avg_sq", read, LEN) == GDOPT_OK &&
           !memcmp(read, vmax, sizeof vmax));
     EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_state_get_f32", "momentum_buffer",
@@ -229,16 +234,16 @@ static void test_slot_state(void) {
                  CALL(gdopt_optimizer_state_set_f32)(twin, 7, 0, LEN, names, buffers, 3));
     EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_optimizer_state_set_f32", "n=0",
                  CALL(gdopt_optimizer_state_set_f32)(twin, 7, 4, 0, names, buffers, 3));
-    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_optimizer_state_set_f64", "n=",
-                 CALL(gdopt_optimizer_state_set_f64)(twin, 7, 4, SIZE_MAX / 4, names, buffers64, 3));
+    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_optimizer_state_set_f64",
+                 "n=", CALL(gdopt_optimizer_state_set_f64)(twin, 7, 4, SIZE_MAX / 4, names, buffers64, 3));
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_state_set_f32", "names[0]",
                  CALL(gdopt_optimizer_state_set_f32)(twin, 7, 4, LEN, null_name, buffers, 1));
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_state_set_f32", "buffers[0]",
                  CALL(gdopt_optimizer_state_set_f32)(twin, 7, 4, LEN, names, null_buffer, 1));
     EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_state_set_f32", "names",
                  CALL(gdopt_optimizer_state_set_f32)(twin, 7, 4, LEN, NULL, buffers, 1));
-    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_state_set_f32", "count=",
-                 CALL(gdopt_optimizer_state_set_f32)(twin, 7, 4, LEN, names, buffers, SIZE_MAX));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_state_set_f32",
+                 "count=", CALL(gdopt_optimizer_state_set_f32)(twin, 7, 4, LEN, names, buffers, SIZE_MAX));
     CHECK(CALL(gdopt_optimizer_serialize)(twin, b, sizeof b, &b_len) == GDOPT_OK && a_len == b_len &&
           !memcmp(a, b, a_len));
     CHECK(CALL(gdopt_optimizer_state_set_f32)(twin, 9, 1, LEN, names, buffers, 1) == GDOPT_OK);

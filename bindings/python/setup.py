@@ -30,7 +30,7 @@ setup(
         Extension(
             "gdopt._gdopt",
             ["src/gdopt/_gdopt.c", "src/gdopt/optimizer.c", "src/gdopt/tape.c", "src/gdopt/gradcheck.c",
-             "src/gdopt/solver.c", "src/gdopt/schedule.c", "src/gdopt/kernels.c"],
+             "src/gdopt/solver.c", "src/gdopt/schedule.c", "src/gdopt/kernels.c", "src/gdopt/tables.c"],
             include_dirs=[str(ROOT / "include")],
             library_dirs=[str(LIBRARY.parent)],
             libraries=["gdopt"],

@@ -11,15 +11,17 @@ enum BLAS {
         useThreads(m * n * k >= threadedWork ? WorkerPool.shared.threadCount : 1)
         let ta = transposeA ? CblasTrans : CblasNoTrans, tb = transposeB ? CblasTrans : CblasNoTrans
         if T.dtype == .float32 {
-            cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1,
-                        UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int32(lda),
-                        UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), Int32(ldb), Float(beta),
-                        UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), Int32(ldc))
+            cblas_sgemm(
+                CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1,
+                UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int32(lda),
+                UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), Int32(ldb), Float(beta),
+                UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), Int32(ldc))
         } else {
-            cblas_dgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1,
-                        UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), Int32(lda),
-                        UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), Int32(ldb), Double(beta),
-                        UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), Int32(ldc))
+            cblas_dgemm(
+                CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1,
+                UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), Int32(lda),
+                UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), Int32(ldb), Double(beta),
+                UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), Int32(ldc))
         }
     }
 

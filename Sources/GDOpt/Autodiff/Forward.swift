@@ -31,8 +31,9 @@ extension Tape {
         let y = arena.base + out.offset
         if op == .matmul {
             let m = left.shape[0], k = left.shape[1], n = right.shape[1]
-            BLAS.gemm(transposeA: false, transposeB: false, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n,
-                      beta: 0, c: y, ldc: n)
+            BLAS.gemm(
+                transposeA: false, transposeB: false, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n,
+                beta: 0, c: y, ldc: n)
             return
         }
         walk(out.shape, left.shape.broadcastStrides(to: out.shape), right.shape.broadcastStrides(to: out.shape)) {
@@ -53,8 +54,10 @@ extension Tape {
 
     /// y[j] = a[j·sa] op b[j·sb]; inlined with constant strides at each call above.
     @inline(__always)
-    private func combine(_ op: BinaryOp, _ y: UnsafeMutablePointer<T>, _ a: UnsafeMutablePointer<T>, _ sa: Int,
-                         _ b: UnsafeMutablePointer<T>, _ sb: Int, _ length: Int) {
+    private func combine(
+        _ op: BinaryOp, _ y: UnsafeMutablePointer<T>, _ a: UnsafeMutablePointer<T>, _ sa: Int,
+        _ b: UnsafeMutablePointer<T>, _ sb: Int, _ length: Int
+    ) {
         switch op {
         case .add: for j in 0..<length { y[j] = a[j * sa] + b[j * sb] }
         case .sub: for j in 0..<length { y[j] = a[j * sa] - b[j * sb] }

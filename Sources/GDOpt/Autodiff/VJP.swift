@@ -48,12 +48,14 @@ extension Tape {
         if op == .matmul {  // Y = A·B: dA = dY·Bᵀ, dB = Aᵀ·dY
             let m = left.shape[0], k = left.shape[1], n = right.shape[1]
             if needA {
-                BLAS.gemm(transposeA: false, transposeB: true, m: m, n: k, k: n, a: gy, lda: n, b: b, ldb: n,
-                          beta: 1, c: ga, ldc: k)
+                BLAS.gemm(
+                    transposeA: false, transposeB: true, m: m, n: k, k: n, a: gy, lda: n, b: b, ldb: n,
+                    beta: 1, c: ga, ldc: k)
             }
             if needB {
-                BLAS.gemm(transposeA: true, transposeB: false, m: k, n: n, k: m, a: a, lda: k, b: gy, ldb: n,
-                          beta: 1, c: gb, ldc: n)
+                BLAS.gemm(
+                    transposeA: true, transposeB: false, m: k, n: n, k: m, a: a, lda: k, b: gy, ldb: n,
+                    beta: 1, c: gb, ldc: n)
             }
             return
         }

@@ -23,11 +23,6 @@ public struct GradientCheck: Sendable, Equatable {
     }
 }
 
-/// An objective: the value at x, and the gradient written into `gradient` when it is not
-/// nil. Returning NaN (or throwing) aborts the computation.
-public typealias Objective = (_ x: UnsafeBufferPointer<Double>, _ gradient: UnsafeMutableBufferPointer<Double>?)
-    throws(GDOptError) -> Double
-
 private func evaluate(_ f: Objective, _ x: UnsafeBufferPointer<Double>, _ gradient: UnsafeMutableBufferPointer<Double>?)
     throws(GDOptError) -> Double
 {

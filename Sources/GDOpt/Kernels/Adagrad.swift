@@ -14,8 +14,10 @@ public enum Adagrad {
         public let maximize: Bool
 
         /// Checks every value against the adagrad table; nil takes torch's default.
-        public init(lr: Double? = nil, lrDecay: Double? = nil, weightDecay: Double? = nil, eps: Double? = nil,
-                    maximize: Bool? = nil) throws(GDOptError) {
+        public init(
+            lr: Double? = nil, lrDecay: Double? = nil, weightDecay: Double? = nil, eps: Double? = nil,
+            maximize: Bool? = nil
+        ) throws(GDOptError) {
             let kind = OptimizerKind.adagrad
             self.lr = try kind.resolve("lr", lr)
             self.lrDecay = try kind.resolve("lr_decay", lrDecay)
@@ -25,8 +27,8 @@ public enum Adagrad {
         }
     }
 
-    @_specialize(exported: true, where T == Float)
-    @_specialize(exported: true, where T == Double)
+    @_specialize(exported:true,where T == Float)
+    @_specialize(exported:true,where T == Double)
     public static func update<T: GDOptFloat>(
         parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, sum: UnsafeMutablePointer<T>,
         count: Int, step t: UInt64, configuration c: Configuration, clipCoefficient: Double = 1

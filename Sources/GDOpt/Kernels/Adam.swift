@@ -37,8 +37,8 @@ public enum Adam {
     }
 
     /// `maxSquareAverage` (vmax) is needed when amsgrad.
-    @_specialize(exported: true, where T == Float)
-    @_specialize(exported: true, where T == Double)
+    @_specialize(exported:true,where T == Float)
+    @_specialize(exported:true,where T == Double)
     public static func update<T: GDOptFloat>(
         parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, firstMoment: UnsafeMutablePointer<T>,
         secondMoment: UnsafeMutablePointer<T>, maxSecondMoment: UnsafeMutablePointer<T>?,

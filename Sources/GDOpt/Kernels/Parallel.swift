@@ -150,9 +150,13 @@ final class WorkerPool: @unchecked Sendable {
         while helpers < wanted {
             var thread = pthread_t()
             let context = Unmanaged.passUnretained(self).toOpaque()
-            guard pthread_create(&thread, nil, { context in
-                Unmanaged<WorkerPool>.fromOpaque(context!).takeUnretainedValue().helperLoop()
-            }, context) == 0 else { return }
+            guard
+                pthread_create(
+                    &thread, nil,
+                    { context in
+                        Unmanaged<WorkerPool>.fromOpaque(context!).takeUnretainedValue().helperLoop()
+                    }, context) == 0
+            else { return }
             pthread_detach(thread)
             helpers += 1
         }

@@ -16,8 +16,10 @@ public enum RMSprop {
         public let centered, maximize: Bool
 
         /// Checks every value against the rmsprop table; nil takes torch's default.
-        public init(lr: Double? = nil, alpha: Double? = nil, eps: Double? = nil, weightDecay: Double? = nil,
-                    momentum: Double? = nil, centered: Bool? = nil, maximize: Bool? = nil) throws(GDOptError) {
+        public init(
+            lr: Double? = nil, alpha: Double? = nil, eps: Double? = nil, weightDecay: Double? = nil,
+            momentum: Double? = nil, centered: Bool? = nil, maximize: Bool? = nil
+        ) throws(GDOptError) {
             let kind = OptimizerKind.rmsprop
             self.lr = try kind.resolve("lr", lr)
             self.alpha = try kind.resolve("alpha", alpha)
@@ -30,8 +32,8 @@ public enum RMSprop {
     }
 
     /// `gradAverage` is needed when centered, `momentumBuffer` when momentum > 0.
-    @_specialize(exported: true, where T == Float)
-    @_specialize(exported: true, where T == Double)
+    @_specialize(exported:true,where T == Float)
+    @_specialize(exported:true,where T == Double)
     public static func update<T: GDOptFloat>(
         parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, squareAverage: UnsafeMutablePointer<T>,
         gradAverage: UnsafeMutablePointer<T>?, momentumBuffer: UnsafeMutablePointer<T>?,

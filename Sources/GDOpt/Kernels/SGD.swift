@@ -39,8 +39,8 @@ public enum SGD {
 
     /// Updates `parameters` (and `momentumBuffer`, needed when momentum ≠ 0) in place.
     /// `firstStep` initialises the buffer with the gradient, as torch does on step 1.
-    @_specialize(exported: true, where T == Float)
-    @_specialize(exported: true, where T == Double)
+    @_specialize(exported:true,where T == Float)
+    @_specialize(exported:true,where T == Double)
     public static func update<T: GDOptFloat>(
         parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, momentumBuffer: UnsafeMutablePointer<T>?,
         count: Int, firstStep: Bool, configuration c: Configuration, clipCoefficient: Double = 1

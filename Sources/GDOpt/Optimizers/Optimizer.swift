@@ -75,8 +75,8 @@ public final class Optimizer {
     /// combination, non-finite gradients) and allocates the state buffers it would create,
     /// without writing anything else. Lets a caller that updates several slots together
     /// check them all, and hold all their memory, before stepping any.
-    @_specialize(exported: true, where T == Float)
-    @_specialize(exported: true, where T == Double)
+    @_specialize(exported:true,where T == Float)
+    @_specialize(exported:true,where T == Double)
     public func check<T: GDOptFloat>(slot id: Int, gradients: UnsafePointer<T>, count: Int) throws(GDOptError) {
         let (existing, _) = try prepare(slot: id, gradients: gradients, count: count)
         reserved[id] = (T.dtype, try missingBuffers(slot: id, of: existing, dtype: T.dtype, count: count))
@@ -102,8 +102,8 @@ public final class Optimizer {
 
     /// Steps one slot. Every check happens before any write: on error, the parameters and
     /// the optimizer's state are exactly as they were.
-    @_specialize(exported: true, where T == Float)
-    @_specialize(exported: true, where T == Double)
+    @_specialize(exported:true,where T == Float)
+    @_specialize(exported:true,where T == Double)
     public func step<T: GDOptFloat>(
         slot id: Int, parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, count: Int
     ) throws(GDOptError) {

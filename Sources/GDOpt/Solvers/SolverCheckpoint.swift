@@ -242,6 +242,11 @@ struct StateReader {
         guard length <= UInt64(bytes.limit - bytes.offset) else {
             throw .format("checkpoint string of \(length) bytes is truncated")
         }
-        return String(decoding: try bytes.take(Int(length), what: "a string"), as: UTF8.self)
+        // Invalid UTF-8 is refused, not repaired: a repaired string would save as other bytes
+        // than were loaded (found by fuzz_solver).
+        guard let text = String(validating: try bytes.take(Int(length), what: "a string"), as: UTF8.self) else {
+            throw .format("checkpoint string is not valid UTF-8")
+        }
+        return text
     }
 }

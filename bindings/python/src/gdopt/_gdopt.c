@@ -186,7 +186,8 @@ PyMODINIT_FUNC PyInit__gdopt(void) {
         PyModule_AddObjectRef(module, "Optimizer", (PyObject *)&OptimizerType) < 0 ||
         PyModule_AddObjectRef(module, "Tape", (PyObject *)&TapeType) < 0 ||
         PyModule_AddObjectRef(module, "Schedule", (PyObject *)&ScheduleType) < 0 ||
-        PyModule_AddObjectRef(module, "Solver", (PyObject *)&SolverType) < 0) {
+        PyModule_AddObjectRef(module, "Solver", (PyObject *)&SolverType) < 0 ||
+        PyModule_AddFunctions(module, table_functions) < 0 || add_code_constants(module) < 0) {
         Py_DECREF(module);
         return NULL;
     }

@@ -41,4 +41,8 @@ int finish(Context *context, gdopt_status status);
 PyObject *numerical_gradient(PyObject *module, PyObject *args);
 PyObject *gradcheck(PyObject *module, PyObject *args);
 PyObject *kernel_update(PyObject *module, PyObject *args);
+
+/* tables.c: the parameter tables' functions (NULL-terminated), and the header's codes. */
+extern PyMethodDef table_functions[];
+int add_code_constants(PyObject *module);
 #endif

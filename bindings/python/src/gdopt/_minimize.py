@@ -12,17 +12,20 @@ from . import _gdopt
 from ._checks import name as checked_name, number
 
 METHODS = ("gd", "gd_linesearch", "momentum", "adam", "lbfgs", "newton", "random_search", "random_local_search")
-REASONS = {1: "gtol", 2: "ftol", 3: "xtol", 4: "max_iter", 5: "max_evals", 6: "callback", 7: "linesearch"}
+REASONS = {_gdopt.CONVERGED_GTOL: "gtol", _gdopt.CONVERGED_FTOL: "ftol", _gdopt.CONVERGED_XTOL: "xtol",
+           _gdopt.MAX_ITER: "max_iter", _gdopt.MAX_EVALS: "max_evals", _gdopt.STOPPED_BY_CALLBACK: "callback",
+           _gdopt.LINESEARCH_FAILED: "linesearch"}
 MESSAGES = {
-    1: "the (projected) gradient's largest component is at most gtol",
-    2: "the decrease of f fell below ftol",
-    3: "the step fell below xtol",
-    4: "max_iter iterations were reached",
-    5: "max_evals evaluations were reached",
-    6: "the callback asked to stop",
-    7: "a line search found no decrease",
+    _gdopt.CONVERGED_GTOL: "the (projected) gradient's largest component is at most gtol",
+    _gdopt.CONVERGED_FTOL: "the decrease of f fell below ftol",
+    _gdopt.CONVERGED_XTOL: "the step fell below xtol",
+    _gdopt.MAX_ITER: "max_iter iterations were reached",
+    _gdopt.MAX_EVALS: "max_evals evaluations were reached",
+    _gdopt.STOPPED_BY_CALLBACK: "the callback asked to stop",
+    _gdopt.LINESEARCH_FAILED: "a line search found no decrease",
 }
-TASKS = {1: "evaluate", 2: "iterate", 3: "done"}
+CONVERGED = frozenset({_gdopt.CONVERGED_GTOL, _gdopt.CONVERGED_FTOL, _gdopt.CONVERGED_XTOL})
+TASKS = {_gdopt.TASK_EVALUATE: "evaluate", _gdopt.TASK_ITERATE: "iterate", _gdopt.TASK_DONE: "done"}
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,7 @@ def minimize(f: Callable, x0, method: str = "lbfgs", jac: bool = True, bounds=No
         if bar is not None:
             bar.close()
     return MinimizeResult(x=x.reshape(shape), fun=fun, grad_norm=grad_norm, nit=nit, nfev=calls[0],
-                          reason=REASONS[reason], message=MESSAGES[reason], success=reason <= 3,
+                          reason=REASONS[reason], message=MESSAGES[reason], success=reason in CONVERGED,
                           history={k: np.array(v, dtype=np.int64 if k == "iteration" else np.float64)
                                    for k, v in history.items()})
 
@@ -192,7 +195,7 @@ class Minimizer:
             raise RuntimeError(error)
         x = self._x.copy()
         return MinimizeResult(x=x, fun=fun, grad_norm=grad_norm, nit=nit, nfev=nfev, reason=REASONS[reason],
-                              message=MESSAGES[reason], success=reason <= 3,
+                              message=MESSAGES[reason], success=reason in CONVERGED,
                               history={"iteration": np.array([], dtype=np.int64), "f": np.array([]),
                                        "grad_norm": np.array([])})
 

@@ -1,8 +1,7 @@
 """The optimizer classes: torch.optim's constructors over the library's optimizer objects."""
 from __future__ import annotations
 
-import struct
-import zlib
+from functools import lru_cache
 from typing import Any, Mapping, Sequence, Union
 
 import numpy as np
@@ -12,44 +11,72 @@ from ._checks import flag, name as checked_name, number, pair, whole
 
 ArrayList = Union[np.ndarray, Sequence[np.ndarray]]
 
-# Checkpoint layout (docs/checkpoint-format.md): the names of each kind's hyperparameters
-# in checkpoint order, and of its state buffers by mask bit.
-_COMMON = ("reject_nonfinite", "max_grad_norm")
-_LAYOUT = {
-    "sgd": (("lr", "momentum", "dampening", "nesterov", "weight_decay", "maximize") + _COMMON, ("momentum_buffer",)),
-    "adagrad": (("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps", "maximize") + _COMMON, ("sum",)),
-    "rmsprop": (("lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize") + _COMMON,
-                ("square_avg", "grad_avg", "momentum_buffer")),
-    "adam": (("lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad", "maximize") + _COMMON,
-             ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")),
-}
-_LAYOUT["adamw"] = _LAYOUT["adam"]
-_KIND_CODES = {"sgd": 1, "adagrad": 2, "rmsprop": 3, "adam": 4, "adamw": 5}
-_DTYPES = {1: np.dtype("<f4"), 2: np.dtype("<f8")}
-_FLAGS = frozenset({"nesterov", "amsgrad", "centered", "maximize", "reject_nonfinite"})
-_MAGIC = b"GDOPTCKP"
+
+@lru_cache(maxsize=None)
+def _parameters(kind: str) -> dict:
+    """The library's table of a kind's hyperparameters, in checkpoint order: {name: (default, min, max, flags)}."""
+    return {name: (default, low, high, flags) for name, default, low, high, flags in _gdopt.optimizer_params(kind)}
+
+
+def _bound(params: ArrayList) -> tuple:
+    """The params an optimizer is made with: each a numpy array, each given once."""
+    arrays = (params,) if isinstance(params, np.ndarray) else tuple(params)
+    if not arrays:
+        raise ValueError("params is empty")
+    for i, array in enumerate(arrays):
+        if not isinstance(array, np.ndarray):
+            raise TypeError(f"params[{i}] must be a numpy array, not {type(array).__name__}")
+        if any(array is other for other in arrays[:i]):
+            raise ValueError(f"params[{i}] is given twice")
+    return arrays
 
 
 class Optimizer:
-    """Base of the optimizer classes. A slot is one parameter array: in
-    ``step([w, b], [gw, gb])`` position 0 is slot 0 and position 1 is slot 1. A slot's
-    state is created on its first step; later steps must keep its size and dtype.
+    """Base of the optimizer classes. As in torch, the params may be bound at construction:
+    ``opt = gdopt.Adam([w, b], lr=1e-3)`` then ``opt.step([gw, gb])``; each bound array has
+    a slot of its own (its position in the list), and a step that names params must name
+    the bound arrays themselves. An optimizer made without params steps whatever it is
+    given, ``opt.step([w, b], [gw, gb])``, position i being slot i. A slot's state is created
+    on its first step; later steps must keep its size and dtype.
 
     Not thread-safe: use one optimizer from one thread at a time."""
 
     kind = ""
 
-    def __init__(self, **hyperparameters: Any) -> None:
+    def __init__(self, params: ArrayList | None = None, **hyperparameters: Any) -> None:
+        self._params = None if params is None else _bound(params)
         self._handle = _gdopt.Optimizer(self.kind)
+        table = _parameters(self.kind)
         for name, value in hyperparameters.items():
-            self._handle.set(name, float(flag(value, name)) if name in _FLAGS else number(value, name))
+            is_flag = table[name][3] == _gdopt.PARAM_BOOL
+            self._handle.set(name, float(flag(value, name)) if is_flag else number(value, name))
 
-    def step(self, params: ArrayList, grads: ArrayList) -> None:
-        """Updates ``params`` in place from ``grads``: one array, or lists of arrays of equal
-        length (one slot per position). Arrays must be C-contiguous float32 or float64,
-        params writable. Every pair is checked before any is written, so on an exception
-        no array and no state has changed. The GIL is released during large steps."""
-        self._handle.step(params, grads)
+    def step(self, params: ArrayList, grads: ArrayList | None = None) -> None:
+        """Updates the params in place from the grads: ``step(grads)`` for bound params,
+        ``step(params, grads)`` otherwise (or naming the bound arrays). One array, or lists
+        of arrays of equal length. Arrays must be C-contiguous float32 or float64, params
+        writable. Every pair is checked before any is written, so on an exception no array
+        and no state has changed. The GIL is released during large steps."""
+        if self._params is None:
+            if grads is None:
+                raise TypeError("step(params, grads): this optimizer was made without params")
+            self._handle.step(params, grads)
+            return
+        if grads is None:
+            params, grads = self._params, params
+        else:
+            given = [params] if isinstance(params, np.ndarray) else list(params)
+            if len(given) != len(self._params) or any(a is not b for a, b in zip(given, self._params)):
+                raise ValueError("params must be the arrays the optimizer was made with, in their order")
+        grads = [grads] if isinstance(grads, np.ndarray) else list(grads)
+        if len(grads) != len(self._params):
+            raise ValueError(f"grads has {len(grads)} arrays, the optimizer has {len(self._params)} params")
+        self._handle.step(list(self._params), grads)
+
+    @property
+    def params(self) -> list | None:
+        """The bound arrays, or None for an optimizer made without params."""
+        return None if self._params is None else list(self._params)
 
     @property
     def lr(self) -> float:
@@ -85,26 +112,19 @@ class Optimizer:
         """The hyperparameters and every slot's state as plain data with numpy copies:
         ``{"kind", "hyperparameters": {name: value}, "state": {slot: {"step", "dtype", "n", buffers...}}}``,
         with torch's buffer names (``exp_avg``, ``momentum_buffer``, ...)."""
-        data = self._handle.serialize()
-        names, buffers = _LAYOUT[self.kind]
-        offset = len(_MAGIC) + 12
-        values = struct.unpack_from(f"<{len(names)}d", data, offset)
-        offset += 8 * len(names)
-        (count,) = struct.unpack_from("<Q", data, offset)
-        offset += 8
+        buffers = _gdopt.optimizer_state_names(self.kind)
         state = {}
-        for _ in range(count):
-            slot, dtype_code, mask, n, step = struct.unpack_from("<QIIQQ", data, offset)
-            offset += 32
-            dtype = _DTYPES[dtype_code]
+        for slot in self._handle.slots():
+            dtype_code, mask, n, step = self._handle.slot_info(slot)
+            dtype = np.dtype(np.float64 if dtype_code == _gdopt.F64 else np.float32)
             entry: dict = {"step": step, "dtype": dtype.name, "n": n}
             for bit, name in enumerate(buffers):
-                if mask & (1 << bit):
-                    stored = np.frombuffer(data, dtype=dtype, count=n, offset=offset)
-                    entry[name] = stored.astype(dtype.newbyteorder("="))
-                    offset += n * dtype.itemsize
+                if mask >> bit & 1:
+                    entry[name] = np.empty(n, dtype)
+                    self._handle.state_get(slot, name, entry[name])
             state[slot] = entry
-        return {"kind": self.kind, "hyperparameters": dict(zip(names, values)), "state": state}
+        return {"kind": self.kind, "hyperparameters": {name: self.get(name) for name in _parameters(self.kind)},
+                "state": state}
 
     def load_state_dict(self, state_dict: dict) -> None:
         """Restores what ``state_dict`` returned. Everything (types, kind, ranges, sizes) is
@@ -123,44 +143,40 @@ class Optimizer:
         mapping(state_dict, "state_dict")
         if entry_of(state_dict, "kind", "state_dict") != self.kind:
             raise ValueError(f"state_dict is for {state_dict['kind']!r}, this optimizer is {self.kind!r}")
-        names, buffers = _LAYOUT[self.kind]
+        names = _parameters(self.kind)
         hyperparameters = mapping(entry_of(state_dict, "hyperparameters", "state_dict"),
                                   "state_dict['hyperparameters']")
         missing = [name for name in names if name not in hyperparameters]
         if missing:
             raise ValueError(f"state_dict hyperparameters lack {', '.join(missing)}")
         state = mapping(entry_of(state_dict, "state", "state_dict"), "state_dict['state']")
-        parts = [_MAGIC, struct.pack("<III", 1, _KIND_CODES[self.kind], len(names)),
-                 struct.pack(f"<{len(names)}d", *(number(hyperparameters[name], name) for name in names)),
-                 struct.pack("<Q", len(state))]
+        # Built in a scratch optimizer, then taken over from its checkpoint: all or nothing.
+        scratch = _gdopt.Optimizer(self.kind)
+        for name in names:
+            scratch.set(name, number(hyperparameters[name], name))
         slots = {whole(slot, "state_dict['state'] key", maximum=2**64 - 1): slot for slot in state}
         for slot in sorted(slots):
             what = f"state_dict['state'][{slot}]"
             entry = mapping(state[slots[slot]], what)
             dtype_name = entry_of(entry, "dtype", what)
-            codes = {"float32": 1, "float64": 2}
-            if dtype_name not in codes:
+            if dtype_name not in ("float32", "float64"):
                 raise ValueError(f"{what}['dtype'] must be 'float32' or 'float64', got {dtype_name!r}")
-            dtype = np.dtype(dtype_name).newbyteorder("<")
             n = whole(entry_of(entry, "n", what), f"{what}['n']", minimum=1, maximum=2**62)
             step = whole(entry_of(entry, "step", what), f"{what}['step']", minimum=1, maximum=2**64 - 1)
+            present = [name for name in _gdopt.optimizer_state_names(self.kind) if name in entry]
             arrays = []
-            for bit, name in enumerate(buffers):
-                if name in entry:
-                    array = np.asarray(entry[name])
-                    if array.dtype.kind not in "fiu" or array.ndim != 1 or array.size != n:
-                        raise ValueError(f"{what}[{name!r}] must be a 1-D numeric array of n={n} entries, "
-                                         f"got {array.dtype} of shape {array.shape}")
-                    arrays.append((bit, array))
-            mask = sum(1 << bit for bit, _ in arrays)
-            parts.append(struct.pack("<QIIQQ", slot, codes[dtype_name], mask, n, step))
-            parts.extend(array.astype(dtype).tobytes() for _, array in arrays)
-        body = b"".join(parts)
-        self._handle.deserialize(body + struct.pack("<I", zlib.crc32(body)))
+            for name in present:
+                array = np.asarray(entry[name])
+                if array.dtype.kind not in "fiu" or array.ndim != 1 or array.size != n:
+                    raise ValueError(f"{what}[{name!r}] must be a 1-D numeric array of n={n} entries, "
+                                     f"got {array.dtype} of shape {array.shape}")
+                arrays.append(np.ascontiguousarray(array, dtype=dtype_name))
+            scratch.state_set(slot, step, dtype_name == "float64", n, tuple(present), tuple(arrays))
+        self._handle.deserialize(scratch.serialize())
 
     def __repr__(self) -> str:
-        names, _ = _LAYOUT[self.kind]
-        return f"{type(self).__name__}(" + ", ".join(f"{name}={self.get(name):g}" for name in names) + ")"
+        settings = ", ".join(f"{name}={self.get(name):g}" for name in _parameters(self.kind))
+        return f"{type(self).__name__}({settings})"
 
 
 def _common(maximize: bool, reject_nonfinite: bool, max_grad_norm: float | None) -> dict:
@@ -178,11 +194,11 @@ class SGD(Optimizer):
 
     kind = "sgd"
 
-    def __init__(self, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0, weight_decay: float = 0.0,
-                 nesterov: bool = False, *, maximize: bool = False, reject_nonfinite: bool = False,
-                 max_grad_norm: float | None = None) -> None:
-        super().__init__(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov,
-                         **_common(maximize, reject_nonfinite, max_grad_norm))
+    def __init__(self, params: ArrayList | None = None, *, lr: float = 1e-3, momentum: float = 0.0,
+                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False, maximize: bool = False,
+                 reject_nonfinite: bool = False, max_grad_norm: float | None = None) -> None:
+        super().__init__(params, lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                         nesterov=nesterov, **_common(maximize, reject_nonfinite, max_grad_norm))
 
 
 class Adagrad(Optimizer):
@@ -190,10 +206,10 @@ class Adagrad(Optimizer):
 
     kind = "adagrad"
 
-    def __init__(self, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
-                 initial_accumulator_value: float = 0.0, eps: float = 1e-10, *, maximize: bool = False,
-                 reject_nonfinite: bool = False, max_grad_norm: float | None = None) -> None:
-        super().__init__(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+    def __init__(self, params: ArrayList | None = None, *, lr: float = 1e-2, lr_decay: float = 0.0,
+                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0, eps: float = 1e-10,
+                 maximize: bool = False, reject_nonfinite: bool = False, max_grad_norm: float | None = None) -> None:
+        super().__init__(params, lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                          initial_accumulator_value=initial_accumulator_value, eps=eps,
                          **_common(maximize, reject_nonfinite, max_grad_norm))
 
@@ -203,11 +219,11 @@ class RMSprop(Optimizer):
 
     kind = "rmsprop"
 
-    def __init__(self, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0,
-                 momentum: float = 0.0, centered: bool = False, *, maximize: bool = False,
+    def __init__(self, params: ArrayList | None = None, *, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False, maximize: bool = False,
                  reject_nonfinite: bool = False, max_grad_norm: float | None = None) -> None:
-        super().__init__(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum, centered=centered,
-                         **_common(maximize, reject_nonfinite, max_grad_norm))
+        super().__init__(params, lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+                         centered=centered, **_common(maximize, reject_nonfinite, max_grad_norm))
 
 
 class Adam(Optimizer):
@@ -215,10 +231,11 @@ class Adam(Optimizer):
 
     kind = "adam"
 
-    def __init__(self, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False,
-                 reject_nonfinite: bool = False, max_grad_norm: float | None = None) -> None:
-        super().__init__(lr=lr, **_betas(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+    def __init__(self, params: ArrayList | None = None, *, lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0,
+                 amsgrad: bool = False, maximize: bool = False, reject_nonfinite: bool = False,
+                 max_grad_norm: float | None = None) -> None:
+        super().__init__(params, lr=lr, **_betas(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                          **_common(maximize, reject_nonfinite, max_grad_norm))
 
 
@@ -227,8 +244,9 @@ class AdamW(Adam):
 
     kind = "adamw"
 
-    def __init__(self, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
-                 reject_nonfinite: bool = False, max_grad_norm: float | None = None) -> None:
-        super().__init__(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
-                         reject_nonfinite=reject_nonfinite, max_grad_norm=max_grad_norm)
+    def __init__(self, params: ArrayList | None = None, *, lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 1e-2,
+                 amsgrad: bool = False, maximize: bool = False, reject_nonfinite: bool = False,
+                 max_grad_norm: float | None = None) -> None:
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                         maximize=maximize, reject_nonfinite=reject_nonfinite, max_grad_norm=max_grad_norm)

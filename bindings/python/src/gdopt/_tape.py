@@ -16,9 +16,6 @@ import numpy as np
 from . import _gdopt
 from ._checks import integer_array
 
-_NEG, _EXP, _LOG, _TANH, _SIGMOID, _RELU, _SQUARE, _SQRT, _ABS, _SUM, _MEAN, _TRANSPOSE = range(1, 13)
-_ADD, _SUB, _MUL, _DIV, _MATMUL = range(20, 25)
-_SOFTMAX_CROSS_ENTROPY, _MULTICLASS_HINGE = 1, 2
 
 Operand = Union["Node", float, int, np.ndarray]
 
@@ -32,7 +29,7 @@ class Tape:
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise TypeError(f"dtype must be float32 or float64, got {self.dtype}")
-        self._handle = _gdopt.Tape(1 if self.dtype == np.float32 else 2)
+        self._handle = _gdopt.Tape(_gdopt.F32 if self.dtype == np.float32 else _gdopt.F64)
 
     def variable(self, data) -> "Node":
         """A leaf with a gradient, holding a copy of ``data`` (an array of the tape's dtype)."""
@@ -94,33 +91,33 @@ class Node:
         """Computes the gradient of this scalar node with respect to every node before it."""
         self.tape._handle.backward(self.id)
 
-    def __add__(self, other: Operand) -> "Node": return self.tape._binary(_ADD, self, other)
-    def __radd__(self, other: Operand) -> "Node": return self.tape._binary(_ADD, other, self)
-    def __sub__(self, other: Operand) -> "Node": return self.tape._binary(_SUB, self, other)
-    def __rsub__(self, other: Operand) -> "Node": return self.tape._binary(_SUB, other, self)
-    def __mul__(self, other: Operand) -> "Node": return self.tape._binary(_MUL, self, other)
-    def __rmul__(self, other: Operand) -> "Node": return self.tape._binary(_MUL, other, self)
-    def __truediv__(self, other: Operand) -> "Node": return self.tape._binary(_DIV, self, other)
-    def __rtruediv__(self, other: Operand) -> "Node": return self.tape._binary(_DIV, other, self)
-    def __matmul__(self, other: Operand) -> "Node": return self.tape._binary(_MATMUL, self, other)
-    def __rmatmul__(self, other: Operand) -> "Node": return self.tape._binary(_MATMUL, other, self)
-    def __neg__(self) -> "Node": return self.tape._unary(_NEG, self)
+    def __add__(self, other: Operand) -> "Node": return self.tape._binary(_gdopt.ADD, self, other)
+    def __radd__(self, other: Operand) -> "Node": return self.tape._binary(_gdopt.ADD, other, self)
+    def __sub__(self, other: Operand) -> "Node": return self.tape._binary(_gdopt.SUB, self, other)
+    def __rsub__(self, other: Operand) -> "Node": return self.tape._binary(_gdopt.SUB, other, self)
+    def __mul__(self, other: Operand) -> "Node": return self.tape._binary(_gdopt.MUL, self, other)
+    def __rmul__(self, other: Operand) -> "Node": return self.tape._binary(_gdopt.MUL, other, self)
+    def __truediv__(self, other: Operand) -> "Node": return self.tape._binary(_gdopt.DIV, self, other)
+    def __rtruediv__(self, other: Operand) -> "Node": return self.tape._binary(_gdopt.DIV, other, self)
+    def __matmul__(self, other: Operand) -> "Node": return self.tape._binary(_gdopt.MATMUL, self, other)
+    def __rmatmul__(self, other: Operand) -> "Node": return self.tape._binary(_gdopt.MATMUL, other, self)
+    def __neg__(self) -> "Node": return self.tape._unary(_gdopt.NEG, self)
 
-    def exp(self) -> "Node": return self.tape._unary(_EXP, self)
-    def log(self) -> "Node": return self.tape._unary(_LOG, self)
-    def tanh(self) -> "Node": return self.tape._unary(_TANH, self)
-    def sigmoid(self) -> "Node": return self.tape._unary(_SIGMOID, self)
-    def relu(self) -> "Node": return self.tape._unary(_RELU, self)
-    def square(self) -> "Node": return self.tape._unary(_SQUARE, self)
-    def sqrt(self) -> "Node": return self.tape._unary(_SQRT, self)
-    def abs(self) -> "Node": return self.tape._unary(_ABS, self)
-    def sum(self) -> "Node": return self.tape._unary(_SUM, self)
-    def mean(self) -> "Node": return self.tape._unary(_MEAN, self)
+    def exp(self) -> "Node": return self.tape._unary(_gdopt.EXP, self)
+    def log(self) -> "Node": return self.tape._unary(_gdopt.LOG, self)
+    def tanh(self) -> "Node": return self.tape._unary(_gdopt.TANH, self)
+    def sigmoid(self) -> "Node": return self.tape._unary(_gdopt.SIGMOID, self)
+    def relu(self) -> "Node": return self.tape._unary(_gdopt.RELU, self)
+    def square(self) -> "Node": return self.tape._unary(_gdopt.SQUARE, self)
+    def sqrt(self) -> "Node": return self.tape._unary(_gdopt.SQRT, self)
+    def abs(self) -> "Node": return self.tape._unary(_gdopt.ABS, self)
+    def sum(self) -> "Node": return self.tape._unary(_gdopt.SUM, self)
+    def mean(self) -> "Node": return self.tape._unary(_gdopt.MEAN, self)
 
     @property
     def T(self) -> "Node":
         """The axes reversed (a matrix transpose for 2-D)."""
-        return self.tape._unary(_TRANSPOSE, self)
+        return self.tape._unary(_gdopt.TRANSPOSE, self)
 
     def __repr__(self) -> str:
         return f"Node(id={self.id}, shape={self.shape})"
@@ -134,10 +131,10 @@ def _loss(kind: int, scores: Node, labels) -> Node:
 def softmax_cross_entropy(scores: Node, labels) -> Node:
     """Mean over rows of -log softmax(scores)[label], computed with log-sum-exp.
     ``scores`` is N×C; ``labels`` holds N integers in [0, C)."""
-    return _loss(_SOFTMAX_CROSS_ENTROPY, scores, labels)
+    return _loss(_gdopt.SOFTMAX_CROSS_ENTROPY, scores, labels)
 
 
 def multiclass_hinge(scores: Node, labels) -> Node:
     """The multiclass SVM loss with delta = 1: mean over rows of
     sum over j != label of max(0, s_j - s_label + 1)."""
-    return _loss(_MULTICLASS_HINGE, scores, labels)
+    return _loss(_gdopt.MULTICLASS_HINGE, scores, labels)

@@ -6,9 +6,9 @@ machine. Two patterns, both in place on the caller's numpy buffers:
   steps ``opt``. Communication per step and rank, ring algorithm: 2(P-1)/P * n elements.
 - ``ShardedOptimizer(kind, comm, **hyperparameters)``, ZeRO stage 1: rank r holds the
   optimizer state of a contiguous 1/P shard of each slot only. A step reduce-scatters the
-  gradients (rank r receives the summed shard r), averages that shard, updates the
-  matching slice of the params in place with the stateless kernel (gdopt.kernels), and
-  allgathers the params. Communication: (P-1)/P * n for each collective, the same
+  gradients (rank r receives the summed shard r), averages that shard, steps the matching
+  slice of the params in place with an ordinary gdopt optimizer whose slots are this
+  rank's shards, and allgathers the params. Communication: (P-1)/P * n for each collective, the same
   2(P-1)/P * n in all; state memory per rank: 1/P of the single-process state.
 
 Every rank calls ``step`` with its own local gradients, in the same order; afterwards all
@@ -24,8 +24,8 @@ from typing import Any, Sequence, Union
 import numpy as np
 from mpi4py import MPI
 
-from . import kernels
-from ._optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, _LAYOUT
+from . import _gdopt
+from ._optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 
 ArrayList = Union[np.ndarray, Sequence[np.ndarray]]
 _CLASSES = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW}
@@ -85,7 +85,8 @@ class DataParallel:
 
 
 class _Shard:
-    """One slot's share on this rank: its bounds, received gradient and state buffers."""
+    """One slot's share on this rank: its bounds and received gradient (its state is the
+    rank's optimizer's slot of the same number)."""
 
     def __init__(self, n: int, dtype: np.dtype, comm: MPI.Comm) -> None:
         self.n, self.dtype, self.step = n, dtype, 0
@@ -95,7 +96,6 @@ class _Shard:
         self.displacements = [lo for lo, _ in bounds]
         # The summed gradient shard, reused by every step (one rank reads its own gradient).
         self.grad = np.empty(self.hi - self.lo if comm.size > 1 else 0, dtype)
-        self.state: dict[str, np.ndarray] = {}
 
 
 class ShardedOptimizer:
@@ -111,29 +111,29 @@ class ShardedOptimizer:
             if hyperparameters.get(name):
                 raise ValueError(f"{name} is not supported by ShardedOptimizer (no rank holds the whole gradient)")
         self.kind, self.comm = kind, comm
-        # Validates and holds the hyperparameters with the library's own checks; it never
-        # steps, so it holds no state. Checkpoints go through it too.
-        self._settings = _CLASSES[kind](**hyperparameters)
+        # Slot i of this optimizer is this rank's shard of slot i (ranks with an empty shard
+        # hold no state for it); its hyperparameters are the checkpoint's.
+        self._optimizer = _CLASSES[kind](**hyperparameters)
         self._shards: dict[int, _Shard] = {}
-        self._checked: dict = {}  # the hyperparameters the kernel last accepted
+        self._checked: dict = {}  # the hyperparameters a step last accepted
 
     @property
     def lr(self) -> float:
-        return self._settings.lr
+        return self._optimizer.lr
 
     @lr.setter
     def lr(self, value: float) -> None:
-        self._settings.lr = value
+        self._optimizer.lr = value
 
     def get(self, name: str) -> float:
-        return self._settings.get(name)
+        return self._optimizer.get(name)
 
     def set(self, name: str, value: float) -> None:
-        self._settings.set(name, value)
+        self._optimizer.set(name, value)
 
     @property
     def hyperparameters(self) -> dict:
-        return {name: self._settings.get(name) for name in _LAYOUT[self.kind][0]}
+        return {name: self._optimizer.get(name) for name, *_ in _gdopt.optimizer_params(self.kind)}
 
     def shard(self, slot: int) -> tuple[int, int]:
         """This rank's [lo, hi) of a slot that has stepped."""
@@ -142,7 +142,7 @@ class ShardedOptimizer:
     @property
     def state_bytes(self) -> int:
         """Bytes of optimizer state this rank holds (the gradient buffers not included)."""
-        return sum(buffer.nbytes for shard in self._shards.values() for buffer in shard.state.values())
+        return state_bytes(self._optimizer)
 
     def step(self, params: ArrayList, grads: ArrayList) -> None:
         pairs = _pairs(params, grads)
@@ -153,10 +153,12 @@ class ShardedOptimizer:
                                  f"got n={p.size} ({p.dtype})")
         h = self.hyperparameters
         if h != self._checked:
-            # The kernel checks the options (nesterov needs momentum, ...) on a one-element
-            # scratch slot, on every rank: a rank whose shard is empty must fail as well,
-            # before any collective, or the others would wait for it. Once per setting.
-            self._kernel(np.zeros(1), np.zeros(1), {name: np.full(1, value) for name, value in self._buffers(h)}, 1, h)
+            # The options (nesterov needs momentum, ...) are checked by a step of a scratch
+            # optimizer on every rank: a rank whose shard is empty must fail as well, before
+            # any collective, or the others would wait for it. Once per setting.
+            scratch = _CLASSES[self.kind]()
+            scratch.load_state_dict({"kind": self.kind, "hyperparameters": h, "state": {}})
+            scratch.step(np.zeros(1), np.zeros(1))
             self._checked = h
         for slot, (p, g) in enumerate(pairs):
             shard = self._shards.get(slot)
@@ -165,50 +167,14 @@ class ShardedOptimizer:
             flat = p.reshape(-1)
             mpi_type = _MPI_TYPES[p.dtype]
             if self.comm.size == 1:  # nothing to exchange: the local gradient is the whole shard
-                self._update(flat, g.reshape(-1), shard, h)
+                self._optimizer._handle.step(flat, g.reshape(-1), (slot,))
             else:
                 self.comm.Reduce_scatter(g.reshape(-1), [shard.grad, mpi_type], recvcounts=shard.counts, op=MPI.SUM)
                 np.divide(shard.grad, self.comm.size, out=shard.grad)
                 if shard.hi > shard.lo:
-                    self._update(flat[shard.lo:shard.hi], shard.grad, shard, h)
+                    self._optimizer._handle.step(flat[shard.lo:shard.hi], shard.grad, (slot,))
                 self.comm.Allgatherv(MPI.IN_PLACE, [flat, shard.counts, shard.displacements, mpi_type])
             shard.step += 1
-
-    def _update(self, p: np.ndarray, g: np.ndarray, shard: _Shard, h: dict) -> None:
-        """The kind's stateless kernel on this rank's slice of the params."""
-        for name, initial in self._buffers(h):
-            if name not in shard.state:
-                shard.state[name] = np.full(p.size, initial, p.dtype)
-        self._kernel(p, g, shard.state, shard.step + 1, h)
-
-    def _kernel(self, p: np.ndarray, g: np.ndarray, s: dict, t: int, h: dict) -> None:
-        maximize = bool(h["maximize"])
-        if self.kind == "sgd":
-            kernels.sgd_update(p, g, s.get("momentum_buffer"), t=t, lr=h["lr"], momentum=h["momentum"],
-                               dampening=h["dampening"], weight_decay=h["weight_decay"], nesterov=bool(h["nesterov"]),
-                               maximize=maximize)
-        elif self.kind == "adagrad":
-            kernels.adagrad_update(p, g, s["sum"], t=t, lr=h["lr"], lr_decay=h["lr_decay"],
-                                   weight_decay=h["weight_decay"], eps=h["eps"], maximize=maximize)
-        elif self.kind == "rmsprop":
-            kernels.rmsprop_update(p, g, s["square_avg"], s.get("grad_avg"), s.get("momentum_buffer"), lr=h["lr"],
-                                   alpha=h["alpha"], eps=h["eps"], weight_decay=h["weight_decay"],
-                                   momentum=h["momentum"], centered=bool(h["centered"]), maximize=maximize)
-        else:
-            kernels.adam_update(p, g, s["exp_avg"], s["exp_avg_sq"], s.get("max_exp_avg_sq"), t=t, lr=h["lr"],
-                                betas=(h["beta1"], h["beta2"]), eps=h["eps"], weight_decay=h["weight_decay"],
-                                decoupled=self.kind == "adamw", amsgrad=bool(h["amsgrad"]), maximize=maximize)
-
-    def _buffers(self, h: dict) -> list:
-        """The state buffers the configuration uses, with their initial values."""
-        if self.kind == "sgd":
-            return [("momentum_buffer", 0.0)] if h["momentum"] > 0 else []
-        if self.kind == "adagrad":
-            return [("sum", h["initial_accumulator_value"])]
-        if self.kind == "rmsprop":
-            return ([("square_avg", 0.0)] + ([("grad_avg", 0.0)] if h["centered"] else [])
-                    + ([("momentum_buffer", 0.0)] if h["momentum"] > 0 else []))
-        return [("exp_avg", 0.0), ("exp_avg_sq", 0.0)] + ([("max_exp_avg_sq", 0.0)] if h["amsgrad"] else [])
 
     # ---- Checkpoints ------------------------------------------------------------------
 
@@ -221,9 +187,7 @@ class ShardedOptimizer:
         generation = comm.bcast(os.urandom(8).hex() if comm.rank == 0 else None)
         previous = comm.bcast(_previous_shards(path) if comm.rank == 0 else None)
         name = f"{os.path.basename(path)}.{generation}.shard{comm.rank}of{comm.size}"
-        state = {slot: {"step": shard.step, "dtype": shard.dtype.name, "n": shard.hi - shard.lo, **shard.state}
-                 for slot, shard in self._shards.items() if shard.hi > shard.lo}
-        _collective(comm, lambda: self._checkpoint_writer(state).save(os.path.join(os.path.dirname(path) or ".", name)))
+        _collective(comm, lambda: self._optimizer.save(os.path.join(os.path.dirname(path) or ".", name)))
         names = comm.allgather(name)
         manifest = {"format": _MANIFEST_FORMAT, "version": 1, "kind": self.kind, "world_size": comm.size,
                     "hyperparameters": self.hyperparameters, "shards": names,
@@ -233,11 +197,6 @@ class ShardedOptimizer:
         for old in previous[comm.rank::comm.size]:
             if old not in names:
                 _remove(os.path.join(os.path.dirname(path) or ".", old))
-
-    def _checkpoint_writer(self, state: dict) -> Optimizer:
-        writer = _CLASSES[self.kind]()
-        writer.load_state_dict({"kind": self.kind, "hyperparameters": self.hyperparameters, "state": state})
-        return writer
 
     def load(self, path: str) -> None:
         """Collective. Restores a checkpoint written by ``save`` with any number of ranks:
@@ -257,10 +216,11 @@ class ShardedOptimizer:
                 old_states[rank] = reader.state_dict()["state"]
             return old_states[rank]
 
-        shards = {}
+        shards, state = {}, {}
         for key, entry in manifest["slots"].items():
             shard = _Shard(entry["n"], np.dtype(entry["dtype"]), self.comm)
             shard.step = entry["step"]
+            buffers: dict = {}
             for old_rank in range(old_size):
                 old_lo, old_hi = shard_bounds(shard.n, old_size, old_rank)
                 lo, hi = max(shard.lo, old_lo), min(shard.hi, old_hi)
@@ -268,10 +228,13 @@ class ShardedOptimizer:
                     continue
                 for name, values in old_state(old_rank)[int(key)].items():
                     if isinstance(values, np.ndarray):
-                        target = shard.state.setdefault(name, np.empty(shard.hi - shard.lo, shard.dtype))
+                        target = buffers.setdefault(name, np.empty(shard.hi - shard.lo, shard.dtype))
                         target[lo - shard.lo:hi - shard.lo] = values[lo - old_lo:hi - old_lo]
             shards[int(key)] = shard
-        self._settings.load_state_dict({"kind": self.kind, "hyperparameters": manifest["hyperparameters"], "state": {}})
+            if shard.hi > shard.lo:
+                state[int(key)] = {"step": shard.step, "dtype": shard.dtype.name, "n": shard.hi - shard.lo, **buffers}
+        self._optimizer.load_state_dict({"kind": self.kind, "hyperparameters": manifest["hyperparameters"],
+                                         "state": state})
         self._shards = shards
 
 

@@ -2,23 +2,35 @@
  * functions of gdopt.kernels, and ShardedOptimizer's step on a slice of the params. */
 #include "_gdopt.h"
 
+#include <string.h>
+
 /* Kernels over at least this many elements run without the GIL. */
 enum { RELEASE_GIL_ABOVE = 16384 };
-enum { SGD = 1, ADAGRAD = 2, RMSPROP = 3, ADAM = 4 };
 
-/* kernel_update(kind, (p, g, s0, s1, s2), names, t, hyperparameters): one kernel call.
+enum kernel { SGD, ADAGRAD, RMSPROP, ADAM, UNKNOWN };
+
+static enum kernel kernel_named(const char *kind) {
+    static const char *const names[] = {"sgd", "adagrad", "rmsprop", "adam"};
+    for (int k = SGD; k < UNKNOWN; k++)
+        if (!strcmp(kind, names[k])) return (enum kernel)k;
+    return UNKNOWN;
+}
+
+/* kernel_update(kind, (p, g, s0, s1, s2), names, t, hyperparameters): one kernel call of
+ * the optimizer kind named ("sgd", "adagrad", "rmsprop" or "adam").
  * The state buffers may be None (NULL: the library says which one it needed); names are
  * the arrays' argument names, for errors; hyperparameters is a tuple in the C kernel's
  * argument order. Every array must have p's dtype and length. */
 PyObject *kernel_update(PyObject *module, PyObject *args) {
     (void)module;
-    int kind;
+    const char *kind_name;
     PyObject *objects[5], *h;
     const char *names[5];
     unsigned long long t;
-    if (!PyArg_ParseTuple(args, "i(OOOOO)(sssss)KO!", &kind, &objects[0], &objects[1], &objects[2], &objects[3],
+    if (!PyArg_ParseTuple(args, "s(OOOOO)(sssss)KO!", &kind_name, &objects[0], &objects[1], &objects[2], &objects[3],
                           &objects[4], &names[0], &names[1], &names[2], &names[3], &names[4], &t, &PyTuple_Type, &h))
         return NULL;
+    enum kernel kind = kernel_named(kind_name);
     Array arrays[5] = {0};
     void *pointers[5] = {NULL};
     for (int i = 0; i < 5; i++) {
@@ -38,7 +50,7 @@ PyObject *kernel_update(PyObject *module, PyObject *args) {
              : kind == ADAGRAD ? PyArg_ParseTuple(h, "ddddi", &lr, &a, &b, &c, &flag1)
              : kind == RMSPROP ? PyArg_ParseTuple(h, "dddddii", &lr, &a, &b, &c, &d, &flag1, &flag2)
              : kind == ADAM    ? PyArg_ParseTuple(h, "dddddi", &lr, &a, &b, &c, &d, &flag1)
-                               : (PyErr_Format(PyExc_ValueError, "unknown kernel %d", kind), 0);
+                               : (PyErr_Format(PyExc_ValueError, "unknown kernel %s", kind_name), 0);
     if (!ok) goto fail;
     size_t n = arrays[0].n;
     int f64 = arrays[0].is_double;

@@ -19,14 +19,12 @@ import numpy as np
 from . import _gdopt
 from ._checks import WHOLE_MAX, flag, number, pair, whole
 
-_SGD, _ADAGRAD, _RMSPROP, _ADAM = 1, 2, 3, 4
-_DECOUPLED, _AMSGRAD, _MAXIMIZE = 1, 2, 4
 
 
 def sgd_update(p: np.ndarray, g: np.ndarray, momentum_buffer: Optional[np.ndarray] = None, *, t: int, lr: float,
                momentum: float = 0.0, dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
                maximize: bool = False) -> None:
-    _gdopt.kernel_update(_SGD, (p, g, momentum_buffer, None, None), ("p", "g", "momentum_buffer", "", ""), _step(t),
+    _gdopt.kernel_update("sgd", (p, g, momentum_buffer, None, None), ("p", "g", "momentum_buffer", "", ""), _step(t),
                          _numbers(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay)
                          + _flags(nesterov=nesterov, maximize=maximize))
 
@@ -34,7 +32,7 @@ def sgd_update(p: np.ndarray, g: np.ndarray, momentum_buffer: Optional[np.ndarra
 def adagrad_update(p: np.ndarray, g: np.ndarray, state_sum: np.ndarray, *, t: int, lr: float = 1e-2,
                    lr_decay: float = 0.0, weight_decay: float = 0.0, eps: float = 1e-10,
                    maximize: bool = False) -> None:
-    _gdopt.kernel_update(_ADAGRAD, (p, g, state_sum, None, None), ("p", "g", "state_sum", "", ""), _step(t),
+    _gdopt.kernel_update("adagrad", (p, g, state_sum, None, None), ("p", "g", "state_sum", "", ""), _step(t),
                          _numbers(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay, eps=eps)
                          + _flags(maximize=maximize))
 
@@ -44,7 +42,7 @@ def rmsprop_update(p: np.ndarray, g: np.ndarray, square_avg: np.ndarray, grad_av
                    eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
                    maximize: bool = False) -> None:
     """RMSprop's update does not depend on the step count, so it takes no ``t``."""
-    _gdopt.kernel_update(_RMSPROP, (p, g, square_avg, grad_avg, momentum_buffer),
+    _gdopt.kernel_update("rmsprop", (p, g, square_avg, grad_avg, momentum_buffer),
                          ("p", "g", "square_avg", "grad_avg", "momentum_buffer"), 1,
                          _numbers(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum)
                          + _flags(centered=centered, maximize=maximize))
@@ -56,8 +54,9 @@ def adam_update(p: np.ndarray, g: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: n
                 decoupled: bool = False, amsgrad: bool = False, maximize: bool = False) -> None:
     """``decoupled=True`` is AdamW's weight decay (p *= 1 - lr*weight_decay)."""
     decoupled, amsgrad, maximize = _flags(decoupled=decoupled, amsgrad=amsgrad, maximize=maximize)
-    flags = (_DECOUPLED if decoupled else 0) | (_AMSGRAD if amsgrad else 0) | (_MAXIMIZE if maximize else 0)
-    _gdopt.kernel_update(_ADAM, (p, g, exp_avg, exp_avg_sq, max_exp_avg_sq),
+    flags = ((_gdopt.ADAM_DECOUPLED if decoupled else 0) | (_gdopt.ADAM_AMSGRAD if amsgrad else 0)
+             | (_gdopt.ADAM_MAXIMIZE if maximize else 0))
+    _gdopt.kernel_update("adam", (p, g, exp_avg, exp_avg_sq, max_exp_avg_sq),
                          ("p", "g", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"), _step(t),
                          (number(lr, "lr"),) + pair(betas, "betas") + _numbers(eps=eps, weight_decay=weight_decay)
                          + (flags,))

@@ -74,13 +74,13 @@ static int disjoint(const Array *arrays, Py_ssize_t count) {
     return 1;
 }
 
-/* step(params, grads): two arrays, or two sequences of arrays of equal length; pair i is
- * slot i. Every pair is checked (buffers, overlap, then gdopt_optimizer_check_*, which also
- * holds each slot's new state) before any is stepped. The common single-array call
- * allocates nothing. */
+/* step(params, grads, slots=None): two arrays, or two sequences of arrays of equal length;
+ * pair i is slot i, or slot slots[i] when a sequence of slot numbers is given. Every pair is checked (buffers, overlap,
+ * then gdopt_optimizer_check_*, which also holds each slot's new state) before any is stepped. The common single-array
+ * call allocates nothing. */
 static PyObject *Optimizer_step(Optimizer *self, PyObject *args) {
-    PyObject *params_obj, *grads_obj;
-    if (!PyArg_ParseTuple(args, "OO", &params_obj, &grads_obj) || !usable(self)) return NULL;
+    PyObject *params_obj, *grads_obj, *slots_obj = Py_None;
+    if (!PyArg_ParseTuple(args, "OO|O", &params_obj, &grads_obj, &slots_obj) || !usable(self)) return NULL;
     int single = PyObject_CheckBuffer(params_obj) || params_obj == Py_None;
     PyObject *params = single ? PyTuple_Pack(1, params_obj)
                               : PySequence_Fast(params_obj, "params must be an array or a list of arrays");
@@ -91,10 +91,20 @@ static PyObject *Optimizer_step(Optimizer *self, PyObject *args) {
         Py_DECREF(params);
         return NULL;
     }
-    PyObject *result = NULL;
+    PyObject *result = NULL, *slots = NULL;
     Py_ssize_t count = PySequence_Fast_GET_SIZE(params);
     Array few[8];
     Array *arrays = NULL;
+    size_t few_slots[4], *slot_ids = NULL;
+    if (slots_obj != Py_None) {
+        slots = PySequence_Fast(slots_obj, "slots must be a sequence of slot numbers");
+        if (!slots) goto done;
+        if (PySequence_Fast_GET_SIZE(slots) != count) {
+            PyErr_Format(PyExc_ValueError, "slots has %zd numbers but params has %zd arrays",
+                         PySequence_Fast_GET_SIZE(slots), count);
+            goto done;
+        }
+    }
     if (count != PySequence_Fast_GET_SIZE(grads)) {
         PyErr_Format(PyExc_ValueError, "params has %zd arrays but grads has %zd", count,
                      PySequence_Fast_GET_SIZE(grads));
@@ -108,6 +118,15 @@ static PyObject *Optimizer_step(Optimizer *self, PyObject *args) {
     if (!arrays) {
         PyErr_NoMemory();
         goto done;
+    }
+    slot_ids = count <= 4 ? few_slots : PyMem_Calloc((size_t)count, sizeof *slot_ids);
+    if (!slot_ids) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        slot_ids[i] = slots ? PyLong_AsSize_t(PySequence_Fast_GET_ITEM(slots, i)) : (size_t)i;
+        if (slot_ids[i] == (size_t)-1 && PyErr_Occurred()) goto done;
     }
     size_t total = 0;
     for (Py_ssize_t i = 0; i < count; i++) {
@@ -125,10 +144,10 @@ static PyObject *Optimizer_step(Optimizer *self, PyObject *args) {
             goto done;
         }
         /* A single step is atomic by itself; several are checked together first. */
-        gdopt_status status = count == 1 ? GDOPT_OK
-                              : p->is_double
-                                  ? gdopt_optimizer_check_f64(self->handle, (size_t)i, p->view.buf, g->view.buf, p->n)
-                                  : gdopt_optimizer_check_f32(self->handle, (size_t)i, p->view.buf, g->view.buf, p->n);
+        gdopt_status status =
+            count == 1     ? GDOPT_OK
+            : p->is_double ? gdopt_optimizer_check_f64(self->handle, slot_ids[i], p->view.buf, g->view.buf, p->n)
+                           : gdopt_optimizer_check_f32(self->handle, slot_ids[i], p->view.buf, g->view.buf, p->n);
         if (status != GDOPT_OK) {
             raise_status(status);
             goto done;
@@ -141,8 +160,8 @@ static PyObject *Optimizer_step(Optimizer *self, PyObject *args) {
     PyThreadState *saved = total >= RELEASE_GIL_ABOVE ? PyEval_SaveThread() : NULL;
     for (Py_ssize_t i = 0; i < count && status == GDOPT_OK; i++) {
         Array *p = &arrays[2 * i], *g = &arrays[2 * i + 1];
-        status = p->is_double ? gdopt_optimizer_step_f64(self->handle, (size_t)i, p->view.buf, g->view.buf, p->n)
-                              : gdopt_optimizer_step_f32(self->handle, (size_t)i, p->view.buf, g->view.buf, p->n);
+        status = p->is_double ? gdopt_optimizer_step_f64(self->handle, slot_ids[i], p->view.buf, g->view.buf, p->n)
+                              : gdopt_optimizer_step_f32(self->handle, slot_ids[i], p->view.buf, g->view.buf, p->n);
     }
     if (saved) PyEval_RestoreThread(saved);
     self->busy = 0;
@@ -150,6 +169,8 @@ static PyObject *Optimizer_step(Optimizer *self, PyObject *args) {
 done:
     if (arrays) release(arrays, count * 2);
     if (arrays != few) PyMem_Free(arrays);
+    if (slot_ids != few_slots) PyMem_Free(slot_ids);
+    Py_XDECREF(slots);
     Py_DECREF(params);
     Py_DECREF(grads);
     return result;
@@ -205,6 +226,102 @@ static PyObject *Optimizer_deserialize(Optimizer *self, PyObject *args) {
     return status == GDOPT_OK ? Py_NewRef(Py_None) : status < 0 ? NULL : raise_status(status);
 }
 
+/* ---- Slot state by torch's buffer names (gdopt_optimizer_slots and friends) ---------- */
+
+static PyObject *Optimizer_slots(Optimizer *self, PyObject *unused) {
+    (void)unused;
+    size_t count = 0;
+    if (!usable(self)) return NULL;
+    gdopt_status status = gdopt_optimizer_slots(self->handle, NULL, 0, &count);
+    if (status != GDOPT_OK) return raise_status(status);
+    size_t *ids = PyMem_Malloc((count ? count : 1) * sizeof *ids);
+    if (!ids) return PyErr_NoMemory();
+    status = count ? gdopt_optimizer_slots(self->handle, ids, count, &count) : GDOPT_OK;
+    PyObject *result = status == GDOPT_OK ? PyTuple_New((Py_ssize_t)count) : raise_status(status);
+    for (size_t i = 0; result && i < count; i++) {
+        PyObject *id = PyLong_FromSize_t(ids[i]);
+        if (!id)
+            Py_CLEAR(result);
+        else
+            PyTuple_SET_ITEM(result, (Py_ssize_t)i, id);
+    }
+    PyMem_Free(ids);
+    return result;
+}
+
+/* slot_info(slot) -> (dtype code, buffer mask, n, step) */
+static PyObject *Optimizer_slot_info(Optimizer *self, PyObject *args) {
+    unsigned long long slot;
+    gdopt_slot_info info;
+    if (!PyArg_ParseTuple(args, "K", &slot) || !usable(self)) return NULL;
+    gdopt_status status = gdopt_optimizer_slot_info(self->handle, slot, &info);
+    if (status != GDOPT_OK) return raise_status(status);
+    return Py_BuildValue("(iInK)", (int)info.dtype, (unsigned)info.buffers, (Py_ssize_t)info.n,
+                         (unsigned long long)info.step);
+}
+
+/* state_get(slot, name, out): copies a buffer into the writable array out. */
+static PyObject *Optimizer_state_get(Optimizer *self, PyObject *args) {
+    unsigned long long slot;
+    const char *name;
+    PyObject *out_obj;
+    Array out;
+    if (!PyArg_ParseTuple(args, "KsO", &slot, &name, &out_obj) || !usable(self)) return NULL;
+    if (!acquire(out_obj, &out, 1, "out", -1)) return NULL;
+    gdopt_status status = out.is_double ? gdopt_optimizer_state_get_f64(self->handle, slot, name, out.view.buf, out.n)
+                                        : gdopt_optimizer_state_get_f32(self->handle, slot, name, out.view.buf, out.n);
+    release(&out, 1);
+    return status == GDOPT_OK ? Py_NewRef(Py_None) : raise_status(status);
+}
+
+/* state_set(slot, step, is_double, n, names, arrays): replaces the slot's whole state. */
+static PyObject *Optimizer_state_set(Optimizer *self, PyObject *args) {
+    unsigned long long slot, step;
+    Py_ssize_t n;
+    int is_double;
+    PyObject *names_obj, *arrays_obj;
+    if (!PyArg_ParseTuple(args, "KKpnO!O!", &slot, &step, &is_double, &n, &PyTuple_Type, &names_obj, &PyTuple_Type,
+                          &arrays_obj) ||
+        !usable(self))
+        return NULL;
+    Py_ssize_t count = PyTuple_GET_SIZE(names_obj);
+    if (PyTuple_GET_SIZE(arrays_obj) != count) {
+        PyErr_SetString(PyExc_ValueError, "names and arrays differ in length");
+        return NULL;
+    }
+    Array *arrays = PyMem_Calloc((size_t)count + 1, sizeof *arrays);
+    const char **names = PyMem_Calloc((size_t)count + 1, sizeof *names);
+    const void **buffers = PyMem_Calloc((size_t)count + 1, sizeof *buffers);
+    PyObject *result = NULL;
+    Py_ssize_t acquired = 0;
+    if (!arrays || !names || !buffers) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (; acquired < count; acquired++) {
+        names[acquired] = PyUnicode_AsUTF8(PyTuple_GET_ITEM(names_obj, acquired));
+        if (!names[acquired] ||
+            !acquire(PyTuple_GET_ITEM(arrays_obj, acquired), &arrays[acquired], 0, "state", acquired))
+            goto done;
+        buffers[acquired] = arrays[acquired].view.buf;
+        if (arrays[acquired].is_double != is_double) {
+            PyErr_Format(PyExc_TypeError, "state[%zd] has the other dtype", acquired++);
+            goto done;
+        }
+    }
+    gdopt_status status = is_double ? gdopt_optimizer_state_set_f64(self->handle, slot, step, (size_t)n, names,
+                                                                    (const double *const *)buffers, (size_t)count)
+                                    : gdopt_optimizer_state_set_f32(self->handle, slot, step, (size_t)n, names,
+                                                                    (const float *const *)buffers, (size_t)count);
+    result = status == GDOPT_OK ? Py_NewRef(Py_None) : raise_status(status);
+done:
+    if (arrays) release(arrays, acquired);
+    PyMem_Free(arrays);
+    PyMem_Free(names);
+    PyMem_Free(buffers);
+    return result;
+}
+
 static PyMethodDef Optimizer_methods[] = {
     {"set", (PyCFunction)Optimizer_set, METH_VARARGS, "set(name, value): set a hyperparameter by its torch name."},
     {"get", (PyCFunction)Optimizer_get, METH_VARARGS, "get(name) -> float: read a hyperparameter."},
@@ -216,6 +333,13 @@ static PyMethodDef Optimizer_methods[] = {
     {"serialize", (PyCFunction)Optimizer_serialize, METH_NOARGS, "serialize() -> bytes: the checkpoint bytes."},
     {"deserialize", (PyCFunction)Optimizer_deserialize, METH_VARARGS,
      "deserialize(data): restore from checkpoint bytes."},
+    {"slots", (PyCFunction)Optimizer_slots, METH_NOARGS, "slots() -> tuple: the ids of the slots with state."},
+    {"slot_info", (PyCFunction)Optimizer_slot_info, METH_VARARGS,
+     "slot_info(slot) -> (dtype code, buffer mask, n, step)."},
+    {"state_get", (PyCFunction)Optimizer_state_get, METH_VARARGS,
+     "state_get(slot, name, out): copy a state buffer into out."},
+    {"state_set", (PyCFunction)Optimizer_state_set, METH_VARARGS,
+     "state_set(slot, step, is_double, n, names, arrays): replace a slot's whole state."},
     {NULL, NULL, 0, NULL},
 };
 
