@@ -4,7 +4,7 @@ import Synchronization
 /// Work that can be split into disjoint index ranges and run on several threads.
 /// Results must not depend on how the ranges are split (elementwise updates, or
 /// reductions over fixed blocks), so a step gives the same bits on 1 or k threads.
-public protocol RangeKernel {
+package protocol RangeKernel {
     func callAsFunction(_ range: Range<Int>)
 }
 
@@ -16,9 +16,11 @@ extension RangeKernel {
     }
 }
 
+/// How many threads large steps use (gdopt_set_num_threads), and the splitting itself
+/// (package-internal).
 public enum Parallel {
     /// Below this many elements per thread, waking a worker costs more than it saves.
-    public static let minimumElementsPerThread = 1 << 15
+    package static let minimumElementsPerThread = 1 << 15
 
     /// Threads used for large steps; 0 means one per online CPU.
     public static var threadCount: Int { WorkerPool.shared.threadCount }
@@ -30,7 +32,7 @@ public enum Parallel {
 
     /// Runs `kernel` over 0..<count, split into up to `threadCount` contiguous ranges of at
     /// least `grain` elements, with boundaries on multiples of 16 elements.
-    public static func forEach<K: RangeKernel>(_ kernel: K, count: Int, grain: Int = minimumElementsPerThread) {
+    package static func forEach<K: RangeKernel>(_ kernel: K, count: Int, grain: Int = minimumElementsPerThread) {
         let parts = min(threadCount, max(1, count / max(grain, 1)))
         if parts <= 1 {
             kernel(0..<count)
