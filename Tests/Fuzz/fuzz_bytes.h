@@ -52,6 +52,24 @@ __attribute__((no_sanitize("coverage"), noinline)) static uint32_t fuzz_crc32(co
     return ~crc;
 }
 
+/* Defines serialized(handle, &len): the handle's serialized form, in a buffer kept for the
+ * whole run (valid until the next call), which saves a sizing pass per check. */
+#define FUZZ_SERIALIZED(handle_type, serialize)                                                                        \
+    static const uint8_t *serialized(const handle_type *handle, size_t *len) {                                         \
+        static uint8_t *buf;                                                                                           \
+        static size_t cap;                                                                                             \
+        gdopt_status status = serialize(handle, buf, cap, len);                                                        \
+        if (status == GDOPT_ERR_SIZE || cap == 0) {                                                                    \
+            free(buf);                                                                                                 \
+            cap = *len > 4096 ? *len : 4096;                                                                           \
+            buf = malloc(cap);                                                                                         \
+            FUZZ_REQUIRE(buf != NULL);                                                                                 \
+            status = serialize(handle, buf, cap, len);                                                                 \
+        }                                                                                                              \
+        FUZZ_REQUIRE(status == GDOPT_OK);                                                                              \
+        return buf;                                                                                                    \
+    }
+
 /* Runs `check` twice: on the input with its trailing CRC-32 recomputed (so that mutations
  * reach the checks behind the checksum) on the handle kind the input names, and on the
  * input as it is on another kind, chosen by its length (so that checkpoints also meet

@@ -9,23 +9,7 @@
 
 static const char *const kinds[] = {"sgd", "adagrad", "rmsprop", "adam", "adamw"};
 
-/* The optimizer's serialized form, in a malloc'd buffer. */
-/* The handle's serialized form, in a buffer kept for the whole run (valid until the next
- * call): one sizing pass fewer per check than asking for the size first. */
-static const uint8_t *serialized(const gdopt_optimizer *o, size_t *len) {
-    static uint8_t *buf;
-    static size_t cap;
-    gdopt_status status = gdopt_optimizer_serialize(o, buf, cap, len);
-    if (status == GDOPT_ERR_SIZE || cap == 0) {
-        free(buf);
-        cap = *len > 4096 ? *len : 4096;
-        buf = malloc(cap);
-        FUZZ_REQUIRE(buf != NULL);
-        status = gdopt_optimizer_serialize(o, buf, cap, len);
-    }
-    FUZZ_REQUIRE(status == GDOPT_OK);
-    return buf;
-}
+FUZZ_SERIALIZED(gdopt_optimizer, gdopt_optimizer_serialize)
 
 /* Steps every slot the checkpoint restored, finding each one's dtype and n by probing
  * with the check call (a small checkpoint holds slots 0..3 of at most 64 elements). */

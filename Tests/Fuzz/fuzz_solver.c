@@ -12,22 +12,7 @@
 static const char *const methods[] = {"gd",    "gd_linesearch", "momentum",      "adam",
                                       "lbfgs", "newton",        "random_search", "random_local_search"};
 
-/* The handle's serialized form, in a buffer kept for the whole run (valid until the next
- * call): one sizing pass fewer per check than asking for the size first. */
-static const uint8_t *serialized(const gdopt_solver *s, size_t *len) {
-    static uint8_t *buf;
-    static size_t cap;
-    gdopt_status status = gdopt_solver_serialize(s, buf, cap, len);
-    if (status == GDOPT_ERR_SIZE || cap == 0) {
-        free(buf);
-        cap = *len > 4096 ? *len : 4096;
-        buf = malloc(cap);
-        FUZZ_REQUIRE(buf != NULL);
-        status = gdopt_solver_serialize(s, buf, cap, len);
-    }
-    FUZZ_REQUIRE(status == GDOPT_OK);
-    return buf;
-}
+FUZZ_SERIALIZED(gdopt_solver, gdopt_solver_serialize)
 
 /* A run to lose: a few evaluations of a quadratic, stopped mid-way. */
 static void start_run(gdopt_solver *s) {
