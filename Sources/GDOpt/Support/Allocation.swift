@@ -34,9 +34,10 @@ package enum Allocation {
     /// malloc is past recovering anyway (the error message needs memory too), and the probe
     /// was a tenth of a small solver checkpoint's restore.
     private static func probe<T>(count: Int, of _: T.Type, what: String) throws(GDOptError) {
-        try checkBudget(vectors: 1, count: count, stride: MemoryLayout<T>.stride, what: what)
-        guard count >= (1 << 20) / MemoryLayout<T>.stride else { return }
-        free(try raw(T.self, count: count + 64 / MemoryLayout<T>.stride, what: what))
+        guard count >= (1 << 20) / MemoryLayout<T>.stride else {
+            return try checkBudget(vectors: 1, count: count, stride: MemoryLayout<T>.stride, what: what)
+        }
+        free(try raw(T.self, count: count + 64 / MemoryLayout<T>.stride, what: what))  // raw checks the budget
     }
 
     /// Makes room in `array` for `adding` more elements, checked as `array` is.

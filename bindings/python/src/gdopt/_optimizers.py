@@ -68,10 +68,11 @@ class Optimizer:
             given = [params] if isinstance(params, np.ndarray) else list(params)
             if len(given) != len(self._params) or any(a is not b for a, b in zip(given, self._params)):
                 raise ValueError("params must be the arrays the optimizer was made with, in their order")
-        grads = [grads] if isinstance(grads, np.ndarray) else list(grads)
+        if isinstance(grads, np.ndarray):
+            grads = (grads,)
         if len(grads) != len(self._params):
             raise ValueError(f"grads has {len(grads)} arrays, the optimizer has {len(self._params)} params")
-        self._handle.step(list(self._params), grads)
+        self._handle.step(self._params, grads)  # the bound tuple itself: no list per step
 
     @property
     def params(self) -> list | None:
@@ -155,6 +156,7 @@ class Optimizer:
         for name in names:
             scratch.set(name, number(hyperparameters[name], name))
         slots = {whole(slot, "state_dict['state'] key", maximum=2**64 - 1): slot for slot in state}
+        buffer_names = _gdopt.optimizer_state_names(self.kind)
         for slot in sorted(slots):
             what = f"state_dict['state'][{slot}]"
             entry = mapping(state[slots[slot]], what)
@@ -163,7 +165,7 @@ class Optimizer:
                 raise ValueError(f"{what}['dtype'] must be 'float32' or 'float64', got {dtype_name!r}")
             n = whole(entry_of(entry, "n", what), f"{what}['n']", minimum=1, maximum=2**62)
             step = whole(entry_of(entry, "step", what), f"{what}['step']", minimum=1, maximum=2**64 - 1)
-            present = [name for name in _gdopt.optimizer_state_names(self.kind) if name in entry]
+            present = [name for name in buffer_names if name in entry]
             arrays = []
             for name in present:
                 array = np.asarray(entry[name])
