@@ -12,9 +12,13 @@ private func sgd<T: GDOptFloat>(
     let g = try required(g, "g")
     let n = try elementCount(n, of: T.self)
     guard t >= 1 else { throw GDOptError.invalid("t=0 must be >= 1 (t is the 1-based step count)") }
-    let c = try SGD.Configuration(
-        lr: lr, momentum: momentum, dampening: dampening, weightDecay: weightDecay,
-        nesterov: try flag(nesterov, "nesterov"), maximize: try flag(maximize, "maximize"))
+    guard momentum == 0 || b != nil else {
+        throw BoundaryError(status: GDOPT_ERR_NULL, message: "momentum_buf is NULL, but momentum=\(momentum) needs it")
+    }
+    let c = SGD(
+        learningRate: lr,
+        momentum: try .init(momentum: momentum, dampening: dampening, nesterov: try flag(nesterov, "nesterov")),
+        weightDecay: weightDecay, maximize: try flag(maximize, "maximize"))
     try SGD.update(parameters: p, gradients: g, momentumBuffer: b, count: n, firstStep: t == 1, configuration: c)
 }
 
@@ -44,8 +48,8 @@ private func adagrad<T: GDOptFloat>(
     let g = try required(g, "g")
     let sum = try required(sum, "sum")
     let n = try elementCount(n, of: T.self)
-    let c = try Adagrad.Configuration(
-        lr: lr, lrDecay: lrDecay, weightDecay: weightDecay, eps: eps,
+    let c = Adagrad(
+        learningRate: lr, learningRateDecay: lrDecay, weightDecay: weightDecay, epsilon: eps,
         maximize: try flag(maximize, "maximize"))
     try Adagrad.update(parameters: p, gradients: g, sum: sum, count: n, step: t, configuration: c)
 }
@@ -75,9 +79,15 @@ private func rmsprop<T: GDOptFloat>(
     let g = try required(g, "g")
     let v = try required(squareAvg, "square_avg")
     let n = try elementCount(n, of: T.self)
-    let c = try RMSprop.Configuration(
-        lr: lr, alpha: alpha, eps: eps, weightDecay: weightDecay, momentum: momentum,
+    let c = RMSprop(
+        learningRate: lr, alpha: alpha, epsilon: eps, weightDecay: weightDecay, momentum: momentum,
         centered: try flag(centered, "centered"), maximize: try flag(maximize, "maximize"))
+    guard !c.centered || gradAvg != nil else {
+        throw BoundaryError(status: GDOPT_ERR_NULL, message: "grad_avg is NULL, but centered=1 needs it")
+    }
+    guard momentum == 0 || b != nil else {
+        throw BoundaryError(status: GDOPT_ERR_NULL, message: "momentum_buf is NULL, but momentum=\(momentum) needs it")
+    }
     try RMSprop.update(
         parameters: p, gradients: g, squareAverage: v, gradAverage: gradAvg, momentumBuffer: b,
         count: n, configuration: c)
@@ -119,10 +129,13 @@ private func adam<T: GDOptFloat>(
     let n = try elementCount(n, of: T.self)
     let known = GDOPT_ADAM_DECOUPLED | GDOPT_ADAM_AMSGRAD | GDOPT_ADAM_MAXIMIZE
     guard flags & ~known == 0 else { throw GDOptError.invalid("flags=\(flags) has bits other than GDOPT_ADAM_*") }
-    let c = try Adam.Configuration(
-        lr: lr, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay,
-        decoupledWeightDecay: flags & GDOPT_ADAM_DECOUPLED != 0,
+    let c = Adam(
+        learningRate: lr, beta1: beta1, beta2: beta2, epsilon: eps,
+        weightDecay: flags & GDOPT_ADAM_DECOUPLED != 0 ? .decoupled(weightDecay) : .l2(weightDecay),
         amsgrad: flags & GDOPT_ADAM_AMSGRAD != 0, maximize: flags & GDOPT_ADAM_MAXIMIZE != 0)
+    guard !c.amsgrad || vmax != nil else {
+        throw BoundaryError(status: GDOPT_ERR_NULL, message: "vmax is NULL, but amsgrad needs it")
+    }
     try Adam.update(
         parameters: p, gradients: g, firstMoment: m, secondMoment: v, maxSecondMoment: vmax,
         count: n, step: t, configuration: c)

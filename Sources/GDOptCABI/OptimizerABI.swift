@@ -137,7 +137,7 @@ public func gdopt_optimizer_slot_info(
         guard let state = opt.slotInfo(slot: slot) else {
             throw GDOptError.invalid("slot \(UInt(bitPattern: slot)) has no state")
         }
-        let mask = opt.kind.bufferNames.enumerated().reduce(UInt32(0)) { mask, entry in
+        let mask = opt.kind.stateNames.enumerated().reduce(UInt32(0)) { mask, entry in
             state.buffers.contains(entry.element) ? mask | 1 << entry.offset : mask
         }
         info.pointee = gdopt_slot_info(
@@ -178,9 +178,9 @@ private func stateSet<T: GDOptFloat>(
     if count != 0 {
         let names = try required(names, "names"), buffers = try required(buffers, "buffers")
         // Each named buffer is distinct, so more than the kind has is an error anyway.
-        guard count > 0, count <= opt.kind.bufferNames.count else {
+        guard count > 0, count <= opt.kind.stateNames.count else {
             throw GDOptError.invalid(
-                "count=\(UInt(bitPattern: count)) is more than the \(opt.kind.bufferNames.count) buffers of \(opt.kind)"
+                "count=\(UInt(bitPattern: count)) is more than the \(opt.kind.stateNames.count) buffers of \(opt.kind)"
             )
         }
         for i in 0..<count {

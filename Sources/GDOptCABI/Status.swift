@@ -26,7 +26,7 @@ func withStatus(_ function: StaticString = #function, _ body: () throws -> Void)
 }
 
 private func status(of error: GDOptError) -> gdopt_status {
-    switch error {
+    switch error.code {
     case .null: GDOPT_ERR_NULL
     case .invalid: GDOPT_ERR_INVALID
     case .size: GDOPT_ERR_SIZE

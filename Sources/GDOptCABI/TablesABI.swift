@@ -34,11 +34,11 @@ private struct CParams {
 
 nonisolated(unsafe) private let optimizerKinds = CNames(OptimizerKind.allCases.map(\.description))
 nonisolated(unsafe) private let optimizerParams = OptimizerKind.allCases.map { CParams($0.hyperparameters) }
-nonisolated(unsafe) private let optimizerStateNames = OptimizerKind.allCases.map { CNames($0.bufferNames) }
+nonisolated(unsafe) private let optimizerStateNames = OptimizerKind.allCases.map { CNames($0.stateNames) }
 nonisolated(unsafe) private let scheduleKinds = CNames(ScheduleKind.allCases.map(\.rawValue))
 nonisolated(unsafe) private let scheduleParams = ScheduleKind.allCases.map { CParams($0.parameters) }
 nonisolated(unsafe) private let solverMethods = CNames(SolverMethod.allCases.map(\.rawValue))
-nonisolated(unsafe) private let solverParams = CParams(SolverOptions.table)
+nonisolated(unsafe) private let solverParams = CParams(SolverOptions().specs)
 
 private func hand(
     _ names: CNames, _ out: UnsafeMutablePointer<UnsafePointer<UnsafePointer<CChar>?>?>?,

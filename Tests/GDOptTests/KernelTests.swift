@@ -4,16 +4,15 @@ import Testing
 @Suite(.serialized) struct KernelTests {
     /// The stateless kernels and the optimizer objects are one implementation: the same bits.
     @Test func statelessAdamEqualsTheOptimizer() throws {
-        let adamw = Optimizer(.adamw)
-        try adamw.set("amsgrad", 1)
-        try adamw.set("lr", 0.01)
+        let config = Adam(learningRate: 0.01, weightDecay: .decoupled(1e-2), amsgrad: true)
+        let adamw = try Optimizer(config)
+        #expect(adamw.kind == .adamw)
         var random = TestRandom(state: 11)
         var p = random.array(50).map(Float.init)
         var q = p
         var m = [Float](repeating: 0, count: 50)
         var v = m
         var vmax = m
-        let config = try Adam.Configuration(lr: 0.01, decoupledWeightDecay: true, amsgrad: true)
         for t in 1...20 {
             let g = random.array(50).map(Float.init)
             try adamw.step(slot: 0, parameters: &p, gradients: g)
@@ -114,16 +113,21 @@ import Testing
     @Test func kernelErrorsNameTheArgument() throws {
         var p: [Double] = [1]
         var g: [Double] = [1]
-        #expect(throws: GDOptError.null("momentum_buf is NULL, but momentum=0.9 needs it")) {
+        #expect(throws: GDOptError.null("momentumBuffer is nil, but momentum 0.9 needs it")) {
             try SGD.update(
                 parameters: &p, gradients: &g, momentumBuffer: nil, count: 1, firstStep: true,
-                configuration: try SGD.Configuration(momentum: 0.9))
+                configuration: SGD(momentum: .heavyBall(0.9)))
         }
-        #expect(throws: GDOptError.invalid("beta1=1.0 must be in [0, 1)")) { try Adam.Configuration(beta1: 1) }
+        let error = #expect(throws: GDOptError.self) { try Optimizer(Adam(beta1: 1)) }
+        #expect(error?.code == .invalid && error?.argument == "beta1" && error?.value == "1.0")
+        #expect(error?.message == "beta1=1.0 must be in [0, 1)")
+        #expect(throws: GDOptError.invalid("nesterov=1 needs momentum > 0 and dampening = 0, got momentum=0.0, dampening=0.0")) {
+            try Optimizer(SGD(momentum: .nesterov(0)))
+        }
         #expect(throws: GDOptError.invalid("t=0 must be >= 1 (t is the 1-based step count)")) {
             var sum: [Double] = [0]
             try Adagrad.update(
-                parameters: &p, gradients: &g, sum: &sum, count: 1, step: 0, configuration: try Adagrad.Configuration())
+                parameters: &p, gradients: &g, sum: &sum, count: 1, step: 0, configuration: Adagrad())
         }
         #expect(p == [1])
     }

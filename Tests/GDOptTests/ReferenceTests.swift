@@ -34,7 +34,7 @@ import Testing
                 #expect(abs(ours[i] - theirs[i]) <= 1e-12 * scale, "step \(t) element \(i): \(ours[i]) vs \(theirs[i])")
             }
         }
-        for (role, name) in optimizer.kind.bufferNames.enumerated() {
+        for (role, name) in optimizer.kind.stateNames.enumerated() {
             guard let buffer = optimizer.stateBuffer(slot: 7, name: name, as: Double.self) else { continue }
             for i in 0..<Self.n {
                 let expected = state[name]![i]
@@ -56,7 +56,7 @@ import Testing
             let g = random.array(Self.n).map { Float($0) }
             var expected = params.map(Double.init)
             var state: [String: [Double]] = [:]
-            for name in optimizer.kind.bufferNames {
+            for name in optimizer.kind.stateNames {
                 if let buffer = optimizer.stateBuffer(slot: 0, name: name, as: Float.self) {
                     state[name] = buffer.map(Double.init)
                 }
@@ -81,7 +81,7 @@ import Testing
                     abs(Double(params[i]) - expected[i]) <= tolerance * scale,
                     "step \(t) element \(i): \(params[i]) vs \(expected[i])")
             }
-            for name in optimizer.kind.bufferNames {
+            for name in optimizer.kind.stateNames {
                 guard let buffer = optimizer.stateBuffer(slot: 0, name: name, as: Float.self), let want = state[name]
                 else { continue }
                 for i in 0..<Self.n {

@@ -8,36 +8,19 @@
 ///
 /// Defaults: lr = 1e-2, lr_decay = 0, weight_decay = 0, initial_accumulator_value = 0
 /// (the optimizer objects start `sum` there), eps = 1e-10.
-public enum Adagrad {
-    public struct Configuration: Sendable, Equatable {
-        public let lr, lrDecay, weightDecay, eps: Double
-        public let maximize: Bool
-
-        /// Checks every value against the adagrad table; nil takes torch's default.
-        public init(
-            lr: Double? = nil, lrDecay: Double? = nil, weightDecay: Double? = nil, eps: Double? = nil,
-            maximize: Bool? = nil
-        ) throws(GDOptError) {
-            let kind = OptimizerKind.adagrad
-            self.lr = try kind.resolve("lr", lr)
-            self.lrDecay = try kind.resolve("lr_decay", lrDecay)
-            self.weightDecay = try kind.resolve("weight_decay", weightDecay)
-            self.eps = try kind.resolve("eps", eps)
-            self.maximize = try kind.resolve("maximize", maximize)
-        }
-    }
-
+extension Adagrad {
     @_specialize(exported:true,where T == Float)
     @_specialize(exported:true,where T == Double)
     public static func update<T: GDOptFloat>(
         parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, sum: UnsafeMutablePointer<T>,
-        count: Int, step t: UInt64, configuration c: Configuration, clipCoefficient: Double = 1
+        count: Int, step t: UInt64, configuration c: Adagrad, clipCoefficient: Double = 1
     ) throws(GDOptError) {
         try checkCount(count)
         try checkStep(t)
-        let clr = c.lr / (1 + Double(t - 1) * c.lrDecay)
+        try c.validate()
+        let clr = c.learningRate / (1 + Double(t - 1) * c.learningRateDecay)
         let kernel = Kernel(
-            p: parameters, g: gradients, sum: sum, clr: T(clr), wd: T(c.weightDecay), eps: T(c.eps),
+            p: parameters, g: gradients, sum: sum, clr: T(clr), wd: T(c.weightDecay), eps: T(c.epsilon),
             scale: T(gradientScale(maximize: c.maximize, clipCoefficient: clipCoefficient)))
         Parallel.forEach(kernel, count: count)
     }

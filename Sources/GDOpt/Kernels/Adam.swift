@@ -12,52 +12,30 @@ import Glibc
 ///     p ← p − (lr/bc1)·m / (√v̂/√bc2 + eps),   bc1 = 1 − β1^t, bc2 = 1 − β2^t
 ///
 /// Defaults: lr = 1e-3, betas = (0.9, 0.999), eps = 1e-8, weight_decay = 0 (AdamW: 1e-2).
-public enum Adam {
-    public struct Configuration: Sendable, Equatable {
-        public let lr, beta1, beta2, eps, weightDecay: Double
-        public let decoupledWeightDecay, amsgrad, maximize: Bool
-
-        /// Checks every value against the adam (or, when decoupled, adamw) table; nil
-        /// takes torch's default.
-        public init(
-            lr: Double? = nil, beta1: Double? = nil, beta2: Double? = nil, eps: Double? = nil,
-            weightDecay: Double? = nil, decoupledWeightDecay: Bool = false, amsgrad: Bool? = nil,
-            maximize: Bool? = nil
-        ) throws(GDOptError) {
-            let kind = decoupledWeightDecay ? OptimizerKind.adamw : .adam
-            self.lr = try kind.resolve("lr", lr)
-            self.beta1 = try kind.resolve("beta1", beta1)
-            self.beta2 = try kind.resolve("beta2", beta2)
-            self.eps = try kind.resolve("eps", eps)
-            self.weightDecay = try kind.resolve("weight_decay", weightDecay)
-            self.decoupledWeightDecay = decoupledWeightDecay
-            self.amsgrad = try kind.resolve("amsgrad", amsgrad)
-            self.maximize = try kind.resolve("maximize", maximize)
-        }
-    }
-
+extension Adam {
     /// `maxSquareAverage` (vmax) is needed when amsgrad.
     @_specialize(exported:true,where T == Float)
     @_specialize(exported:true,where T == Double)
     public static func update<T: GDOptFloat>(
         parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, firstMoment: UnsafeMutablePointer<T>,
         secondMoment: UnsafeMutablePointer<T>, maxSecondMoment: UnsafeMutablePointer<T>?,
-        count: Int, step t: UInt64, configuration c: Configuration, clipCoefficient: Double = 1
+        count: Int, step t: UInt64, configuration c: Adam, clipCoefficient: Double = 1
     ) throws(GDOptError) {
         try checkCount(count)
         try checkStep(t)
-        guard !c.amsgrad || maxSecondMoment != nil else { throw .null("vmax is NULL, but amsgrad needs it") }
+        try c.validate()
+        guard !c.amsgrad || maxSecondMoment != nil else { throw .null("maxSecondMoment is nil, but amsgrad needs it") }
         let exponent = Double(t)
         let biasCorrection1 = 1 - pow(c.beta1, exponent)
         let biasCorrection2 = 1 - pow(c.beta2, exponent)
-        let l2: Double = c.decoupledWeightDecay ? 0 : c.weightDecay
-        let decay: Double = c.decoupledWeightDecay ? 1 - c.lr * c.weightDecay : 1
+        let l2: Double = c.weightDecay.isDecoupled ? 0 : c.weightDecay.rate
+        let decay: Double = c.weightDecay.isDecoupled ? 1 - c.learningRate * c.weightDecay.rate : 1
         let scale = gradientScale(maximize: c.maximize, clipCoefficient: clipCoefficient)
         let kernel = Kernel(
             p: parameters, g: gradients, m: firstMoment, v: secondMoment, vmax: c.amsgrad ? maxSecondMoment : nil,
-            stepSize: T(c.lr / biasCorrection1), biasCorrection2Sqrt: T(biasCorrection2.squareRoot()),
+            stepSize: T(c.learningRate / biasCorrection1), biasCorrection2Sqrt: T(biasCorrection2.squareRoot()),
             beta1: T(c.beta1), oneMinusBeta1: T(1 - c.beta1), beta2: T(c.beta2), oneMinusBeta2: T(1 - c.beta2),
-            eps: T(c.eps), l2: T(l2), decay: T(decay), scale: T(scale))
+            eps: T(c.epsilon), l2: T(l2), decay: T(decay), scale: T(scale))
         Parallel.forEach(kernel, count: count)
     }
 

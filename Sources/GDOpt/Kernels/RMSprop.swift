@@ -10,44 +10,25 @@
 ///
 /// Defaults: lr = 1e-2, alpha = 0.99, eps = 1e-8, weight_decay = 0, momentum = 0,
 /// centered = false. All state buffers start at zero.
-public enum RMSprop {
-    public struct Configuration: Sendable, Equatable {
-        public let lr, alpha, eps, weightDecay, momentum: Double
-        public let centered, maximize: Bool
-
-        /// Checks every value against the rmsprop table; nil takes torch's default.
-        public init(
-            lr: Double? = nil, alpha: Double? = nil, eps: Double? = nil, weightDecay: Double? = nil,
-            momentum: Double? = nil, centered: Bool? = nil, maximize: Bool? = nil
-        ) throws(GDOptError) {
-            let kind = OptimizerKind.rmsprop
-            self.lr = try kind.resolve("lr", lr)
-            self.alpha = try kind.resolve("alpha", alpha)
-            self.eps = try kind.resolve("eps", eps)
-            self.weightDecay = try kind.resolve("weight_decay", weightDecay)
-            self.momentum = try kind.resolve("momentum", momentum)
-            self.centered = try kind.resolve("centered", centered)
-            self.maximize = try kind.resolve("maximize", maximize)
-        }
-    }
-
+extension RMSprop {
     /// `gradAverage` is needed when centered, `momentumBuffer` when momentum > 0.
     @_specialize(exported:true,where T == Float)
     @_specialize(exported:true,where T == Double)
     public static func update<T: GDOptFloat>(
         parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, squareAverage: UnsafeMutablePointer<T>,
         gradAverage: UnsafeMutablePointer<T>?, momentumBuffer: UnsafeMutablePointer<T>?,
-        count: Int, configuration c: Configuration, clipCoefficient: Double = 1
+        count: Int, configuration c: RMSprop, clipCoefficient: Double = 1
     ) throws(GDOptError) {
         try checkCount(count)
-        guard !c.centered || gradAverage != nil else { throw .null("grad_avg is NULL, but centered=1 needs it") }
+        try c.validate()
+        guard !c.centered || gradAverage != nil else { throw .null("gradAverage is nil, but centered needs it") }
         guard c.momentum == 0 || momentumBuffer != nil else {
-            throw .null("momentum_buf is NULL, but momentum=\(c.momentum) needs it")
+            throw .null("momentumBuffer is nil, but momentum \(c.momentum) needs it")
         }
         let kernel = Kernel(
             p: parameters, g: gradients, v: squareAverage, gbar: c.centered ? gradAverage : nil,
-            b: c.momentum > 0 ? momentumBuffer : nil, lr: T(c.lr), alpha: T(c.alpha), oneMinusAlpha: T(1 - c.alpha),
-            eps: T(c.eps), wd: T(c.weightDecay), mu: T(c.momentum),
+            b: c.momentum > 0 ? momentumBuffer : nil, lr: T(c.learningRate), alpha: T(c.alpha), oneMinusAlpha: T(1 - c.alpha),
+            eps: T(c.epsilon), wd: T(c.weightDecay), mu: T(c.momentum),
             scale: T(gradientScale(maximize: c.maximize, clipCoefficient: clipCoefficient)))
         Parallel.forEach(kernel, count: count)
     }

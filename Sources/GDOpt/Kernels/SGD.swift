@@ -8,50 +8,22 @@
 ///     p ← p − lr·g
 ///
 /// Defaults: lr = 1e-3, momentum = 0, dampening = 0, weight_decay = 0, nesterov = false.
-public enum SGD {
-    public struct Configuration: Sendable, Equatable {
-        public let lr, momentum, dampening, weightDecay: Double
-        public let nesterov, maximize: Bool
-
-        /// Checks every value against the sgd table; nil takes torch's default.
-        public init(
-            lr: Double? = nil, momentum: Double? = nil, dampening: Double? = nil, weightDecay: Double? = nil,
-            nesterov: Bool? = nil, maximize: Bool? = nil
-        ) throws(GDOptError) {
-            let kind = OptimizerKind.sgd
-            self.lr = try kind.resolve("lr", lr)
-            self.momentum = try kind.resolve("momentum", momentum)
-            self.dampening = try kind.resolve("dampening", dampening)
-            self.weightDecay = try kind.resolve("weight_decay", weightDecay)
-            self.nesterov = try kind.resolve("nesterov", nesterov)
-            self.maximize = try kind.resolve("maximize", maximize)
-        }
-
-        /// Nesterov needs momentum > 0 and dampening = 0; like torch, this is checked when
-        /// stepping, so that the values can be set in any order.
-        func checkCombination() throws(GDOptError) {
-            if nesterov && (momentum <= 0 || dampening != 0) {
-                throw .invalid(
-                    "nesterov=1 needs momentum > 0 and dampening = 0, got momentum=\(momentum), dampening=\(dampening)")
-            }
-        }
-    }
-
+extension SGD {
     /// Updates `parameters` (and `momentumBuffer`, needed when momentum ≠ 0) in place.
     /// `firstStep` initialises the buffer with the gradient, as torch does on step 1.
     @_specialize(exported:true,where T == Float)
     @_specialize(exported:true,where T == Double)
     public static func update<T: GDOptFloat>(
         parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, momentumBuffer: UnsafeMutablePointer<T>?,
-        count: Int, firstStep: Bool, configuration c: Configuration, clipCoefficient: Double = 1
+        count: Int, firstStep: Bool, configuration c: SGD, clipCoefficient: Double = 1
     ) throws(GDOptError) {
         try checkCount(count)
-        try c.checkCombination()
-        guard c.momentum == 0 || momentumBuffer != nil else {
-            throw .null("momentum_buf is NULL, but momentum=\(c.momentum) needs it")
+        try c.validate()
+        guard c.momentumFactor == 0 || momentumBuffer != nil else {
+            throw .null("momentumBuffer is nil, but momentum \(c.momentumFactor) needs it")
         }
         let kernel = Kernel(
-            p: parameters, g: gradients, b: c.momentum != 0 ? momentumBuffer : nil, lr: T(c.lr), mu: T(c.momentum),
+            p: parameters, g: gradients, b: c.momentumFactor != 0 ? momentumBuffer : nil, lr: T(c.learningRate), mu: T(c.momentumFactor),
             oneMinusDampening: T(1 - c.dampening), wd: T(c.weightDecay),
             scale: T(gradientScale(maximize: c.maximize, clipCoefficient: clipCoefficient)),
             first: firstStep, nesterov: c.nesterov)

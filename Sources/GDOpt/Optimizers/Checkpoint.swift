@@ -38,7 +38,7 @@ enum Checkpoint {
     /// Parses and checks everything before returning; the caller then swaps the result in,
     /// so a bad checkpoint never changes an optimizer.
     static func decode(_ data: UnsafeRawBufferPointer, kind: OptimizerKind) throws(GDOptError) -> (
-        values: [Double], rule: UpdateRule, slots: [Int: Slot]
+        rule: any SteppingRule, policy: GradientPolicy, slots: [Int: Slot]
     ) {
         let headerSize = magic.count + 12
         guard data.count >= headerSize + 8 + 4 else {
@@ -70,13 +70,15 @@ enum Checkpoint {
             throw .format("checkpoint has \(count) hyperparameters, \(kind) has \(table.count)")
         }
         var values: [Double] = []
-        for spec in table {
-            let value = Double(bitPattern: try reader.u64())
-            do { try spec.check(value) } catch { throw .format("checkpoint hyperparameter: \(error.message)") }
-            values.append(value)
+        for _ in table { values.append(Double(bitPattern: try reader.u64())) }
+        let rule: any SteppingRule, policy: GradientPolicy
+        do {
+            let ruleCount = kind.defaultRule.values.count
+            rule = try kind.defaultRule.setting(values: values[..<ruleCount])
+            policy = try GradientPolicy().setting(values: values[ruleCount...])
+        } catch {
+            throw .format("checkpoint hyperparameter: \(error.message)")
         }
-        let rule: UpdateRule
-        do { rule = try UpdateRule(kind: kind, values: values) } catch { throw .format("checkpoint: \(error.message)") }
 
         let slotCount = try reader.u64()
         var slots: [Int: Slot] = [:]
@@ -91,7 +93,7 @@ enum Checkpoint {
                 throw .format("slot \(id) has an unknown dtype")
             }
             let mask = try reader.u32()
-            let allowed = UInt32(1 << kind.bufferNames.count) - 1
+            let allowed = UInt32(1 << kind.stateNames.count) - 1
             guard mask & ~allowed == 0 else {
                 throw .format("slot \(id) has buffer mask \(mask), not valid for \(kind)")
             }
@@ -102,7 +104,7 @@ enum Checkpoint {
             let slot = Slot(dtype: dtype, count: Int(n), step: step)
             for (role, member) in BufferSet.all.enumerated() where mask & UInt32(member.rawValue) != 0 {
                 let bytes = try reader.take(
-                    Int(n) * dtype.byteCount, what: "slot \(id) buffer \(kind.bufferNames[role])")
+                    Int(n) * dtype.byteCount, what: "slot \(id) buffer \(kind.stateNames[role])")
                 let buffer = try AlignedBuffer(byteCount: bytes.count)
                 buffer.bytes.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
                 slot[role] = buffer
@@ -112,7 +114,7 @@ enum Checkpoint {
         guard reader.offset == reader.limit else {
             throw .format("checkpoint has \(reader.limit - reader.offset) unexpected bytes after the last slot")
         }
-        return (values, rule, slots)
+        return (rule, policy, slots)
     }
 }
 
@@ -122,8 +124,8 @@ extension Optimizer: Checkpointed {
     /// Restores hyperparameters and state from checkpoint bytes. Everything is checked
     /// first: on error (`.format`, `.memory`) the optimizer is unchanged.
     public func restore(from data: UnsafeRawBufferPointer) throws(GDOptError) {
-        let (values, rule, slots) = try Checkpoint.decode(data, kind: kind)
-        adopt(values: values, rule: rule)
+        let (rule, policy, slots) = try Checkpoint.decode(data, kind: kind)
+        (self.rule, self.policy) = (rule, policy)
         self.slots = slots
         reserved.removeAll()
     }

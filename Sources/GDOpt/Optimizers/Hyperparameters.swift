@@ -1,5 +1,6 @@
-/// One named hyperparameter: its torch.optim default and the values torch accepts.
-/// `set`, `get`, validation, checkpoints and the tests all read these tables.
+/// One named parameter as the tables list it: its name, its default and the values it
+/// accepts. Optimizers, schedules and solvers all describe their parameters this way; C's
+/// `gdopt_param_info` and Python's signatures are built from it.
 public struct HyperparameterSpec: Sendable {
     public enum Domain: Sendable {
         case nonNegative  // x >= 0
@@ -12,6 +13,10 @@ public struct HyperparameterSpec: Sendable {
     public let name: String
     public let defaultValue: Double
     public let domain: Domain
+
+    public init(name: String, defaultValue: Double, domain: Domain) {
+        (self.name, self.defaultValue, self.domain) = (name, defaultValue, domain)
+    }
 
     /// The values the domain accepts, inclusive (§10: an open bound such as beta < 1 is the
     /// largest double below it). Booleans and whole numbers must also be integral.
@@ -28,83 +33,113 @@ public struct HyperparameterSpec: Sendable {
     public var isIntegral: Bool { domain == .boolean || domain == .wholeNumber }
 
     public func check(_ value: Double) throws(GDOptError) {
-        guard value.isFinite else { throw .invalid("\(name)=\(value) must be finite") }
+        func fail(_ requirement: String) -> GDOptError {
+            GDOptError(.invalid, "\(name)=\(value) must \(requirement)", argument: name, value: "\(value)")
+        }
+        guard value.isFinite else { throw fail("be finite") }
         guard !bounds.contains(value) || (isIntegral && value.rounded() != value) else { return }
         switch domain {
-        case .nonNegative: throw .invalid("\(name)=\(value) must be >= 0")
-        case .fraction: throw .invalid("\(name)=\(value) must be in [0, 1)")
-        case .boolean: throw .invalid("\(name)=\(value) must be 0 or 1")
-        case .wholeNumber, .real: throw .invalid("\(name)=\(value) must be a whole number in [0, 2^53]")
+        case .nonNegative: throw fail("be >= 0")
+        case .fraction: throw fail("be in [0, 1)")
+        case .boolean: throw fail("be 0 or 1")
+        case .wholeNumber, .real: throw fail("be a whole number in [0, 2^53]")
         }
     }
 }
 
-extension OptimizerKind {
-    /// The kind's hyperparameters in checkpoint order, with torch.optim's defaults.
-    public var hyperparameters: [HyperparameterSpec] {
-        switch self {
-        case .sgd: Tables.sgd
-        case .adagrad: Tables.adagrad
-        case .rmsprop: Tables.rmsprop
-        case .adam: Tables.adam
-        case .adamw: Tables.adamw
+extension [HyperparameterSpec] {
+    /// The index of the parameter called `name`; `owner` ("adam", "a solver") names the
+    /// object in the error that lists the names it has.
+    package func index(of name: String, in owner: String) throws(GDOptError) -> Int {
+        guard let index = firstIndex(where: { $0.name == name }) else {
+            throw GDOptError(
+                .invalid,
+                "name \"\(name)\" is not a parameter of \(owner); it has \(map(\.name).joined(separator: ", "))",
+                argument: "name", value: name)
         }
-    }
-
-    func spec(named name: String) throws(GDOptError) -> (index: Int, spec: HyperparameterSpec) {
-        let table = hyperparameters
-        guard let index = table.firstIndex(where: { $0.name == name }) else {
-            throw .invalid(
-                "name \"\(name)\" is not a hyperparameter of \(self); "
-                    + "it has \(table.map(\.name).joined(separator: ", "))"
-            )
-        }
-        return (index, table[index])
-    }
-
-    /// `value` if given, after checking it against this kind's table; else the default.
-    func resolve(_ name: String, _ value: Double?) throws(GDOptError) -> Double {
-        let spec = try spec(named: name).spec
-        guard let value else { return spec.defaultValue }
-        try spec.check(value)
-        return value
-    }
-
-    func resolve(_ name: String, _ value: Bool?) throws(GDOptError) -> Bool {
-        try resolve(name, value.map { $0 ? 1.0 : 0.0 }) != 0
+        return index
     }
 }
 
-private enum Tables {
-    static func spec(_ name: String, _ value: Double, _ domain: HyperparameterSpec.Domain = .nonNegative)
-        -> HyperparameterSpec
-    {
-        HyperparameterSpec(name: name, defaultValue: value, domain: domain)
-    }
-    static let common = [spec("reject_nonfinite", 0, .boolean), spec("max_grad_norm", 0)]
-    static let maximize = spec("maximize", 0, .boolean)
+/// One entry of a typed configuration's descriptor table: the parameter's torch name, the
+/// stored property it reads and writes (a key path), and its domain. The default is the
+/// property's value in the default configuration, so it is written once, in the
+/// configuration's initializer.
+public struct Hyperparameter<Settings>: Sendable {
+    public let name: String
+    public let domain: HyperparameterSpec.Domain
+    private let read: @Sendable (Settings) -> Double
+    private let write: @Sendable (inout Settings, Double) -> Void
 
-    static let sgd =
-        [
-            spec("lr", 1e-3), spec("momentum", 0), spec("dampening", 0, .real),
-            spec("nesterov", 0, .boolean), spec("weight_decay", 0), maximize,
-        ] + common
-    static let adagrad =
-        [
-            spec("lr", 1e-2), spec("lr_decay", 0), spec("weight_decay", 0),
-            spec("initial_accumulator_value", 0), spec("eps", 1e-10), maximize,
-        ] + common
-    static let rmsprop =
-        [
-            spec("lr", 1e-2), spec("alpha", 0.99), spec("eps", 1e-8), spec("weight_decay", 0),
-            spec("momentum", 0), spec("centered", 0, .boolean), maximize,
-        ] + common
-    static func adamFamily(weightDecay: Double) -> [HyperparameterSpec] {
-        [
-            spec("lr", 1e-3), spec("beta1", 0.9, .fraction), spec("beta2", 0.999, .fraction), spec("eps", 1e-8),
-            spec("weight_decay", weightDecay), spec("amsgrad", 0, .boolean), maximize,
-        ] + common
+    public init(
+        _ name: String, _ keyPath: WritableKeyPath<Settings, Double> & Sendable,
+        _ domain: HyperparameterSpec.Domain = .nonNegative
+    ) {
+        (self.name, self.domain) = (name, domain)
+        read = { $0[keyPath: keyPath] }
+        write = { $0[keyPath: keyPath] = $1 }
     }
-    static let adam = adamFamily(weightDecay: 0)
-    static let adamw = adamFamily(weightDecay: 1e-2)
+
+    /// A flag: 0 or 1 in the tables, a Bool in Swift.
+    public init(_ name: String, _ keyPath: WritableKeyPath<Settings, Bool> & Sendable) {
+        (self.name, self.domain) = (name, .boolean)
+        read = { $0[keyPath: keyPath] ? 1 : 0 }
+        write = { $0[keyPath: keyPath] = $1 != 0 }
+    }
+
+    /// A count, a seed or a limit: a whole number in [0, 2^53].
+    public init(_ name: String, _ keyPath: WritableKeyPath<Settings, Int> & Sendable) {
+        (self.name, self.domain) = (name, .wholeNumber)
+        read = { Double($0[keyPath: keyPath]) }
+        write = { $0[keyPath: keyPath] = Int($1) }
+    }
+
+    public func value(in settings: Settings) -> Double { read(settings) }
+
+    /// Sets the parameter in `settings` after checking `value` against its domain.
+    public func set(_ value: Double, in settings: inout Settings) throws(GDOptError) {
+        try spec(defaultValue: 0).check(value)
+        write(&settings, value)
+    }
+
+    func spec(defaultValue: Double) -> HyperparameterSpec {
+        HyperparameterSpec(name: name, defaultValue: defaultValue, domain: domain)
+    }
+}
+
+/// A value type whose parameters are listed in a descriptor table.
+public protocol Configurable: Sendable {
+    static var hyperparameters: [Hyperparameter<Self>] { get }
+}
+
+extension Configurable {
+    /// The table with this configuration's values as the defaults: what C's and Python's
+    /// tables list.
+    public var specs: [HyperparameterSpec] {
+        Self.hyperparameters.map { $0.spec(defaultValue: $0.value(in: self)) }
+    }
+
+    /// The values in table order: the checkpoint's order.
+    public var values: [Double] { Self.hyperparameters.map { $0.value(in: self) } }
+
+    /// Checks every value against its domain (a configuration built in Swift is not checked
+    /// until it is used).
+    public func checkRanges() throws(GDOptError) {
+        for parameter in Self.hyperparameters { try parameter.spec(defaultValue: 0).check(parameter.value(in: self)) }
+    }
+
+    /// A copy with the parameter called `name` set to `value`, checked.
+    func setting(_ name: String, _ value: Double) throws(GDOptError) -> Self? {
+        guard let parameter = Self.hyperparameters.first(where: { $0.name == name }) else { return nil }
+        var copy = self
+        try parameter.set(value, in: &copy)
+        return copy
+    }
+
+    /// A copy with every value replaced, in table order, each checked.
+    func setting(values: some Collection<Double>) throws(GDOptError) -> Self {
+        var copy = self
+        for (parameter, value) in zip(Self.hyperparameters, values) { try parameter.set(value, in: &copy) }
+        return copy
+    }
 }

@@ -2,61 +2,63 @@
 /// the manner of torch.optim: a slot is one parameter buffer (a layer's weights, say),
 /// its state is created on its first step, and later steps must keep its n and dtype.
 ///
-///     let adam = Optimizer(.adam)
-///     try adam.set("lr", 0.01)
+///     let adam = try Optimizer(Adam(learningRate: 0.01))
 ///     try adam.step(slot: 0, parameters: &weights, gradients: grads)
 ///
 /// Not thread-safe: use one optimizer from one thread at a time.
 public final class Optimizer {
     public let kind: OptimizerKind
-    /// Hyperparameter values, in the order of `kind.hyperparameters`.
-    public private(set) var values: [Double]
-    /// `values` decoded for the step: the kernel configuration and the gradient policy.
-    private var rule: UpdateRule
-    private var rejectNonfinite = false
-    private var maxGradNorm = 0.0
+    /// The update rule's configuration; `set` by name changes it.
+    var rule: any SteppingRule
+    public internal(set) var policy: GradientPolicy
     var slots: [Int: Slot] = [:]
     /// Buffers that `check` allocated for a step that has not run yet, by slot. They are not
     /// state (checkpoints do not see them): the slot's next step uses them, so a step that
     /// was checked cannot fail for memory; reset and restore drop them.
     var reserved: [Int: (dtype: DType, buffers: [Int: AlignedBuffer])] = [:]
 
+    /// An optimizer with torch's defaults for `kind`.
     public init(_ kind: OptimizerKind) {
         self.kind = kind
-        values = kind.hyperparameters.map(\.defaultValue)
-        do {
-            rule = try UpdateRule(kind: kind, values: values)
-        } catch {
-            preconditionFailure("the default hyperparameters of \(kind) are out of range: \(error)")
-        }
+        rule = kind.defaultRule
+        policy = GradientPolicy()
     }
 
-    /// Replaces the hyperparameters with already-checked values, and what derives from them.
-    func adopt(values newValues: [Double], rule newRule: UpdateRule) {
-        values = newValues
-        rule = newRule
-        let table = kind.hyperparameters
-        func value(_ name: String) -> Double { newValues[table.firstIndex { $0.name == name } ?? 0] }
-        rejectNonfinite = value("reject_nonfinite") != 0
-        maxGradNorm = value("max_grad_norm")
+    /// An optimizer with the given configuration; throws `.invalid` for a value out of
+    /// range or an invalid combination.
+    public init(_ rule: some OptimizerRule, policy: GradientPolicy = GradientPolicy()) throws(GDOptError) {
+        guard let stepping = rule as? any SteppingRule else {
+            throw .invalid("\(type(of: rule)) is not one of gdopt's optimizer rules")
+        }
+        try rule.validate()
+        try policy.checkRanges()
+        (kind, self.rule, self.policy) = (rule.kind, stepping, policy)
     }
 
     public convenience init(kind name: String) throws(GDOptError) {
         self.init(try OptimizerKind(name: name))
     }
 
+    /// The typed configuration, for example an `Adam`.
+    public var configuration: any OptimizerRule { rule }
+
+    /// The hyperparameter values in the order of `kind.hyperparameters` (the checkpoint's).
+    public var values: [Double] { rule.values + policy.values }
+
     public func get(_ name: String) throws(GDOptError) -> Double {
-        values[try kind.spec(named: name).index]
+        values[try kind.hyperparameters.index(of: name, in: kind.description)]
     }
 
     /// Sets one hyperparameter by its torch name (booleans are 0 or 1). Values out of
     /// torch's range throw `.invalid` and leave the optimizer unchanged.
     public func set(_ name: String, _ value: Double) throws(GDOptError) {
-        let (index, spec) = try kind.spec(named: name)
-        try spec.check(value)
-        var updated = values
-        updated[index] = value
-        adopt(values: updated, rule: try UpdateRule(kind: kind, values: updated))
+        if let updated = try rule.setting(name, value) {
+            rule = updated
+        } else if let updated = try policy.setting(name, value) {
+            policy = updated
+        } else {
+            _ = try kind.hyperparameters.index(of: name, in: kind.description)
+        }
     }
 
     /// Forgets every slot's state; keeps the hyperparameters.
@@ -87,7 +89,7 @@ public final class Optimizer {
     private func missingBuffers(slot id: Int, of state: Slot?, dtype: DType, count: Int) throws(GDOptError)
         -> [Int: AlignedBuffer]
     {
-        let missing = rule.bufferPlan.needed.subtracting(state?.present ?? [])
+        let missing = rule.statePlan.needed.subtracting(state?.present ?? [])
         let kept = reserved[id].flatMap { $0.dtype == dtype ? $0.buffers : nil } ?? [:]
         var buffers: [Int: AlignedBuffer] = [:]
         for (role, member) in BufferSet.all.enumerated() where missing.contains(member) {
@@ -111,14 +113,16 @@ public final class Optimizer {
         let added = try missingBuffers(slot: id, of: existing, dtype: T.dtype, count: count)
         reserved[id] = nil
         let state = existing ?? Slot(dtype: T.dtype, count: count)
-        let fresh = rule.bufferPlan.needed.subtracting(state.present)  // the roles in `added`
+        let plan = rule.statePlan
+        let fresh = plan.needed.subtracting(state.present)  // the roles in `added`
         for (role, buffer) in added {
-            if rule.bufferPlan.initialValue != 0 { buffer.fill(with: T(rule.bufferPlan.initialValue)) }
+            if plan.initialValue != 0 { buffer.fill(with: T(plan.initialValue)) }
             state[role] = buffer
         }
-        try rule.apply(
-            parameters: parameters, gradients: gradients, slot: state, step: state.step + 1,
-            fresh: fresh, clipCoefficient: clip)
+        try rule.update(
+            SlotStep(
+                parameters: parameters, gradients: gradients, slot: state, step: state.step + 1, fresh: fresh,
+                clipCoefficient: clip))
         state.step += 1
         if existing == nil { slots[id] = state }
     }
@@ -150,6 +154,7 @@ public final class Optimizer {
     private func gradientPolicy<T: GDOptFloat>(_ gradients: UnsafePointer<T>, count: Int, slot: Int) throws(GDOptError)
         -> Double
     {
+        let (rejectNonfinite, maxGradNorm) = (policy.rejectNonfinite, policy.maxGradNorm)
         guard rejectNonfinite || maxGradNorm > 0 else { return 1 }
         // Clipping needs the norm, which also proves finiteness; the check alone is cheaper.
         let sumOfSquares = maxGradNorm > 0 ? Norms.sumOfSquares(gradients, count: count) : .nan

@@ -1,4 +1,6 @@
-/// The optimizer algorithms, named as in the C API (`gdopt_optimizer_create`).
+/// The optimizer algorithms by their C names (`gdopt_optimizer_create`). The raw values
+/// are the checkpoint's kind codes. Adding a kind means a case here, with its name and
+/// default configuration, and a rule file.
 public enum OptimizerKind: UInt32, CaseIterable, Sendable, CustomStringConvertible {
     case sgd = 1
     case adagrad = 2
@@ -8,10 +10,11 @@ public enum OptimizerKind: UInt32, CaseIterable, Sendable, CustomStringConvertib
 
     public init(name: String) throws(GDOptError) {
         guard let kind = Self.allCases.first(where: { $0.description == name }) else {
-            throw .invalid(
+            throw GDOptError(
+                .invalid,
                 "kind \"\(name)\" is unknown; "
-                    + "expected one of \(Self.allCases.map(\.description).joined(separator: ", "))"
-            )
+                    + "expected one of \(Self.allCases.map(\.description).joined(separator: ", "))",
+                argument: "kind", value: name)
         }
         self = kind
     }
@@ -25,4 +28,22 @@ public enum OptimizerKind: UInt32, CaseIterable, Sendable, CustomStringConvertib
         case .adamw: "adamw"
         }
     }
+
+    /// torch.optim's defaults for this kind.
+    var defaultRule: any SteppingRule {
+        switch self {
+        case .sgd: SGD()
+        case .adagrad: Adagrad()
+        case .rmsprop: RMSprop()
+        case .adam: Adam()
+        case .adamw: Adam(weightDecay: .decoupled(1e-2))
+        }
+    }
+
+    /// The kind's hyperparameters in checkpoint order, with torch's defaults: the rule's
+    /// table, then the gradient policy's.
+    public var hyperparameters: [HyperparameterSpec] { defaultRule.specs + GradientPolicy().specs }
+
+    /// torch's names for a slot's state buffers, in checkpoint order.
+    public var stateNames: [String] { type(of: defaultRule).stateNames }
 }

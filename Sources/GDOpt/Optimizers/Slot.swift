@@ -9,7 +9,7 @@ struct BufferSet: OptionSet {
 
 /// The state of one parameter buffer: created on its first step, after which every step
 /// must use the same n and dtype. Its buffers' roles depend on the kind
-/// (`OptimizerKind.bufferNames`); nil means not created yet, as torch creates state lazily.
+/// (`OptimizerKind.stateNames`); nil means not created yet, as torch creates state lazily.
 final class Slot {
     let dtype: DType
     let count: Int
@@ -47,17 +47,5 @@ final class Slot {
         let twin = Slot(dtype: dtype, count: count, step: step)
         for role in 0..<3 { twin[role] = try self[role]?.copy() }
         return twin
-    }
-}
-
-extension OptimizerKind {
-    /// The roles of a slot's state buffers, in checkpoint order (torch's state names).
-    public var bufferNames: [String] {
-        switch self {
-        case .sgd: ["momentum_buffer"]
-        case .adagrad: ["sum"]
-        case .rmsprop: ["square_avg", "grad_avg", "momentum_buffer"]
-        case .adam, .adamw: ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"]
-        }
     }
 }

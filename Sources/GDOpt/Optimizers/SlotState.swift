@@ -5,7 +5,7 @@ public struct SlotInfo: Equatable, Sendable {
     public let count: Int
     /// The slot's step count t.
     public let step: UInt64
-    /// The buffers the slot holds, in the order of `OptimizerKind.bufferNames`.
+    /// The buffers the slot holds, in the order of `OptimizerKind.stateNames`.
     public let buffers: [String]
 }
 
@@ -13,14 +13,14 @@ extension Optimizer {
     /// What a slot holds, or nil before its first step.
     public func slotInfo(slot id: Int) -> SlotInfo? {
         guard let state = slots[id] else { return nil }
-        let names = kind.bufferNames.indices.filter { state[$0] != nil }.map { kind.bufferNames[$0] }
+        let names = kind.stateNames.indices.filter { state[$0] != nil }.map { kind.stateNames[$0] }
         return SlotInfo(dtype: state.dtype, count: state.count, step: state.step, buffers: names)
     }
 
     /// A copy of one of a slot's state buffers, by its torch name (for example "exp_avg"),
     /// or nil when the slot does not hold it in T.
     public func stateBuffer<T: GDOptFloat>(slot: Int, name: String, as _: T.Type = T.self) -> [T]? {
-        guard let state = slots[slot], state.dtype == T.dtype, let role = kind.bufferNames.firstIndex(of: name),
+        guard let state = slots[slot], state.dtype == T.dtype, let role = kind.stateNames.firstIndex(of: name),
             let buffer = state[role]
         else { return nil }
         return Array(UnsafeBufferPointer(start: buffer.elements(T.self), count: state.count))
@@ -68,10 +68,10 @@ extension Optimizer {
     }
 
     private func role(of name: String) throws(GDOptError) -> Int {
-        guard let role = kind.bufferNames.firstIndex(of: name) else {
+        guard let role = kind.stateNames.firstIndex(of: name) else {
             throw .invalid(
                 "name \"\(name)\" is not a state buffer of \(kind); "
-                    + "it has \(kind.bufferNames.joined(separator: ", "))")
+                    + "it has \(kind.stateNames.joined(separator: ", "))")
         }
         return role
     }

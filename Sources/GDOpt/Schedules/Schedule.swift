@@ -65,15 +65,7 @@ public final class Schedule {
 
     public convenience init(kind name: String) throws(GDOptError) { self.init(try ScheduleKind(name: name)) }
 
-    private func index(_ name: String) throws(GDOptError) -> Int {
-        guard let i = table.firstIndex(where: { $0.name == name }) else {
-            throw .invalid(
-                "name \"\(name)\" is not a parameter of \(kind.rawValue); "
-                    + "it has \(table.map(\.name).joined(separator: ", "))"
-            )
-        }
-        return i
-    }
+    private func index(_ name: String) throws(GDOptError) -> Int { try table.index(of: name, in: kind.rawValue) }
 
     public func set(_ name: String, _ value: Double) throws(GDOptError) {
         let i = try index(name)

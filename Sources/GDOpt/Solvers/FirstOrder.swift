@@ -3,17 +3,17 @@
 struct KernelDescent: SearchMethod {
     enum Kind { case gd, momentum, adam }
     let kind: Kind
-    let sgd: SGD.Configuration?, adam: Adam.Configuration?
+    let sgd: SGD?, adam: Adam?
     let first: Vector?, second: Vector?  // the momentum buffer, or Adam's moments
     var waiting = false
     var isMonotone: Bool { false }
 
-    init(kind: Kind, options: SolverOptions.Values, count n: Int) throws(GDOptError) {
+    init(kind: Kind, options: SolverOptions, count n: Int) throws(GDOptError) {
         self.kind = kind
         switch kind {
-        case .gd: (sgd, adam) = (try SGD.Configuration(lr: options.lr), nil)
-        case .momentum: (sgd, adam) = (try SGD.Configuration(lr: options.lr, momentum: options.momentum), nil)
-        case .adam: (sgd, adam) = (nil, try Adam.Configuration(lr: options.lr))
+        case .gd: (sgd, adam) = (SGD(learningRate: options.lr), nil)
+        case .momentum: (sgd, adam) = (SGD(learningRate: options.lr, momentum: .heavyBall(options.momentum)), nil)
+        case .adam: (sgd, adam) = (nil, Adam(learningRate: options.lr))
         }
         first = kind == .gd ? nil : try Vector(count: n)
         second = kind == .adam ? try Vector(count: n) : nil

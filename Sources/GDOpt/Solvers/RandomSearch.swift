@@ -11,7 +11,7 @@ struct RandomSearch: SearchMethod {
 
     var isMonotone: Bool { false }
 
-    init(local: Bool, options: SolverOptions.Values, box: Box?, count n: Int) throws(GDOptError) {
+    init(local: Bool, options: SolverOptions, box: Box?, count n: Int) throws(GDOptError) {
         self.local = local
         stepScale = options.stepScale
         lower = (0..<n).map { i in box.map { $0.lower[i].isFinite ? $0.lower[i] : options.lower } ?? options.lower }

@@ -20,7 +20,7 @@ public typealias HessianCallback = (UnsafeBufferPointer<Double>, UnsafeMutableBu
 /// Not thread-safe: one solver per thread.
 public final class Solver {
     public let method: SolverMethod
-    var values = SolverOptions.table.map(\.defaultValue)
+    var options = SolverOptions()
     public internal(set) var bounds: Box?
     var run: SolverRun?
     /// Called after every iteration by `minimize`; returning true stops the run (`.stoppedByCallback`).
@@ -42,13 +42,14 @@ public final class Solver {
     }
 
     public func set(_ name: String, _ value: Double) throws(GDOptError) {
-        let index = try SolverOptions.index(of: name)
-        try SolverOptions.table[index].check(value)
+        guard let updated = try options.setting(name, value) else { _ = try index(of: name); return }
         try checkIdle("set \(name)")
-        values[index] = value
+        options = updated
     }
 
-    public func get(_ name: String) throws(GDOptError) -> Double { values[try SolverOptions.index(of: name)] }
+    public func get(_ name: String) throws(GDOptError) -> Double { options.values[try index(of: name)] }
+
+    private func index(of name: String) throws(GDOptError) -> Int { try options.specs.index(of: name, in: "a solver") }
 
     /// Per-coordinate bounds (nil: none on that side; ±∞ allowed); nil for both clears them.
     public func setBounds(lower: [Double]?, upper: [Double]?, count n: Int) throws(GDOptError) {
@@ -72,7 +73,6 @@ public final class Solver {
             throw .size("the bounds were set for n=\(bounds.count), x0 has n=\(x0.count)")
         }
         if let i = x0.firstIndex(where: { !$0.isFinite }) { throw .invalid("x0[\(i)] is \(x0[i])") }
-        let options = SolverOptions.Values(values)
         try options.checkCombination()
         let box = bounds?.isActive == true ? bounds : nil
         let method = self.method
@@ -86,7 +86,7 @@ public final class Solver {
     }
 
     static func makeMethod(
-        _ method: SolverMethod, options o: SolverOptions.Values, box: Box?,
+        _ method: SolverMethod, options o: SolverOptions, box: Box?,
         count n: Int
     ) throws(GDOptError) -> any SearchMethod {
         switch method {
@@ -94,8 +94,8 @@ public final class Solver {
         case .momentum: try KernelDescent(kind: .momentum, options: o, count: n)
         case .adam: try KernelDescent(kind: .adam, options: o, count: n)
         case .gdLineSearch: try SteepestDescent(c1: o.c1, count: n)
-        case .lbfgs where box != nil: try LBFGSB(memory: o.memory, c1: o.c1, c2: o.c2, count: n)
-        case .lbfgs: try LBFGS(memory: o.memory, c1: o.c1, c2: o.c2, count: n)
+        case .lbfgs where box != nil: try LBFGSB(memory: o.pairCount, c1: o.c1, c2: o.c2, count: n)
+        case .lbfgs: try LBFGS(memory: o.pairCount, c1: o.c1, c2: o.c2, count: n)
         case .newton: try Newton(c1: o.c1, count: n)
         case .randomSearch: try RandomSearch(local: false, options: o, box: box, count: n)
         case .randomLocalSearch: try RandomSearch(local: true, options: o, box: box, count: n)

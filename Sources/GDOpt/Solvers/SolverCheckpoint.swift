@@ -14,8 +14,9 @@ enum SolverCheckpoint {
         out.bytes.bytes(magic)
         out.bytes.u32(version)
         out.bytes.u32(UInt32(SolverMethod.allCases.firstIndex(of: solver.method)!))
-        out.bytes.u32(UInt32(solver.values.count))
-        for value in solver.values { out.doubles(value) }
+        let values = solver.options.values
+        out.bytes.u32(UInt32(values.count))
+        for value in values { out.doubles(value) }
         out.bool(solver.bounds != nil)
         if let bounds = solver.bounds {
             out.bytes.u64(UInt64(bounds.count))
@@ -30,7 +31,7 @@ enum SolverCheckpoint {
 
     /// Checks everything and builds the new state before the caller swaps it in.
     static func decode(_ data: UnsafeRawBufferPointer, into solver: Solver) throws(GDOptError) -> (
-        [Double], Box?, SolverRun?
+        SolverOptions, Box?, SolverRun?
     ) {
         guard data.count >= magic.count + 12 + 2 + 4 else {
             throw .format("solver checkpoint is \(data.count) bytes, shorter than any valid one")
@@ -57,14 +58,13 @@ enum SolverCheckpoint {
             throw .format("checkpoint is for method \(method.rawValue), this solver is \(solver.method.rawValue)")
         }
         let count = try input.bytes.u32()
-        guard count == SolverOptions.table.count else {
-            throw .format("checkpoint has \(count) options, expected \(SolverOptions.table.count)")
-        }
+        let expected = SolverOptions.hyperparameters.count
+        guard count == expected else { throw .format("checkpoint has \(count) options, expected \(expected)") }
         var values: [Double] = []
-        for spec in SolverOptions.table {
-            let value = try input.double()
-            do { try spec.check(value) } catch { throw .format("checkpoint option: \(error.message)") }
-            values.append(value)
+        for _ in 0..<expected { values.append(try input.double()) }
+        let options: SolverOptions
+        do { options = try SolverOptions().setting(values: values) } catch {
+            throw .format("checkpoint option: \(error.message)")
         }
         var bounds: Box?
         if try input.bool() {
@@ -77,7 +77,6 @@ enum SolverCheckpoint {
         }
         var run: SolverRun?
         if try input.bool() {
-            let options = SolverOptions.Values(values)
             let box = bounds?.isActive == true ? bounds : nil
             run = try SolverRun.unarchive(
                 &input, method: method, options: options, box: box, boundsCount: bounds?.count)
@@ -85,7 +84,7 @@ enum SolverCheckpoint {
         guard input.bytes.offset == input.bytes.limit else {
             throw .format("solver checkpoint has \(input.bytes.limit - input.bytes.offset) unexpected bytes at the end")
         }
-        return (values, bounds, run)
+        return (options, bounds, run)
     }
 }
 
@@ -111,7 +110,7 @@ extension SolverRun {
     }
 
     static func unarchive(
-        _ input: inout StateReader, method: SolverMethod, options: SolverOptions.Values, box: Box?,
+        _ input: inout StateReader, method: SolverMethod, options: SolverOptions, box: Box?,
         boundsCount: Int?
     ) throws(GDOptError) -> SolverRun {
         let n = try input.length()
@@ -142,8 +141,8 @@ extension SolverRun {
                 (n) throws(GDOptError) in
                 try Solver.makeMethod(method, options: options, box: box, count: n)
             }
-        } catch .memory(let message) {
-            throw .memory(message)
+        } catch where error.code == .memory {
+            throw error
         } catch {
             throw .format("checkpoint run: \(error.message)")
         }
@@ -176,8 +175,8 @@ extension Solver: Checkpointed {
     /// Restores options, bounds and run; on error (`.format`, `.memory`) the solver is
     /// unchanged. Callbacks are not part of a checkpoint: the solver keeps its own.
     public func restore(from data: UnsafeRawBufferPointer) throws(GDOptError) {
-        let (values, bounds, run) = try SolverCheckpoint.decode(data, into: self)
-        (self.values, self.bounds, self.run) = (values, bounds, run)
+        let (options, bounds, run) = try SolverCheckpoint.decode(data, into: self)
+        (self.options, self.bounds, self.run) = (options, bounds, run)
         run?.hessian = hessian
         run?.observer = lineSearchObserver
     }

@@ -38,60 +38,39 @@ public enum SolverTask: Sendable {
 }
 
 /// The solver options, their defaults (those a scipy.optimize user expects where scipy has
-/// one) and their ranges. One table, read by set, get and the checks.
-package enum SolverOptions {
-    package static let table: [HyperparameterSpec] = [
-        spec("max_iter", 1000, .wholeNumber),  // iterations (samples for the random methods)
-        spec("max_evals", 0, .wholeNumber),  // objective calls; 0 = no limit
-        spec("gtol", 1e-5, .nonNegative),  // scipy's default for BFGS and L-BFGS-B
-        spec("ftol", 0, .nonNegative),  // off unless set
-        spec("xtol", 0, .nonNegative),  // off unless set
-        spec("lr", 1e-3, .nonNegative),  // gd, momentum, adam
-        spec("momentum", 0.9, .fraction),
-        spec("memory", 10, .wholeNumber),  // L-BFGS pairs (0 counts as 1)
-        spec("c1", 1e-4, .fraction),  // sufficient decrease (Armijo)
-        spec("c2", 0.9, .fraction),  // curvature (strong Wolfe)
-        spec("seed", 0, .wholeNumber),
-        spec("step_scale", 0.1, .nonNegative),  // random_local_search proposal radius
-        spec("lower", -1, .real),  // the random methods' box, one for every coordinate
-        spec("upper", 1, .real),
-        spec("finite_differences", 0, .boolean),  // the objective gives no gradient: difference f
+/// one) and their ranges: one descriptor table, read by set, get, the checks, the
+/// checkpoint and the C table. A run reads them once, at begin.
+package struct SolverOptions: Configurable, Equatable {
+    var maxIterations = 1000  // iterations (samples for the random methods)
+    var maxEvaluations = 0  // objective calls; 0 = no limit
+    var gtol = 1e-5  // scipy's default for BFGS and L-BFGS-B
+    var ftol = 0.0, xtol = 0.0  // off unless set
+    var lr = 1e-3  // gd, momentum, adam
+    var momentum = 0.9
+    var memory = 10  // L-BFGS pairs (0 counts as 1)
+    var c1 = 1e-4  // sufficient decrease (Armijo)
+    var c2 = 0.9  // curvature (strong Wolfe)
+    var seed = 0
+    var stepScale = 0.1  // random_local_search proposal radius
+    var lower = -1.0, upper = 1.0  // the random methods' box, one for every coordinate
+    var finiteDifferences = false  // the objective gives no gradient: difference f
+
+    package init() {}
+
+    package static let hyperparameters: [Hyperparameter<Self>] = [
+        .init("max_iter", \.maxIterations), .init("max_evals", \.maxEvaluations), .init("gtol", \.gtol),
+        .init("ftol", \.ftol), .init("xtol", \.xtol), .init("lr", \.lr), .init("momentum", \.momentum, .fraction),
+        .init("memory", \.memory), .init("c1", \.c1, .fraction), .init("c2", \.c2, .fraction), .init("seed", \.seed),
+        .init("step_scale", \.stepScale), .init("lower", \.lower, .real), .init("upper", \.upper, .real),
+        .init("finite_differences", \.finiteDifferences),
     ]
 
-    /// The options of one run, read once at begin.
-    struct Values {
-        let maxIterations, maxEvaluations, memory, seed: Int
-        let gtol, ftol, xtol, lr, momentum, c1, c2, stepScale, lower, upper: Double
-        let finiteDifferences: Bool
+    /// The L-BFGS pairs kept.
+    var pairCount: Int { Swift.max(1, memory) }
 
-        init(_ v: [Double]) {
-            func value(_ name: String) -> Double { v[table.firstIndex { $0.name == name }!] }
-            (maxIterations, maxEvaluations) = (Int(value("max_iter")), Int(value("max_evals")))
-            (memory, seed) = (Swift.max(1, Int(value("memory"))), Int(value("seed")))
-            (gtol, ftol, xtol, lr, momentum) = (
-                value("gtol"), value("ftol"), value("xtol"), value("lr"), value("momentum")
-            )
-            (c1, c2, stepScale) = (value("c1"), value("c2"), value("step_scale"))
-            (lower, upper, finiteDifferences) = (value("lower"), value("upper"), value("finite_differences") != 0)
-        }
-
-        /// The checks across options that begin makes (each option alone was checked by set).
-        func checkCombination() throws(GDOptError) {
-            guard lower < upper else { throw .invalid("lower=\(lower) must be below upper=\(upper)") }
-            guard c1 < c2 else { throw .invalid("c2=\(c2) must be above c1=\(c1)") }
-        }
-    }
-
-    private static func spec(_ name: String, _ value: Double, _ domain: HyperparameterSpec.Domain) -> HyperparameterSpec
-    {
-        HyperparameterSpec(name: name, defaultValue: value, domain: domain)
-    }
-
-    static func index(of name: String) throws(GDOptError) -> Int {
-        guard let index = table.firstIndex(where: { $0.name == name }) else {
-            throw .invalid(
-                "name \"\(name)\" is not a solver option; options are \(table.map(\.name).joined(separator: ", "))")
-        }
-        return index
+    /// The checks across options that begin makes (each option alone was checked by set).
+    func checkCombination() throws(GDOptError) {
+        guard lower < upper else { throw .invalid("lower=\(lower) must be below upper=\(upper)") }
+        guard c1 < c2 else { throw .invalid("c2=\(c2) must be above c1=\(c1)") }
     }
 }

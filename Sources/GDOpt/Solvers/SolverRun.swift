@@ -12,7 +12,7 @@ final class SolverRun {
 
     let n: Int
     let box: Box?
-    let options: SolverOptions.Values
+    let options: SolverOptions
     let needsGradient: Bool
     var method: any SearchMethod
     // The iterate, and the point being evaluated with what was told there.
@@ -31,7 +31,7 @@ final class SolverRun {
     let differences: FiniteDifferences?
 
     init(
-        x0: UnsafeBufferPointer<Double>, box: Box?, options: SolverOptions.Values, needsGradient: Bool,
+        x0: UnsafeBufferPointer<Double>, box: Box?, options: SolverOptions, needsGradient: Bool,
         makeMethod: (Int) throws(GDOptError) -> any SearchMethod
     ) throws(GDOptError) {
         n = x0.count

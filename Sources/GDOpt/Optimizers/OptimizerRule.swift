@@ -1,0 +1,72 @@
+/// A typed optimizer configuration, one per algorithm (`SGD`, `Adagrad`, `RMSprop`,
+/// `Adam`): torch's defaults in its initializer, its hyperparameters in a descriptor table
+/// (`hyperparameters`, in checkpoint order), and torch's names for its state buffers. The
+/// optimizer objects, their kernels, the C tables and the Python classes all read these.
+///
+///     let adam = try Optimizer(Adam(learningRate: 1e-2, weightDecay: .decoupled(1e-2)))
+///
+/// The rules are gdopt's own: the C ABI and the checkpoints name each one by its `kind`.
+public protocol OptimizerRule: Configurable, Equatable {
+    /// The kind this configuration is (Adam with decoupled weight decay is adamw).
+    var kind: OptimizerKind { get }
+    /// torch's names for a slot's state buffers, in checkpoint order.
+    static var stateNames: [String] { get }
+    /// The checks that span several values. As in torch they are made when stepping, so
+    /// that values set one at a time by name can be set in any order.
+    func checkCombination() throws(GDOptError)
+}
+
+extension OptimizerRule {
+    public func checkCombination() throws(GDOptError) {}
+
+    /// Every check a kernel makes of its configuration.
+    func validate() throws(GDOptError) {
+        try checkRanges()
+        try checkCombination()
+    }
+}
+
+/// What the optimizer objects need of a rule to step a slot with it.
+protocol SteppingRule: OptimizerRule {
+    /// The state buffers this configuration uses, and the value a new one starts at.
+    var statePlan: StatePlan { get }
+    /// One step of the rule's kernel on one slot.
+    func update<T: GDOptFloat>(_ step: SlotStep<T>) throws(GDOptError)
+}
+
+struct StatePlan {
+    let needed: BufferSet
+    var initialValue = 0.0
+}
+
+/// One slot's buffers for one step. `fresh` marks the state buffers created for this step:
+/// SGD starts its momentum buffer from the gradient then, as torch does.
+struct SlotStep<T: GDOptFloat> {
+    let parameters: UnsafeMutablePointer<T>
+    let gradients: UnsafePointer<T>
+    let slot: Slot
+    let step: UInt64
+    let fresh: BufferSet
+    let clipCoefficient: Double
+
+    var count: Int { slot.count }
+
+    /// The state buffer in checkpoint position `role`, if the slot holds it.
+    func buffer(_ role: Int) -> UnsafeMutablePointer<T>? { slot[role]?.elements(T.self) }
+}
+
+/// What happens to a gradient before any rule sees it; the same for every kind.
+public struct GradientPolicy: Configurable, Equatable {
+    /// Throw `.nonFinite`, changing nothing, when a gradient holds NaN or Inf.
+    public var rejectNonfinite: Bool
+    /// Scale a slot's gradient so that its L2 norm is at most this (0: no clipping).
+    public var maxGradNorm: Double
+
+    public init(rejectNonfinite: Bool = false, maxGradNorm: Double = 0) {
+        (self.rejectNonfinite, self.maxGradNorm) = (rejectNonfinite, maxGradNorm)
+    }
+
+    public static let hyperparameters: [Hyperparameter<Self>] = [
+        .init("reject_nonfinite", \.rejectNonfinite), .init("max_grad_norm", \.maxGradNorm),
+    ]
+}

@@ -1,0 +1,59 @@
+/// torch.optim.Adam's and AdamW's configuration; the update is `Adam.update`.
+///
+///     Adam(learningRate: 3e-4, weightDecay: .decoupled(1e-2), amsgrad: true)   // AdamW
+public struct Adam: OptimizerRule {
+    /// Weight decay as an L2 term in the gradient (Adam) or decoupled from it (AdamW).
+    public enum WeightDecay: Sendable, Equatable {
+        case l2(Double)
+        case decoupled(Double)
+
+        /// The coefficient, whichever the form; setting it keeps the form.
+        public var rate: Double {
+            get {
+                switch self {
+                case .l2(let rate), .decoupled(let rate): rate
+                }
+            }
+            set { self = isDecoupled ? .decoupled(newValue) : .l2(newValue) }
+        }
+
+        public var isDecoupled: Bool {
+            if case .decoupled = self { true } else { false }
+        }
+    }
+
+    public var learningRate: Double
+    public var beta1: Double
+    public var beta2: Double
+    public var epsilon: Double
+    public var weightDecay: WeightDecay
+    public var amsgrad: Bool
+    public var maximize: Bool
+
+    public init(
+        learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8,
+        weightDecay: WeightDecay = .l2(0), amsgrad: Bool = false, maximize: Bool = false
+    ) {
+        (self.learningRate, self.beta1, self.beta2, self.epsilon) = (learningRate, beta1, beta2, epsilon)
+        (self.weightDecay, self.amsgrad, self.maximize) = (weightDecay, amsgrad, maximize)
+    }
+
+    public static let hyperparameters: [Hyperparameter<Self>] = [
+        .init("lr", \.learningRate), .init("beta1", \.beta1, .fraction), .init("beta2", \.beta2, .fraction),
+        .init("eps", \.epsilon), .init("weight_decay", \.weightDecay.rate), .init("amsgrad", \.amsgrad),
+        .init("maximize", \.maximize),
+    ]
+    public static let stateNames = ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"]
+    public var kind: OptimizerKind { weightDecay.isDecoupled ? .adamw : .adam }
+}
+
+extension Adam: SteppingRule {
+    var statePlan: StatePlan { StatePlan(needed: BufferSet([.first, .second]).union(amsgrad ? .third : [])) }
+
+    func update<T: GDOptFloat>(_ s: SlotStep<T>) throws(GDOptError) {
+        try Adam.update(
+            parameters: s.parameters, gradients: s.gradients, firstMoment: s.buffer(0)!, secondMoment: s.buffer(1)!,
+            maxSecondMoment: s.buffer(2), count: s.count, step: s.step, configuration: self,
+            clipCoefficient: s.clipCoefficient)
+    }
+}
