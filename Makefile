@@ -21,7 +21,7 @@ endef
 # CPU tuning for `make native` (AVX2 + FMA); the default build runs on any x86-64.
 NATIVE_CPU ?= haswell
 
-.PHONY: all build-deps native lint test test-swift test-c test-limits test-python test-asan test-tsan test-fuzz fuzz \
+.PHONY: all build-deps native lint stubs test test-swift test-c test-limits test-python test-asan test-tsan test-fuzz fuzz \
         fuzz-alone fuzz-seeds examples demo python bench bench-mpi bench-solvers \
         install deps clean
 all: $(LIB)
@@ -73,6 +73,10 @@ python: $(LIB)
 	$(PYTHON) -c "import numpy" 2>/dev/null || $(PYTHON) -m pip install -q numpy
 	rm -rf bindings/python/build
 	$(PYTHON) -m pip install -q --force-reinstall --no-deps ./bindings/python
+
+# The typing stub of the optimizer classes, generated from the library's tables.
+stubs: python
+	cd bindings/python && $(PYTHON) -m gdopt._stubs > src/gdopt/_optimizers.pyi
 
 test-python: python
 	$(PYTHON) -c "import pytest, sklearn, tqdm, mpi4py" 2>/dev/null || \

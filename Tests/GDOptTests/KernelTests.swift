@@ -121,7 +121,10 @@ import Testing
         let error = #expect(throws: GDOptError.self) { try Optimizer(Adam(beta1: 1)) }
         #expect(error?.code == .invalid && error?.argument == "beta1" && error?.value == "1.0")
         #expect(error?.message == "beta1=1.0 must be in [0, 1)")
-        #expect(throws: GDOptError.invalid("nesterov=1 needs momentum > 0 and dampening = 0, got momentum=0.0, dampening=0.0")) {
+        #expect(
+            throws: GDOptError.invalid(
+                "nesterov=1 needs momentum > 0 and dampening = 0, got momentum=0.0, dampening=0.0")
+        ) {
             try Optimizer(SGD(momentum: .nesterov(0)))
         }
         #expect(throws: GDOptError.invalid("t=0 must be >= 1 (t is the 1-based step count)")) {

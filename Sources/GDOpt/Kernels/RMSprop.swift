@@ -27,7 +27,8 @@ extension RMSprop {
         }
         let kernel = Kernel(
             p: parameters, g: gradients, v: squareAverage, gbar: c.centered ? gradAverage : nil,
-            b: c.momentum > 0 ? momentumBuffer : nil, lr: T(c.learningRate), alpha: T(c.alpha), oneMinusAlpha: T(1 - c.alpha),
+            b: c.momentum > 0 ? momentumBuffer : nil, lr: T(c.learningRate), alpha: T(c.alpha),
+            oneMinusAlpha: T(1 - c.alpha),
             eps: T(c.epsilon), wd: T(c.weightDecay), mu: T(c.momentum),
             scale: T(gradientScale(maximize: c.maximize, clipCoefficient: clipCoefficient)))
         Parallel.forEach(kernel, count: count)

@@ -23,7 +23,8 @@ extension SGD {
             throw .null("momentumBuffer is nil, but momentum \(c.momentumFactor) needs it")
         }
         let kernel = Kernel(
-            p: parameters, g: gradients, b: c.momentumFactor != 0 ? momentumBuffer : nil, lr: T(c.learningRate), mu: T(c.momentumFactor),
+            p: parameters, g: gradients, b: c.momentumFactor != 0 ? momentumBuffer : nil, lr: T(c.learningRate),
+            mu: T(c.momentumFactor),
             oneMinusDampening: T(1 - c.dampening), wd: T(c.weightDecay),
             scale: T(gradientScale(maximize: c.maximize, clipCoefficient: clipCoefficient)),
             first: firstStep, nesterov: c.nesterov)

@@ -171,10 +171,12 @@ public final class Optimizer {
 }
 
 extension Optimizer {
-    /// Steps one slot from Swift arrays.
-    public func step<T: GDOptFloat>(slot: Int, parameters: inout [T], gradients: [T]) throws(GDOptError) {
+    /// Steps one slot in place: `parameters` and `gradients` hold the same number of elements.
+    public func step<T: GDOptFloat>(slot: Int, parameters: inout MutableSpan<T>, gradients: Span<T>)
+        throws(GDOptError)
+    {
         guard parameters.count == gradients.count else {
-            throw .size("grads has \(gradients.count) elements, params has \(parameters.count)")
+            throw .size("gradients has \(gradients.count) elements, parameters has \(parameters.count)")
         }
         try checkCount(parameters.count)
         var failure: GDOptError?
@@ -186,5 +188,11 @@ extension Optimizer {
             }
         }
         if let failure { throw failure }
+    }
+
+    /// Steps one slot from Swift arrays.
+    public func step<T: GDOptFloat>(slot: Int, parameters: inout [T], gradients: [T]) throws(GDOptError) {
+        var span = parameters.mutableSpan
+        try step(slot: slot, parameters: &span, gradients: gradients.span)
     }
 }

@@ -141,7 +141,7 @@ extension SolverRun {
                 (n) throws(GDOptError) in
                 try Solver.makeMethod(method, options: options, box: box, count: n)
             }
-        } catch where error.code == .memory {
+        } catch  where error.code == .memory {
             throw error
         } catch {
             throw .format("checkpoint run: \(error.message)")

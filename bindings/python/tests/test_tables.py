@@ -118,3 +118,18 @@ def test_params_bound_at_construction_keep_their_state_by_array():
         reference.step([gw, gb])
     with pytest.raises(TypeError):
         gdopt.SGD([w], 0.1)  # hyperparameters are keyword-only
+
+
+def test_the_classes_are_made_from_the_tables():
+    """One class per kind, with torch's name, and the committed typing stub is what the
+    tables generate (``make stubs`` rewrites it)."""
+    from pathlib import Path
+
+    from gdopt import _optimizers, _stubs
+    for kind in _gdopt.optimizer_kinds():
+        cls = getattr(gdopt, _optimizers.TORCH_CLASSES[kind])
+        assert cls.kind == kind and issubclass(cls, gdopt.Optimizer)
+        with pytest.raises(TypeError, match="unexpected keyword argument 'beta1'"):
+            cls(beta1=0.5)  # the grouped keyword is torch's betas; table-only names are not keywords
+    committed = Path(__file__).resolve().parents[1] / "src" / "gdopt" / "_optimizers.pyi"
+    assert committed.read_text() == _stubs.stub()

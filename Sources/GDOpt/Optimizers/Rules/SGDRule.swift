@@ -17,7 +17,8 @@ public struct SGD: OptimizerRule {
                     "nesterov=1 needs momentum > 0 and dampening = 0, got momentum=\(momentum), dampening=\(dampening)")
             }
             self =
-                nesterov ? .nesterov(momentum)
+                nesterov
+                ? .nesterov(momentum)
                 : momentum == 0 && dampening == 0 ? .none : .heavyBall(momentum, dampening: dampening)
         }
     }
@@ -28,7 +29,9 @@ public struct SGD: OptimizerRule {
     // torch's flat form: what `set` writes by name, in any order; `momentum` is the typed view.
     var momentumFactor = 0.0, dampening = 0.0, nesterov = false
 
-    public init(learningRate: Double = 1e-3, momentum: Momentum = .none, weightDecay: Double = 0, maximize: Bool = false) {
+    public init(
+        learningRate: Double = 1e-3, momentum: Momentum = .none, weightDecay: Double = 0, maximize: Bool = false
+    ) {
         (self.learningRate, self.weightDecay, self.maximize) = (learningRate, weightDecay, maximize)
         self.momentum = momentum
     }

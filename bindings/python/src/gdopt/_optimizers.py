@@ -1,6 +1,10 @@
-"""The optimizer classes: torch.optim's constructors over the library's optimizer objects."""
+"""The optimizer classes: torch.optim's constructors over the library's optimizer objects.
+The classes are made from the library's tables (``_gdopt.optimizer_kinds`` and
+``optimizer_params``): their keywords, defaults and checks are the library's. Only what
+torch spells differently is written here, in the three small tables below."""
 from __future__ import annotations
 
+import inspect
 from functools import lru_cache
 from typing import Any, Mapping, Sequence, Union
 
@@ -8,6 +12,14 @@ import numpy as np
 
 from . import _gdopt
 from ._checks import flag, name as checked_name, number, pair, whole
+
+# torch's class name for each kind.
+TORCH_CLASSES = {"sgd": "SGD", "adagrad": "Adagrad", "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW"}
+# torch's grouped keywords: one keyword for several table entries.
+GROUPED = {"betas": ("beta1", "beta2")}
+# Keywords whose default is None, meaning off (the table's 0); they are not torch's.
+NONE_MEANS_OFF = ("max_grad_norm",)
+
 
 ArrayList = Union[np.ndarray, Sequence[np.ndarray]]
 
@@ -44,12 +56,11 @@ class Optimizer:
     kind = ""
 
     def __init__(self, params: ArrayList | None = None, **hyperparameters: Any) -> None:
+        settings = _settings(self.kind, hyperparameters)
         self._params = None if params is None else _bound(params)
         self._handle = _gdopt.Optimizer(self.kind)
-        table = _parameters(self.kind)
-        for name, value in hyperparameters.items():
-            is_flag = table[name][3] == _gdopt.PARAM_BOOL
-            self._handle.set(name, float(flag(value, name)) if is_flag else number(value, name))
+        for name, value in settings.items():
+            self._handle.set(name, value)
 
     def step(self, params: ArrayList, grads: ArrayList | None = None) -> None:
         """Updates the params in place from the grads: ``step(grads)`` for bound params,
@@ -181,74 +192,64 @@ class Optimizer:
         return f"{type(self).__name__}({settings})"
 
 
-def _common(maximize: bool, reject_nonfinite: bool, max_grad_norm: float | None) -> dict:
-    return {"maximize": maximize, "reject_nonfinite": reject_nonfinite,
-            "max_grad_norm": 0.0 if max_grad_norm is None else number(max_grad_norm, "max_grad_norm")}
+def keywords(kind: str) -> list[tuple[str, Any]]:
+    """A kind's keywords and defaults in table order, with torch's grouped keywords in the
+    place of their first member (``betas`` for beta1 and beta2)."""
+    table = _parameters(kind)
+    grouped_member = {member: group for group, members in GROUPED.items() for member in members}
+    result: list[tuple[str, Any]] = []
+    for name, (default, _, _, flags) in table.items():
+        group = grouped_member.get(name)
+        if group is not None:
+            if GROUPED[group][0] == name and all(member in table for member in GROUPED[group]):
+                result.append((group, tuple(table[member][0] for member in GROUPED[group])))
+            continue
+        if name in NONE_MEANS_OFF:
+            result.append((name, None))
+        else:
+            result.append((name, bool(default) if flags == _gdopt.PARAM_BOOL else default))
+    return result
 
 
-def _betas(betas: tuple[float, float]) -> dict:
-    beta1, beta2 = pair(betas, "betas")
-    return {"beta1": beta1, "beta2": beta2}
+def _settings(kind: str, given: dict) -> dict:
+    """The table entries that keyword arguments set, checked: TypeError for an unknown
+    keyword or a wrong type (as Python does), the library's ValueError for a bad value."""
+    table = _parameters(kind)
+    known = dict(keywords(kind))
+    settings = {}
+    for keyword, value in given.items():
+        if keyword not in known:
+            raise TypeError(f"{TORCH_CLASSES[kind]}() got an unexpected keyword argument {keyword!r}")
+        if keyword in GROUPED:
+            settings.update(zip(GROUPED[keyword], pair(value, keyword)))
+        elif value is None and keyword in NONE_MEANS_OFF:
+            settings[keyword] = 0.0
+        elif table[keyword][3] == _gdopt.PARAM_BOOL:
+            settings[keyword] = float(flag(value, keyword))
+        else:
+            settings[keyword] = number(value, keyword)
+    return settings
 
 
-class SGD(Optimizer):
-    """torch.optim.SGD: momentum, dampening, Nesterov, L2 weight decay."""
+def _make_class(kind: str) -> type:
+    name = TORCH_CLASSES[kind]
+    signature = inspect.Signature(
+        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+         inspect.Parameter("params", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None)]
+        + [inspect.Parameter(keyword, inspect.Parameter.KEYWORD_ONLY, default=default)
+           for keyword, default in keywords(kind)])
 
-    kind = "sgd"
+    def __init__(self, params: ArrayList | None = None, **hyperparameters: Any) -> None:
+        Optimizer.__init__(self, params, **hyperparameters)
 
-    def __init__(self, params: ArrayList | None = None, *, lr: float = 1e-3, momentum: float = 0.0,
-                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False, maximize: bool = False,
-                 reject_nonfinite: bool = False, max_grad_norm: float | None = None) -> None:
-        super().__init__(params, lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                         nesterov=nesterov, **_common(maximize, reject_nonfinite, max_grad_norm))
-
-
-class Adagrad(Optimizer):
-    """torch.optim.Adagrad."""
-
-    kind = "adagrad"
-
-    def __init__(self, params: ArrayList | None = None, *, lr: float = 1e-2, lr_decay: float = 0.0,
-                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0, eps: float = 1e-10,
-                 maximize: bool = False, reject_nonfinite: bool = False, max_grad_norm: float | None = None) -> None:
-        super().__init__(params, lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-                         initial_accumulator_value=initial_accumulator_value, eps=eps,
-                         **_common(maximize, reject_nonfinite, max_grad_norm))
+    __init__.__signature__ = signature
+    __init__.__qualname__ = f"{name}.__init__"
+    defaults = ", ".join(f"{keyword}={default!r}" for keyword, default in keywords(kind))
+    doc = (f"torch.optim.{name} over the library's {kind!r} rule, with torch's keywords and defaults: "
+           f"{defaults}. See Optimizer for params and step.")
+    return type(name, (Optimizer,), {"kind": kind, "__doc__": doc, "__init__": __init__,
+                                      "__module__": __name__})
 
 
-class RMSprop(Optimizer):
-    """torch.optim.RMSprop, optionally centred and with momentum."""
-
-    kind = "rmsprop"
-
-    def __init__(self, params: ArrayList | None = None, *, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False, maximize: bool = False,
-                 reject_nonfinite: bool = False, max_grad_norm: float | None = None) -> None:
-        super().__init__(params, lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
-                         centered=centered, **_common(maximize, reject_nonfinite, max_grad_norm))
-
-
-class Adam(Optimizer):
-    """torch.optim.Adam (weight decay as L2 in the gradient), with AMSGrad."""
-
-    kind = "adam"
-
-    def __init__(self, params: ArrayList | None = None, *, lr: float = 1e-3,
-                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0,
-                 amsgrad: bool = False, maximize: bool = False, reject_nonfinite: bool = False,
-                 max_grad_norm: float | None = None) -> None:
-        super().__init__(params, lr=lr, **_betas(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                         **_common(maximize, reject_nonfinite, max_grad_norm))
-
-
-class AdamW(Adam):
-    """torch.optim.AdamW: Adam with decoupled weight decay (p *= 1 - lr*weight_decay)."""
-
-    kind = "adamw"
-
-    def __init__(self, params: ArrayList | None = None, *, lr: float = 1e-3,
-                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 1e-2,
-                 amsgrad: bool = False, maximize: bool = False, reject_nonfinite: bool = False,
-                 max_grad_norm: float | None = None) -> None:
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                         maximize=maximize, reject_nonfinite=reject_nonfinite, max_grad_norm=max_grad_norm)
+CLASSES = {kind: _make_class(kind) for kind in _gdopt.optimizer_kinds()}  # by kind
+globals().update({cls.__name__: cls for cls in CLASSES.values()})

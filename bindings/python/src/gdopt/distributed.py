@@ -25,10 +25,9 @@ import numpy as np
 from mpi4py import MPI
 
 from . import _gdopt
-from ._optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
+from ._optimizers import CLASSES as _CLASSES, Optimizer
 
 ArrayList = Union[np.ndarray, Sequence[np.ndarray]]
-_CLASSES = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW}
 _MPI_TYPES = {np.dtype(np.float32): MPI.FLOAT, np.dtype(np.float64): MPI.DOUBLE}
 _MANIFEST_FORMAT = "gdopt-sharded-checkpoint"
 
