@@ -76,7 +76,7 @@ python: $(LIB)
 
 # The typing stub of the optimizer classes, generated from the library's tables.
 stubs: python
-	cd bindings/python && $(PYTHON) -m gdopt._stubs > src/gdopt/_optimizers.pyi
+	cd bindings/python && $(PYTHON) -m gdopt._stubs src/gdopt
 
 test-python: python
 	$(PYTHON) -c "import pytest, sklearn, tqdm, mpi4py" 2>/dev/null || \

@@ -16,8 +16,9 @@ public struct Tensor<T: GDOptFloat> {
     public static func - (a: Self, b: Self) throws(GDOptError) -> Self { try a.binary(.sub, b) }
     public static func * (a: Self, b: Self) throws(GDOptError) -> Self { try a.binary(.mul, b) }
     public static func / (a: Self, b: Self) throws(GDOptError) -> Self { try a.binary(.div, b) }
-    /// The matrix product (`@` in numpy).
-    public static func ⊗ (a: Self, b: Self) throws(GDOptError) -> Self { try a.binary(.matmul, b) }
+    /// The matrix product (`@` in numpy); `a.matmul(b)` is its ASCII spelling.
+    public static func ⊗ (a: Self, b: Self) throws(GDOptError) -> Self { try a.matmul(b) }
+    public func matmul(_ other: Self) throws(GDOptError) -> Self { try binary(.matmul, other) }
     public static prefix func - (a: Self) throws(GDOptError) -> Self { try a.unary(.neg) }
 
     public func exp() throws(GDOptError) -> Self { try unary(.exp) }

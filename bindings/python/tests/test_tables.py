@@ -121,8 +121,8 @@ def test_params_bound_at_construction_keep_their_state_by_array():
 
 
 def test_the_classes_are_made_from_the_tables():
-    """One class per kind, with torch's name, and the committed typing stub is what the
-    tables generate (``make stubs`` rewrites it)."""
+    """One class per kind, with torch's name, and the committed typing stubs are what the
+    tables generate (``make stubs`` rewrites them)."""
     from pathlib import Path
 
     from gdopt import _optimizers, _stubs
@@ -131,5 +131,23 @@ def test_the_classes_are_made_from_the_tables():
         assert cls.kind == kind and issubclass(cls, gdopt.Optimizer)
         with pytest.raises(TypeError, match="unexpected keyword argument 'beta1'"):
             cls(beta1=0.5)  # the grouped keyword is torch's betas; table-only names are not keywords
-    committed = Path(__file__).resolve().parents[1] / "src" / "gdopt" / "_optimizers.pyi"
-    assert committed.read_text() == _stubs.stub()
+    for name, text in _stubs.stubs().items():
+        assert (Path(__file__).resolve().parents[1] / "src" / "gdopt" / name).read_text() == text, name
+
+
+def test_the_kernels_defaults_are_torchs():
+    """The stateless kernels take their defaults from the tables; the values are torch's."""
+    import inspect
+
+    def defaults(function):
+        return {name: p.default for name, p in inspect.signature(function).parameters.items()
+                if p.default is not inspect.Parameter.empty and p.default is not None}
+    assert defaults(gdopt.kernels.sgd_update) == {"momentum": 0.0, "dampening": 0.0, "weight_decay": 0.0,
+                                                  "nesterov": False, "maximize": False}
+    assert defaults(gdopt.kernels.adagrad_update) == {"lr": 1e-2, "lr_decay": 0.0, "weight_decay": 0.0,
+                                                      "eps": 1e-10, "maximize": False}
+    assert defaults(gdopt.kernels.rmsprop_update) == {"lr": 1e-2, "alpha": 0.99, "eps": 1e-8, "weight_decay": 0.0,
+                                                      "momentum": 0.0, "centered": False, "maximize": False}
+    assert defaults(gdopt.kernels.adam_update) == {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8,
+                                                   "weight_decay": 0.0, "decoupled": False, "amsgrad": False,
+                                                   "maximize": False}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any, Mapping, Sequence, Union
 
 import numpy as np
@@ -198,17 +199,22 @@ def keywords(kind: str) -> list[tuple[str, Any]]:
     table = _parameters(kind)
     grouped_member = {member: group for group, members in GROUPED.items() for member in members}
     result: list[tuple[str, Any]] = []
-    for name, (default, _, _, flags) in table.items():
+    for name in table:
         group = grouped_member.get(name)
         if group is not None:
             if GROUPED[group][0] == name and all(member in table for member in GROUPED[group]):
                 result.append((group, tuple(table[member][0] for member in GROUPED[group])))
             continue
+        value, _, _, flags = table[name]
         if name in NONE_MEANS_OFF:
-            result.append((name, None))
-        else:
-            result.append((name, bool(default) if flags == _gdopt.PARAM_BOOL else default))
+            value = None
+        result.append((name, bool(value) if flags == _gdopt.PARAM_BOOL else value))
     return result
+
+
+def defaults(kind: str) -> SimpleNamespace:
+    """A kind's keywords and their defaults as attributes (``defaults("adam").betas``)."""
+    return SimpleNamespace(**dict(keywords(kind)))
 
 
 def _settings(kind: str, given: dict) -> dict:

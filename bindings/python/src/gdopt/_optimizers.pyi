@@ -10,6 +10,7 @@ NONE_MEANS_OFF: tuple[str, ...]
 
 
 def keywords(kind: str) -> list[tuple[str, Any]]: ...
+def defaults(kind: str) -> Any: ...
 
 
 class Optimizer:

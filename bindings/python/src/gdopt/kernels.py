@@ -18,29 +18,34 @@ import numpy as np
 
 from . import _gdopt
 from ._checks import WHOLE_MAX, flag, number, pair, whole
+from ._optimizers import defaults
 
+# The defaults are the library's tables', as the optimizer classes' are.
+_sgd, _adagrad, _rmsprop, _adam = (defaults(kind) for kind in ("sgd", "adagrad", "rmsprop", "adam"))
 
 
 def sgd_update(p: np.ndarray, g: np.ndarray, momentum_buffer: Optional[np.ndarray] = None, *, t: int, lr: float,
-               momentum: float = 0.0, dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
-               maximize: bool = False) -> None:
+               momentum: float = _sgd.momentum, dampening: float = _sgd.dampening,
+               weight_decay: float = _sgd.weight_decay, nesterov: bool = _sgd.nesterov,
+               maximize: bool = _sgd.maximize) -> None:
     _gdopt.kernel_update("sgd", (p, g, momentum_buffer, None, None), ("p", "g", "momentum_buffer", "", ""), _step(t),
                          _numbers(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay)
                          + _flags(nesterov=nesterov, maximize=maximize))
 
 
-def adagrad_update(p: np.ndarray, g: np.ndarray, state_sum: np.ndarray, *, t: int, lr: float = 1e-2,
-                   lr_decay: float = 0.0, weight_decay: float = 0.0, eps: float = 1e-10,
-                   maximize: bool = False) -> None:
+def adagrad_update(p: np.ndarray, g: np.ndarray, state_sum: np.ndarray, *, t: int, lr: float = _adagrad.lr,
+                   lr_decay: float = _adagrad.lr_decay, weight_decay: float = _adagrad.weight_decay,
+                   eps: float = _adagrad.eps, maximize: bool = _adagrad.maximize) -> None:
     _gdopt.kernel_update("adagrad", (p, g, state_sum, None, None), ("p", "g", "state_sum", "", ""), _step(t),
                          _numbers(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay, eps=eps)
                          + _flags(maximize=maximize))
 
 
 def rmsprop_update(p: np.ndarray, g: np.ndarray, square_avg: np.ndarray, grad_avg: Optional[np.ndarray] = None,
-                   momentum_buffer: Optional[np.ndarray] = None, *, lr: float = 1e-2, alpha: float = 0.99,
-                   eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
-                   maximize: bool = False) -> None:
+                   momentum_buffer: Optional[np.ndarray] = None, *, lr: float = _rmsprop.lr,
+                   alpha: float = _rmsprop.alpha, eps: float = _rmsprop.eps,
+                   weight_decay: float = _rmsprop.weight_decay, momentum: float = _rmsprop.momentum,
+                   centered: bool = _rmsprop.centered, maximize: bool = _rmsprop.maximize) -> None:
     """RMSprop's update does not depend on the step count, so it takes no ``t``."""
     _gdopt.kernel_update("rmsprop", (p, g, square_avg, grad_avg, momentum_buffer),
                          ("p", "g", "square_avg", "grad_avg", "momentum_buffer"), 1,
@@ -49,9 +54,10 @@ def rmsprop_update(p: np.ndarray, g: np.ndarray, square_avg: np.ndarray, grad_av
 
 
 def adam_update(p: np.ndarray, g: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray,
-                max_exp_avg_sq: Optional[np.ndarray] = None, *, t: int, lr: float = 1e-3,
-                betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0,
-                decoupled: bool = False, amsgrad: bool = False, maximize: bool = False) -> None:
+                max_exp_avg_sq: Optional[np.ndarray] = None, *, t: int, lr: float = _adam.lr,
+                betas: tuple[float, float] = _adam.betas, eps: float = _adam.eps,
+                weight_decay: float = _adam.weight_decay, decoupled: bool = False, amsgrad: bool = _adam.amsgrad,
+                maximize: bool = _adam.maximize) -> None:
     """``decoupled=True`` is AdamW's weight decay (p *= 1 - lr*weight_decay)."""
     decoupled, amsgrad, maximize = _flags(decoupled=decoupled, amsgrad=amsgrad, maximize=maximize)
     flags = ((_gdopt.ADAM_DECOUPLED if decoupled else 0) | (_gdopt.ADAM_AMSGRAD if amsgrad else 0)

@@ -8,13 +8,29 @@
 """
 from __future__ import annotations
 
+import inspect
 from typing import Optional
 
 from . import _gdopt
 from ._checks import WHOLE_MAX, name as checked_name, number, whole
 
-__all__ = ["Schedule", "ConstantLR", "StepLR", "ExponentialLR", "CosineAnnealingLR", "WarmupCosine", "InverseTime",
-           "OneCycleLR", "ReduceLROnPlateau"]
+# The classes are made from the library's tables (schedule_kinds, schedule_params): their
+# parameters and defaults are the library's. Written here: torch's class name and the
+# formula of each kind, and the kinds that do not start from base_lr.
+CLASSES_AND_FORMULAS = {
+    "constant": ("ConstantLR", "base_lr at every step."),
+    "step": ("StepLR", "base_lr · gamma^⌊t / step_size⌋ (torch.optim.lr_scheduler.StepLR)."),
+    "exponential": ("ExponentialLR", "base_lr · gamma^t."),
+    "cosine": ("CosineAnnealingLR", "eta_min + (base − eta_min)(1 + cos(π t / t_max))/2, torch's closed form."),
+    "warmup_cosine": ("WarmupCosine",
+                      "Linear warm-up base·(t+1)/w for t < w, then cosine annealing to eta_min at t_max."),
+    "inverse_time": ("InverseTime", "base_lr / (1 + decay·t)."),
+    "one_cycle": ("OneCycleLR", "torch.optim.lr_scheduler.OneCycleLR with cosine annealing (does not use base_lr)."),
+    "plateau": ("ReduceLROnPlateau",
+                "torch's ReduceLROnPlateau (mode min, relative threshold, cooldown 0): ``step(metric)``."),
+}
+NO_BASE_LR = ("one_cycle",)
+OBSERVES_A_METRIC = ("plateau",)
 
 
 class Schedule:
@@ -26,7 +42,7 @@ class Schedule:
 
     def __init__(self, optimizer=None, base_lr: Optional[float] = None, **parameters: float) -> None:
         self._handle = _gdopt.Schedule(self.kind)
-        if base_lr is None and optimizer is not None:
+        if base_lr is None and optimizer is not None and self.kind not in NO_BASE_LR:
             base_lr = optimizer.lr
         if base_lr is not None:
             parameters["base_lr"] = base_lr
@@ -58,72 +74,37 @@ class Schedule:
         return lr
 
 
-class ConstantLR(Schedule):
-    """base_lr at every step."""
-    kind = "constant"
-
-
-class StepLR(Schedule):
-    """base_lr · gamma^⌊t / step_size⌋ (torch.optim.lr_scheduler.StepLR)."""
-    kind = "step"
-
-    def __init__(self, optimizer=None, step_size: int = 1, gamma: float = 0.1, base_lr: Optional[float] = None) -> None:
-        super().__init__(optimizer, base_lr, step_size=step_size, gamma=gamma)
-
-
-class ExponentialLR(Schedule):
-    """base_lr · gamma^t."""
-    kind = "exponential"
-
-    def __init__(self, optimizer=None, gamma: float = 0.9, base_lr: Optional[float] = None) -> None:
-        super().__init__(optimizer, base_lr, gamma=gamma)
-
-
-class CosineAnnealingLR(Schedule):
-    """eta_min + (base − eta_min)(1 + cos(π t / t_max))/2, torch's closed form."""
-    kind = "cosine"
-
-    def __init__(self, optimizer=None, t_max: int = 100, eta_min: float = 0.0, base_lr: Optional[float] = None) -> None:
-        super().__init__(optimizer, base_lr, t_max=t_max, eta_min=eta_min)
-
-
-class WarmupCosine(Schedule):
-    """Linear warm-up base·(t+1)/w for t < w, then cosine annealing to eta_min at t_max."""
-    kind = "warmup_cosine"
-
-    def __init__(self, optimizer=None, warmup_steps: int = 10, t_max: int = 100, eta_min: float = 0.0,
-                 base_lr: Optional[float] = None) -> None:
-        super().__init__(optimizer, base_lr, warmup_steps=warmup_steps, t_max=t_max, eta_min=eta_min)
-
-
-class InverseTime(Schedule):
-    """base_lr / (1 + decay·t)."""
-    kind = "inverse_time"
-
-    def __init__(self, optimizer=None, decay: float = 0.01, base_lr: Optional[float] = None) -> None:
-        super().__init__(optimizer, base_lr, decay=decay)
-
-
-class OneCycleLR(Schedule):
-    """torch.optim.lr_scheduler.OneCycleLR with cosine annealing (does not use base_lr)."""
-    kind = "one_cycle"
-
-    def __init__(self, optimizer=None, max_lr: float = 0.1, total_steps: int = 100, pct_start: float = 0.3,
-                 div_factor: float = 25.0, final_div_factor: float = 1e4) -> None:
-        super().__init__(None, None, max_lr=max_lr, total_steps=total_steps, pct_start=pct_start,
-                         div_factor=div_factor, final_div_factor=final_div_factor)
-        if optimizer is not None:
-            self.attach(optimizer)
-
-
-class ReduceLROnPlateau(Schedule):
-    """torch's ReduceLROnPlateau (mode min, relative threshold, cooldown 0): ``step(metric)``."""
-    kind = "plateau"
-
-    def __init__(self, optimizer=None, factor: float = 0.1, patience: int = 10, threshold: float = 1e-4,
-                 min_lr: float = 0.0, base_lr: Optional[float] = None) -> None:
-        super().__init__(optimizer, base_lr, factor=factor, patience=patience, threshold=threshold, min_lr=min_lr)
+class _Observing(Schedule):
+    """A schedule that steps on a metric."""
 
     def step(self, metric: float) -> float:  # type: ignore[override]
         self._handle.observe(number(metric, "metric"))
         return super().step()
+
+
+def _make_class(kind: str) -> type:
+    name, formula = CLASSES_AND_FORMULAS[kind]
+    positional = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    parameters = [inspect.Parameter("self", positional), inspect.Parameter("optimizer", positional, default=None)]
+    for parameter, default, _, _, flags in _gdopt.schedule_params(kind):
+        if parameter != "base_lr":
+            value = int(default) if flags == _gdopt.PARAM_INTEGER else default
+            parameters.append(inspect.Parameter(parameter, positional, default=value))
+    if kind not in NO_BASE_LR:
+        parameters.append(inspect.Parameter("base_lr", positional, default=None))
+    signature = inspect.Signature(parameters)
+
+    def __init__(self, *args, **kwargs) -> None:
+        given = signature.bind(self, *args, **kwargs).arguments
+        given.pop("self")
+        Schedule.__init__(self, given.pop("optimizer", None), given.pop("base_lr", None), **given)
+
+    __init__.__signature__ = signature
+    __init__.__qualname__ = f"{name}.__init__"
+    base = _Observing if kind in OBSERVES_A_METRIC else Schedule
+    return type(name, (base,), {"kind": kind, "__doc__": formula, "__init__": __init__, "__module__": __name__})
+
+
+CLASSES = {kind: _make_class(kind) for kind in _gdopt.schedule_kinds()}  # by kind
+globals().update({cls.__name__: cls for cls in CLASSES.values()})
+__all__ = ["Schedule"] + [cls.__name__ for cls in CLASSES.values()]

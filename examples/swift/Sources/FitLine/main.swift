@@ -6,8 +6,7 @@ let xs = (0..<50).map { Double($0) / 25 - 1 }
 let ys = xs.enumerated().map { i, x in 3 * x - 2 + 0.01 * Double(i % 7 - 3) }
 
 var parameters: [Double] = [0, 0]  // slope, intercept
-let adam = Optimizer(.adam)
-try adam.set("lr", 0.05)
+let adam = try Optimizer(Adam(learningRate: 0.05))
 let tape = try Tape<Double>()
 for step in 1...1000 {
     tape.clear()
