@@ -1,7 +1,7 @@
 /// One named parameter as the tables list it: its name, its default and the values it
 /// accepts. Optimizers, schedules and solvers all describe their parameters this way; C's
 /// `gdopt_param_info` and Python's signatures are built from it.
-public struct HyperparameterSpec: Sendable {
+public struct HyperparameterSpec: NamedParameter, Sendable {
     public enum Domain: Sendable {
         case nonNegative  // x >= 0
         case fraction  // 0 <= x < 1
@@ -47,7 +47,10 @@ public struct HyperparameterSpec: Sendable {
     }
 }
 
-extension [HyperparameterSpec] {
+/// Anything listed by name in a parameter table.
+public protocol NamedParameter { var name: String { get } }
+
+extension Array where Element: NamedParameter {
     /// The index of the parameter called `name`; `owner` ("adam", "a solver") names the
     /// object in the error that lists the names it has.
     package func index(of name: String, in owner: String) throws(GDOptError) -> Int {
@@ -65,7 +68,7 @@ extension [HyperparameterSpec] {
 /// stored property it reads and writes (a key path), and its domain. The default is the
 /// property's value in the default configuration, so it is written once, in the
 /// configuration's initializer.
-public struct Hyperparameter<Settings>: Sendable {
+public struct Hyperparameter<Settings>: NamedParameter, Sendable {
     public let name: String
     public let domain: HyperparameterSpec.Domain
     private let read: @Sendable (Settings) -> Double

@@ -16,42 +16,64 @@ public enum ScheduleKind: String, CaseIterable, Sendable {
         self = kind
     }
 
-    /// Each kind's parameters with defaults (torch's where torch has one).
+    /// Each kind's parameters: the entries of its descriptor table, with its defaults.
     package var parameters: [HyperparameterSpec] {
-        func p(_ name: String, _ value: Double, _ domain: HyperparameterSpec.Domain = .nonNegative)
-            -> HyperparameterSpec
-        {
-            HyperparameterSpec(name: name, defaultValue: value, domain: domain)
-        }
-        let base = p("base_lr", 1e-3)
+        table.map { $0.spec(defaultValue: $0.value(in: defaults)) }
+    }
+
+    /// The settings the kind reads, in the order set/get and the C table list them.
+    var table: [Hyperparameter<ScheduleSettings>] {
+        let base = Hyperparameter<ScheduleSettings>("base_lr", \.baseLR)
         switch self {
         case .constant: return [base]
-        case .step: return [base, p("step_size", 1, .wholeNumber), p("gamma", 0.1)]
-        case .exponential: return [base, p("gamma", 0.9)]
-        case .cosine: return [base, p("t_max", 100, .wholeNumber), p("eta_min", 0)]
+        case .step: return [base, .init("step_size", \.stepSize, .wholeNumber), .init("gamma", \.gamma)]
+        case .exponential: return [base, .init("gamma", \.gamma)]
+        case .cosine: return [base, .init("t_max", \.tMax, .wholeNumber), .init("eta_min", \.etaMin)]
         case .warmupCosine:
-            return [base, p("warmup_steps", 10, .wholeNumber), p("t_max", 100, .wholeNumber), p("eta_min", 0)]
-        case .inverseTime: return [base, p("decay", 0.01)]
+            return [
+                base, .init("warmup_steps", \.warmupSteps, .wholeNumber), .init("t_max", \.tMax, .wholeNumber),
+                .init("eta_min", \.etaMin),
+            ]
+        case .inverseTime: return [base, .init("decay", \.decay)]
         case .oneCycle:
             return [
-                base, p("max_lr", 0.1), p("total_steps", 100, .wholeNumber), p("pct_start", 0.3, .fraction),
-                p("div_factor", 25), p("final_div_factor", 1e4),
+                base, .init("max_lr", \.maxLR), .init("total_steps", \.totalSteps, .wholeNumber),
+                .init("pct_start", \.pctStart, .fraction), .init("div_factor", \.divFactor),
+                .init("final_div_factor", \.finalDivFactor),
             ]
         case .plateau:
             return [
-                base, p("factor", 0.1, .fraction), p("patience", 10, .wholeNumber), p("threshold", 1e-4),
-                p("min_lr", 0),
+                base, .init("factor", \.factor, .fraction), .init("patience", \.patience, .wholeNumber),
+                .init("threshold", \.threshold), .init("min_lr", \.minLR),
             ]
         }
     }
+
+    /// torch's defaults, where torch has them; only exponential's gamma differs between kinds.
+    var defaults: ScheduleSettings {
+        var settings = ScheduleSettings()
+        if self == .exponential { settings.gamma = 0.9 }
+        return settings
+    }
+}
+
+/// Every schedule's settings; a kind reads those its table lists. Counts are whole numbers
+/// kept as Double, as the formulas use them.
+struct ScheduleSettings {
+    var baseLR = 1e-3
+    var stepSize = 1.0, gamma = 0.1  // step (exponential: gamma 0.9)
+    var tMax = 100.0, etaMin = 0.0, warmupSteps = 10.0  // cosine, warmup_cosine
+    var decay = 0.01  // inverse_time
+    var maxLR = 0.1, totalSteps = 100.0, pctStart = 0.3, divFactor = 25.0, finalDivFactor = 1e4  // one_cycle
+    var factor = 0.1, patience = 10.0, threshold = 1e-4, minLR = 0.0  // plateau
 }
 
 /// A learning-rate schedule. Not thread-safe: one per thread.
 public final class Schedule {
     public let kind: ScheduleKind
-    /// The kind's parameter table, built once: `learningRate` reads it on every step.
-    private let table: [HyperparameterSpec]
-    private var values: [Double]
+    /// The kind's descriptor table, built once.
+    private let table: [Hyperparameter<ScheduleSettings>]
+    private var settings: ScheduleSettings
     // ReduceLROnPlateau's state (mode min, relative threshold, cooldown 0).
     private var plateauLR: Double?
     private var best = Double.infinity
@@ -59,63 +81,62 @@ public final class Schedule {
 
     public init(_ kind: ScheduleKind) {
         self.kind = kind
-        table = kind.parameters
-        values = table.map(\.defaultValue)
+        table = kind.table
+        settings = kind.defaults
     }
 
     public convenience init(kind name: String) throws(GDOptError) { self.init(try ScheduleKind(name: name)) }
 
-    private func index(_ name: String) throws(GDOptError) -> Int { try table.index(of: name, in: kind.rawValue) }
+    private func parameter(_ name: String) throws(GDOptError) -> Hyperparameter<ScheduleSettings> {
+        table[try table.index(of: name, in: kind.rawValue)]
+    }
 
     public func set(_ name: String, _ value: Double) throws(GDOptError) {
-        let i = try index(name)
-        try table[i].check(value)
-        values[i] = value
+        try parameter(name).set(value, in: &settings)
         if kind == .plateau { plateauLR = nil }  // a new base or floor starts over
     }
 
-    public func get(_ name: String) throws(GDOptError) -> Double { values[try index(name)] }
-
-    private func value(_ name: String) -> Double { values[(try? index(name)) ?? 0] }
+    public func get(_ name: String) throws(GDOptError) -> Double { try parameter(name).value(in: settings) }
 
     /// The learning rate at `step` (0-based). Plateau ignores `step`. Parameters that would
     /// make a rate NaN are `.invalid`: a schedule never reads as NaN (§8).
     public func learningRate(at step: UInt64) throws(GDOptError) -> Double {
         let lr = try rate(at: step)
         guard !lr.isNaN else {
-            let settings = zip(table, values).map { "\($0.name)=\($1)" }.joined(separator: ", ")
-            throw .invalid("\(kind.rawValue) with \(settings) has no finite rate at step \(step)")
+            let values = table.map { "\($0.name)=\($0.value(in: settings))" }.joined(separator: ", ")
+            throw .invalid("\(kind.rawValue) with \(values) has no finite rate at step \(step)")
         }
         return lr
     }
 
     private func rate(at step: UInt64) throws(GDOptError) -> Double {
-        let base = value("base_lr")
+        let s = settings
+        let base = s.baseLR
         let t = Double(step)
         switch kind {
         case .constant:
             return base
         case .step:
-            let size = value("step_size")
+            let size = s.stepSize
             guard size >= 1 else { throw .invalid("step_size=\(size) must be >= 1") }
-            return base == 0 ? 0 : base * pow(value("gamma"), (t / size).rounded(.down))
+            return base == 0 ? 0 : base * pow(s.gamma, (t / size).rounded(.down))
         case .exponential:
-            return base == 0 ? 0 : base * pow(value("gamma"), t)  // torch's 0·γ stays 0 where γᵗ overflows
+            return base == 0 ? 0 : base * pow(s.gamma, t)  // torch's 0·γ stays 0 where γᵗ overflows
         case .cosine:  // torch's closed form, periodic past t_max
-            let tMax = value("t_max")
-            let etaMin = value("eta_min")
+            let tMax = s.tMax
+            let etaMin = s.etaMin
             guard tMax > 0 else { throw .invalid("t_max=\(tMax) must be > 0") }
             return etaMin + (base - etaMin) * (1 + cos(Double.pi * t / tMax)) / 2
         case .warmupCosine:
-            let w = value("warmup_steps")
-            let tMax = value("t_max")
-            let etaMin = value("eta_min")
+            let w = s.warmupSteps
+            let tMax = s.tMax
+            let etaMin = s.etaMin
             guard w < tMax else { throw .invalid("warmup_steps=\(w) must be below t_max=\(tMax)") }
             if t < w { return base * (t + 1) / w }
             if t > tMax { return etaMin }
             return etaMin + (base - etaMin) * (1 + cos(Double.pi * (t - w) / (tMax - w))) / 2
         case .inverseTime:
-            return base / (1 + value("decay") * t)
+            return base / (1 + s.decay * t)
         case .oneCycle:
             return try oneCycle(t)
         case .plateau:
@@ -127,19 +148,20 @@ public final class Schedule {
     /// max_lr over pct_start of the steps, then down to initial/final_div_factor. Past the
     /// last step (where torch raises) it stays at the final value.
     private func oneCycle(_ t: Double) throws(GDOptError) -> Double {
-        let total = value("total_steps")
-        let maxLR = value("max_lr")
+        let s = settings
+        let total = s.totalSteps
+        let maxLR = s.maxLR
         guard total >= 2 else { throw .invalid("total_steps=\(total) must be >= 2") }
-        guard value("div_factor") > 0, value("final_div_factor") > 0 else {
+        guard s.divFactor > 0, s.finalDivFactor > 0 else {
             throw .invalid("div_factor and final_div_factor must be > 0")
         }
-        let initial = maxLR / value("div_factor")
-        let final = initial / value("final_div_factor")
-        let warmupEnd = value("pct_start") * total - 1
+        let initial = maxLR / s.divFactor
+        let final = initial / s.finalDivFactor
+        let warmupEnd = s.pctStart * total - 1
         let end = total - 1
         // torch divides by the warm-up's length: a phase of 0 steps is 0/0 (torch raises).
         guard warmupEnd != 0 else {
-            throw .invalid("pct_start=\(value("pct_start")) with total_steps=\(total) makes a warm-up of 0 steps")
+            throw .invalid("pct_start=\(s.pctStart) with total_steps=\(total) makes a warm-up of 0 steps")
         }
         let step = Swift.min(t, end)
         func anneal(_ start: Double, _ stop: Double, _ pct: Double) -> Double {
@@ -155,15 +177,16 @@ public final class Schedule {
     public func observe(_ metric: Double) throws(GDOptError) {
         guard kind == .plateau else { throw .state("observe is for plateau schedules, this one is \(kind.rawValue)") }
         guard !metric.isNaN else { throw .invalid("metric=nan") }
-        if metric < best * (1 - value("threshold")) {
+        let s = settings
+        if metric < best * (1 - s.threshold) {
             best = metric
             badEpochs = 0
         } else {
             badEpochs += 1
         }
-        if Double(badEpochs) > value("patience") {
-            let current = plateauLR ?? value("base_lr")
-            let reduced = Swift.max(current * value("factor"), value("min_lr"))
+        if Double(badEpochs) > s.patience {
+            let current = plateauLR ?? s.baseLR
+            let reduced = Swift.max(current * s.factor, s.minLR)
             if current - reduced > 1e-8 { plateauLR = reduced }
             badEpochs = 0
         }
