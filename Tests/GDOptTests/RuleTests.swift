@@ -89,6 +89,11 @@ import Testing
         ) {
             try SGD.Momentum(momentum: 0.5, dampening: 0.5, nesterov: true)
         }
+        // Flags and counts are stored as Bool and Int: -0 would not read back as written.
+        #expect(throws: GDOptError.invalid("maximize=-0.0 must be 0 or 1")) {
+            try Optimizer(.adam).set("maximize", -0.0)
+        }
+        #expect(throws: GDOptError.self) { try Solver(.lbfgs).set("memory", -0.0) }
         let unknown = #expect(throws: GDOptError.self) { try Optimizer(.adam).set("betas", 0.9) }
         #expect(unknown?.argument == "name" && unknown?.value == "betas")
     }

@@ -37,7 +37,10 @@ public struct HyperparameterSpec: NamedParameter, Sendable {
             GDOptError(.invalid, "\(name)=\(value) must \(requirement)", argument: name, value: "\(value)")
         }
         guard value.isFinite else { throw fail("be finite") }
-        guard !bounds.contains(value) || (isIntegral && value.rounded() != value) else { return }
+        // An integral value is stored as a Bool or an Int, which have no -0: refusing it keeps
+        // a checkpoint's bytes what they were read as.
+        let integralOK = !isIntegral || (value.rounded() == value && value.sign == .plus)
+        guard !bounds.contains(value) || !integralOK else { return }
         switch domain {
         case .nonNegative: throw fail("be >= 0")
         case .fraction: throw fail("be in [0, 1)")
