@@ -37,14 +37,15 @@ $(LIB): $(SOURCES) gdopt.map include/gdopt.h | build-deps
 native: $(NATIVE_LIB)
 $(NATIVE_LIB): $(LIB)
 	$(SWIFT) build -c release --product gdopt --disable-local-rpath --scratch-path .build-native \
-	    -Xswiftc -target-cpu -Xswiftc $(NATIVE_CPU) -Xcc -march=$(NATIVE_CPU)
+	    -Xswiftc -target-cpu -Xswiftc $(NATIVE_CPU) -Xcc -march=$(NATIVE_CPU) -Xswiftc -DGDOPT_NATIVE
 	mkdir -p $(dir $@)
 	strip --strip-debug -o $@ .build-native/release/libgdopt.so
 
-# OpenBLAS (the tape's matrix products), installed only when missing.
+# OpenBLAS (LAPACK, and the tape's matrix products) and BLIS's pthread build (the products
+# on CPUs newer than that OpenBLAS), installed only when missing.
 build-deps:
-	@dpkg -s libopenblas-dev >/dev/null 2>&1 || { apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas-dev; }
+	@dpkg -s libopenblas-dev libblis4-pthread >/dev/null 2>&1 || { apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas-dev libblis4-pthread; }
 
 # Tools the tests use, installed only when missing.
 deps:
@@ -94,6 +95,7 @@ test-c: $(LIB)
 	$(CC) $(HARNESS_FLAGS) -DGDOPT_HARNESS_DLOPEN Tests/CHarness/harness.c -o $(BUILD)/harness_dlopen -ldl -lm -lpthread
 	@echo "harness (linked):"; $(BUILD)/harness_link
 	@echo "harness (dlopen, toolchain not on any path):"; env -i PATH=/usr/bin:/bin $(BUILD)/harness_dlopen $(LIB)
+	@echo "harness (matrix products by BLIS, as on CPUs newer than OpenBLAS):"; GDOPT_BLAS=blis $(BUILD)/harness_link
 	@echo "harness under valgrind (linked):"; $(call valgrind,$(BUILD)/harness_link)
 	@echo "harness under valgrind (dlopen):"; $(call valgrind,$(BUILD)/harness_dlopen $(LIB))
 	$(CC) $(HARNESS_FLAGS) Tests/CHarness/steps.c -o $(BUILD)/steps -L$(BUILD)/lib -lgdopt \

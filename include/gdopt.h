@@ -61,6 +61,16 @@ const char *gdopt_version(void);
  * it with the value in the header it was compiled against. Never fails. */
 int gdopt_abi_version(void);
 
+/* What the library runs on this machine, as one line of "topic: value" parts separated by
+ * "; ": the BLAS behind the tape's matrix products and its kernels, the LAPACK, the vector
+ * level of gdopt's own kernels and the CPU's. The products use Debian's OpenBLAS, or BLIS
+ * (Debian's libblis4, loaded when needed) when the CPU has AVX2 and OpenBLAS picked an
+ * older core: OpenBLAS 0.3.21 falls back to Prescott kernels on Intel CPUs newer than it.
+ * GDOPT_BLAS=openblas or =blis, read when the first product runs, forces the choice; the
+ * library sets no environment variable. Results of the tape can differ in the last bits
+ * between the two. Static storage; never fails. */
+const char *gdopt_build_info(void);
+
 /* The name of a status code, e.g. "GDOPT_ERR_SIZE"; "GDOPT_UNKNOWN_STATUS" for values
  * not listed above. Static storage; never fails. */
 const char *gdopt_status_name(gdopt_status status);

@@ -9,3 +9,18 @@ void dpotrs_(const char *uplo, const int *n, const int *nrhs, const double *a, c
              const int *ldb, int *info);
 void dgesv_(const int *n, const int *nrhs, double *a, const int *lda, int *ipiv, double *b, const int *ldb,
             int *info);
+
+/* OpenBLAS's view of the machine, and the CPU's: when the CPU has AVX2 but OpenBLAS picked
+ * an older core (0.3.21 does not know the newest Intel CPUs and falls back to Prescott),
+ * the tape's products go to BLIS, which dispatches on CPU features (cblas.h declares
+ * openblas_get_corename). */
+
+static inline int gdopt_cpu_supports_avx2(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+static inline int gdopt_cpu_supports_avx512f(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f");
+}

@@ -92,6 +92,11 @@ public func gdopt_version() -> UnsafePointer<CChar>! { UnsafePointer(versionText
 @c @implementation
 public func gdopt_abi_version() -> Int32 { GDOPT_ABI_VERSION }
 
+nonisolated(unsafe) private let buildInfoText = strdup(BuildInfo.description)!
+
+@c @implementation
+public func gdopt_build_info() -> UnsafePointer<CChar>! { UnsafePointer(buildInfoText) }
+
 @c @implementation
 public func gdopt_status_name(_ status: gdopt_status) -> UnsafePointer<CChar>! {
     UnsafePointer(statusNames[(0..<statusNames.count - 1).contains(Int(status)) ? Int(status) : statusNames.count - 1])

@@ -4,7 +4,8 @@
 /* One X(name) per name on a line, as check_exports.sh reads them. */
 // clang-format off
 #define GDOPT_API_FUNCTIONS(X) \
-    X(gdopt_version) X(gdopt_abi_version) X(gdopt_status_name) X(gdopt_last_error) X(gdopt_set_num_threads) \
+    X(gdopt_version) X(gdopt_abi_version) X(gdopt_build_info) X(gdopt_status_name) X(gdopt_last_error) \
+    X(gdopt_set_num_threads) \
     X(gdopt_optimizer_create) X(gdopt_optimizer_set) X(gdopt_optimizer_get) X(gdopt_optimizer_step_f32) \
     X(gdopt_optimizer_step_f64) X(gdopt_optimizer_check_f32) X(gdopt_optimizer_check_f64) X(gdopt_optimizer_reset) \
     X(gdopt_optimizer_save) X(gdopt_optimizer_load) \

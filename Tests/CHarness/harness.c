@@ -116,6 +116,10 @@ static void test_library_functions(void) {
     snprintf(expected, sizeof expected, "%d.%d.%d", GDOPT_VERSION_MAJOR, GDOPT_VERSION_MINOR, GDOPT_VERSION_PATCH);
     CHECK(strcmp(CALL(gdopt_version)(), expected) == 0);
     CHECK(CALL(gdopt_abi_version)() == GDOPT_ABI_VERSION);
+    const char *info = CALL(gdopt_build_info)();
+    CHECK(info != NULL && info == CALL(gdopt_build_info)());
+    CHECK(strstr(info, "matrix products: OpenBLAS") != NULL || strstr(info, "matrix products: BLIS") != NULL);
+    CHECK(strstr(info, "LAPACK: OpenBLAS, core ") != NULL && strstr(info, "gdopt kernels: ") != NULL);
     const char *names[] = {
         "GDOPT_OK",         "GDOPT_ERR_NULL", "GDOPT_ERR_INVALID", "GDOPT_ERR_SIZE",     "GDOPT_ERR_NONFINITE",
         "GDOPT_ERR_FORMAT", "GDOPT_ERR_IO",   "GDOPT_ERR_MEMORY",  "GDOPT_ERR_CALLBACK", "GDOPT_ERR_STATE"};

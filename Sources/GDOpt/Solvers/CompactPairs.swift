@@ -168,7 +168,7 @@ final class CompactPairs {
         var n = Int32(size)
         var rhs = Int32(columns)
         var info: Int32 = 0
-        BLAS.useThreads(1)
+        BLAS.openBLAS.useThreads(1)  // LAPACK
         a.withUnsafeMutableBufferPointer { a in
             b.withUnsafeMutableBufferPointer { b in
                 pivots.withUnsafeMutableBufferPointer { ipiv in

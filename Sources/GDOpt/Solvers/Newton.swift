@@ -159,7 +159,7 @@ final class HessianMatrix {
     func choleskyInPlace() -> Bool {
         var size = Int32(n)
         var info: Int32 = 0
-        BLAS.useThreads(1)
+        BLAS.openBLAS.useThreads(1)  // LAPACK
         dpotrf_("L", &size, base, &size, &info)
         return info == 0
     }
@@ -169,7 +169,7 @@ final class HessianMatrix {
         var size = Int32(n)
         var one: Int32 = 1
         var info: Int32 = 0
-        BLAS.useThreads(1)
+        BLAS.openBLAS.useThreads(1)  // LAPACK
         dpotrs_("L", &size, &one, base, &size, b.base, &size, &info)
     }
 }

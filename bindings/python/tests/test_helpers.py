@@ -53,3 +53,41 @@ def test_set_num_threads():
     gdopt.set_num_threads(0)
     with pytest.raises(ValueError, match="k=-1"):
         gdopt.set_num_threads(-1)
+
+
+def _build_info_in(env_changes: dict) -> tuple:
+    """build_info and one float32 matrix product's bytes, in a fresh process."""
+    import os
+    import subprocess
+    import sys
+    code = ("import gdopt, numpy as np\n"
+            "t = gdopt.Tape(np.float32); r = np.random.default_rng(0)\n"
+            "a = t.constant(r.standard_normal((64, 64)).astype(np.float32))\n"
+            "b = t.constant(r.standard_normal((64, 128)).astype(np.float32))\n"
+            "print(gdopt.build_info()); print((a @ b).value.tobytes().hex())\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("GDOPT_BLAS", "OPENBLAS_CORETYPE")}
+    env.update(env_changes)
+    info, data = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                                check=True).stdout.splitlines()
+    return info, np.frombuffer(bytes.fromhex(data), np.float32)
+
+
+def test_build_info_names_the_blas_and_the_fallback_to_blis():
+    """The products use OpenBLAS unless its core predates an AVX2 CPU (forced here with
+    OPENBLAS_CORETYPE=Prescott, the core OpenBLAS 0.3.21 picks on the newest Intel CPUs);
+    GDOPT_BLAS forces either. Both give the same product to float32 rounding."""
+    import gdopt
+    assert "matrix products: " in gdopt.build_info() and "gdopt kernels: " in gdopt.build_info()
+    openblas, by_openblas = _build_info_in({"GDOPT_BLAS": "openblas"})
+    assert openblas.startswith("matrix products: OpenBLAS")
+    with open("/proc/cpuinfo") as cpuinfo:
+        avx2 = " avx2 " in cpuinfo.read()
+    blis, by_blis = _build_info_in({"GDOPT_BLAS": "blis"})
+    if not blis.startswith("matrix products: BLIS"):
+        pytest.skip("BLIS (libblis4) is not installed")
+    np.testing.assert_allclose(by_blis, by_openblas, rtol=1e-5, atol=1e-5)
+    fallback, _ = _build_info_in({"OPENBLAS_CORETYPE": "Prescott"})
+    if avx2:
+        assert fallback.startswith("matrix products: BLIS") and "predates this CPU" in fallback
+    else:
+        assert fallback.startswith("matrix products: OpenBLAS")

@@ -16,12 +16,13 @@ from ._optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from ._tape import Node, Tape, multiclass_hinge, softmax_cross_entropy
 
 __version__ = _gdopt.version()
+build_info = _gdopt.build_info  # the BLAS and its kernels, the LAPACK, gdopt's vector level
 __all__ = ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Optimizer", "NonFiniteError", "clip_grad_norm",
            "batches", "set_num_threads", "Tape", "Node", "softmax_cross_entropy", "multiclass_hinge",
            "numerical_gradient", "grad_check", "GradCheckResult", "minimize", "Minimizer", "MinimizeResult", "Progress",
            "schedules",
            "kernels",
-           "__version__"]
+           "build_info", "__version__"]
 
 
 def clip_grad_norm(grads: Union[np.ndarray, Sequence[np.ndarray]], max_norm: float) -> float:

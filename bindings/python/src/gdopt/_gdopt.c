@@ -148,12 +148,19 @@ static PyObject *version(PyObject *module, PyObject *unused) {
     return PyUnicode_FromString(gdopt_version());
 }
 
+static PyObject *build_info(PyObject *module, PyObject *unused) {
+    (void)module;
+    (void)unused;
+    return PyUnicode_FromString(gdopt_build_info());
+}
+
 static PyMethodDef functions[] = {
     {"shuffle", shuffle, METH_VARARGS, "shuffle(seed, epoch, perm): fill perm with gdopt_shuffle's permutation."},
     {"clip_grad_norm", clip_grad_norm, METH_VARARGS,
      "clip_grad_norm(grads, max_norm) -> float: total norm before clipping."},
     {"set_num_threads", set_num_threads, METH_VARARGS, "set_num_threads(k): threads for large steps (0 = automatic)."},
     {"version", version, METH_NOARGS, "version() -> str: the loaded library's version."},
+    {"build_info", build_info, METH_NOARGS, "build_info() -> str: gdopt_build_info()."},
     {"numerical_gradient", numerical_gradient, METH_VARARGS,
      "numerical_gradient(f, x, h, out): centred differences of f(x_view, None) into out."},
     {"gradcheck", gradcheck, METH_VARARGS, "gradcheck(f, x, h) -> tuple: gdopt_gradcheck's result fields."},
