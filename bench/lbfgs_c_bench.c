@@ -5,7 +5,6 @@
  * run early). gdopt runs on 1 thread and on every core; libLBFGS has one thread.
  *
  *     make bench-solvers        (or: bench/lbfgs_c_bench [n] [iterations] [repeats]) */
-#include <dlfcn.h>
 #include <gdopt.h>
 #include <lbfgs.h>
 #include <stdio.h>
@@ -132,10 +131,7 @@ static void describe_machine(void) {
            avx512 ? "AVX-512"
            : avx2 ? "AVX2"
                   : "SSE2");
-    void *blas = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_NOLOAD);
-    char *(*core)(void) = blas ? (char *(*)(void))dlsym(blas, "openblas_get_corename") : NULL;
-    printf("gdopt %s: x86-64 baseline build (SSE2 vectors); its BLAS/LAPACK: Debian OpenBLAS, core %s\n",
-           gdopt_version(), core ? core() : "unknown");
+    printf("gdopt %s: %s\n", gdopt_version(), gdopt_build_info());
     printf("libLBFGS: Debian's liblbfgs (lbfgs_malloc-aligned vectors)\n");
 }
 

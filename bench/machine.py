@@ -2,8 +2,6 @@
 the SIMD level of gdopt's own kernels (machines of one kind differ: AMD EPYC with AVX2,
 Intel Xeon with AVX-512, and Debian's OpenBLAS 0.3.21 falls back to Prescott kernels on
 the newer Intel CPUs)."""
-import ctypes
-import ctypes.util
 import os
 import platform
 
@@ -28,15 +26,17 @@ def cpu_simd() -> str:
     return ", ".join(f for f in ("avx512f", "avx2", "fma", "sse2") if f in flags)
 
 
-def debian_openblas_core() -> str:
-    """The kernel Debian's libopenblas (the one libgdopt links) picks on this CPU."""
+def cpu_family_model() -> str:
+    """cpuid's family and model: which OpenBLAS knows the CPU depends on them."""
+    fields = {}
     try:
-        library = ctypes.CDLL("libopenblas.so.0")
-        library.openblas_get_corename.restype = ctypes.c_char_p
-        library.openblas_get_config.restype = ctypes.c_char_p
-        return f"{library.openblas_get_config().decode()} core {library.openblas_get_corename().decode()}"
-    except (OSError, AttributeError):
-        return "not found"
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                key, _, value = line.partition(":")
+                fields.setdefault(key.strip(), value.strip())
+    except OSError:
+        pass
+    return f"family {fields.get('cpu family', '?')} model {fields.get('model', '?')}"
 
 
 def numpy_blas() -> str:
@@ -53,12 +53,14 @@ def numpy_blas() -> str:
 
 
 def describe(threads: int | None = None) -> str:
-    lines = [f"CPU: {cpu_model()} ({os.cpu_count()} cores; {cpu_simd()})",
-             f"gdopt kernels: x86-64 baseline build (SSE2 vectors; `make native` builds AVX2+FMA)",
-             f"gdopt's BLAS/LAPACK: Debian libopenblas: {debian_openblas_core()}",
+    import gdopt
+
+    lines = [f"CPU: {cpu_model()} ({cpu_family_model()}; {os.cpu_count()} cores; {cpu_simd()})",
+             "gdopt.build_info():", *(f"  {part}" for part in gdopt.build_info().split("; ")),
              f"numpy/scipy BLAS: {numpy_blas()}"]
-    if "OPENBLAS_CORETYPE" in os.environ:
-        lines.append(f"OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']} (set by the machine)")
+    for name in ("OPENBLAS_CORETYPE", "GDOPT_BLAS"):
+        if name in os.environ:
+            lines.append(f"{name}={os.environ[name]} (set in the environment)")
     if threads is not None:
         lines.append(f"gdopt threads: {threads}")
     return "\n".join(lines)

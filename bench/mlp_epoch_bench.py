@@ -10,6 +10,9 @@ order (gdopt.batches). Models:
 - wide:  64-512-512-10, ReLU, batch 128 (BLAS dominates).
 
 Each thread count runs in a process of its own (jax fixes its thread pool at start-up).
+Before each timed epoch the benchmark sleeps 50 ms, so that the thread pools of the
+library timed before (OpenBLAS's, XLA's, gdopt's) have stopped spinning: on 2 cores a
+spinning pool of one library otherwise slows the next one down by up to 2x.
 Medians of repeats; ratios are peer time / gdopt time (above 1: gdopt is faster).
 
     python3 bench/mlp_epoch_bench.py [--threads 1 2] [--repeats 15] [--models relu tanh wide]
@@ -242,6 +245,7 @@ def run(threads: int, repeats: int, models) -> None:
             epoch(orders[0])  # warm-up (jax compiles here)
         for r in range(1, repeats + 1):
             for name, epoch in epochs.items():
+                time.sleep(0.05)  # the previous library's spinning threads go to sleep first
                 start = time.perf_counter()
                 epoch(orders[r])
                 times[name].append(time.perf_counter() - start)

@@ -158,7 +158,7 @@ int main(int argc, char **argv) {
     }
     const size_t sizes[] = {1000, 100000, 1000000, 10000000};
     const char *kinds[] = {"adam", "sgd"};
-    printf("gdopt %s, step_f32, median of 9 repeats\n", gdopt_version());
+    printf("gdopt %s: %s\ngdopt_optimizer_step_f32, median of 9 repeats\n", gdopt_version(), gdopt_build_info());
     printf("%-6s %-8s %7s %14s %14s %7s\n", "kind", "n", "threads", "gdopt us/step", "C loop us/step", "ratio");
     for (int k = 0; k < 2; k++)
         for (int ti = 0; ti < nthreads; ti++)
