@@ -15,9 +15,21 @@ extension Adagrad {
         parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, sum: UnsafeMutablePointer<T>,
         count: Int, step t: UInt64, configuration c: Adagrad, clipCoefficient: Double = 1
     ) throws(GDOptError) {
+        try c.validate()
+        try run(
+            parameters: parameters, gradients: gradients, sum: sum, count: count, step: t, configuration: c,
+            clipCoefficient: clipCoefficient)
+    }
+
+    /// `update` without checking the configuration: the optimizer objects checked it when it was set.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func run<T: GDOptFloat>(
+        parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, sum: UnsafeMutablePointer<T>,
+        count: Int, step t: UInt64, configuration c: Adagrad, clipCoefficient: Double = 1
+    ) throws(GDOptError) {
         try checkCount(count)
         try checkStep(t)
-        try c.validate()
         let clr = c.learningRate / (1 + Double(t - 1) * c.learningRateDecay)
         let kernel = Kernel(
             p: parameters, g: gradients, sum: sum, clr: T(clr), wd: T(c.weightDecay), eps: T(c.epsilon),

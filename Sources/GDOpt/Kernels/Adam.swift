@@ -21,15 +21,28 @@ extension Adam {
         secondMoment: UnsafeMutablePointer<T>, maxSecondMoment: UnsafeMutablePointer<T>?,
         count: Int, step t: UInt64, configuration c: Adam, clipCoefficient: Double = 1
     ) throws(GDOptError) {
+        try c.validate()
+        try run(
+            parameters: parameters, gradients: gradients, firstMoment: firstMoment, secondMoment: secondMoment,
+            maxSecondMoment: maxSecondMoment, count: count, step: t, configuration: c, clipCoefficient: clipCoefficient)
+    }
+
+    /// `update` without checking the configuration: the optimizer objects checked it when it was set.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func run<T: GDOptFloat>(
+        parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, firstMoment: UnsafeMutablePointer<T>,
+        secondMoment: UnsafeMutablePointer<T>, maxSecondMoment: UnsafeMutablePointer<T>?,
+        count: Int, step t: UInt64, configuration c: Adam, clipCoefficient: Double = 1
+    ) throws(GDOptError) {
         try checkCount(count)
         try checkStep(t)
-        try c.validate()
         guard !c.amsgrad || maxSecondMoment != nil else { throw .null("maxSecondMoment is nil, but amsgrad needs it") }
         let exponent = Double(t)
         let biasCorrection1 = 1 - pow(c.beta1, exponent)
         let biasCorrection2 = 1 - pow(c.beta2, exponent)
-        let l2: Double = c.weightDecay.isDecoupled ? 0 : c.weightDecay.rate
-        let decay: Double = c.weightDecay.isDecoupled ? 1 - c.learningRate * c.weightDecay.rate : 1
+        let l2: Double = c.decoupled ? 0 : c.weightDecayRate
+        let decay: Double = c.decoupled ? 1 - c.learningRate * c.weightDecayRate : 1
         let scale = gradientScale(maximize: c.maximize, clipCoefficient: clipCoefficient)
         let kernel = Kernel(
             p: parameters, g: gradients, m: firstMoment, v: secondMoment, vmax: c.amsgrad ? maxSecondMoment : nil,

@@ -19,8 +19,21 @@ extension RMSprop {
         gradAverage: UnsafeMutablePointer<T>?, momentumBuffer: UnsafeMutablePointer<T>?,
         count: Int, configuration c: RMSprop, clipCoefficient: Double = 1
     ) throws(GDOptError) {
-        try checkCount(count)
         try c.validate()
+        try run(
+            parameters: parameters, gradients: gradients, squareAverage: squareAverage, gradAverage: gradAverage,
+            momentumBuffer: momentumBuffer, count: count, configuration: c, clipCoefficient: clipCoefficient)
+    }
+
+    /// `update` without checking the configuration: the optimizer objects checked it when it was set.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func run<T: GDOptFloat>(
+        parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, squareAverage: UnsafeMutablePointer<T>,
+        gradAverage: UnsafeMutablePointer<T>?, momentumBuffer: UnsafeMutablePointer<T>?,
+        count: Int, configuration c: RMSprop, clipCoefficient: Double = 1
+    ) throws(GDOptError) {
+        try checkCount(count)
         guard !c.centered || gradAverage != nil else { throw .null("gradAverage is nil, but centered needs it") }
         guard c.momentum == 0 || momentumBuffer != nil else {
             throw .null("momentumBuffer is nil, but momentum \(c.momentum) needs it")

@@ -17,8 +17,21 @@ extension SGD {
         parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, momentumBuffer: UnsafeMutablePointer<T>?,
         count: Int, firstStep: Bool, configuration c: SGD, clipCoefficient: Double = 1
     ) throws(GDOptError) {
-        try checkCount(count)
         try c.validate()
+        try run(
+            parameters: parameters, gradients: gradients, momentumBuffer: momentumBuffer, count: count,
+            firstStep: firstStep,
+            configuration: c, clipCoefficient: clipCoefficient)
+    }
+
+    /// `update` without checking the configuration: the optimizer objects checked it when it was set.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func run<T: GDOptFloat>(
+        parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, momentumBuffer: UnsafeMutablePointer<T>?,
+        count: Int, firstStep: Bool, configuration c: SGD, clipCoefficient: Double = 1
+    ) throws(GDOptError) {
+        try checkCount(count)
         guard c.momentumFactor == 0 || momentumBuffer != nil else {
             throw .null("momentumBuffer is nil, but momentum \(c.momentumFactor) needs it")
         }

@@ -18,10 +18,18 @@ public struct HyperparameterSpec: NamedParameter, Sendable {
         (self.name, self.defaultValue, self.domain) = (name, defaultValue, domain)
     }
 
+    /// The values the domain accepts, inclusive; booleans and whole numbers must also be integral.
+    public var bounds: ClosedRange<Double> { domain.bounds }
+    public var isIntegral: Bool { domain.isIntegral }
+
+    public func check(_ value: Double) throws(GDOptError) { try domain.check(value, name: name) }
+}
+
+extension HyperparameterSpec.Domain {
     /// The values the domain accepts, inclusive (§10: an open bound such as beta < 1 is the
     /// largest double below it). Booleans and whole numbers must also be integral.
-    public var bounds: ClosedRange<Double> {
-        switch domain {
+    var bounds: ClosedRange<Double> {
+        switch self {
         case .nonNegative: 0...Double.greatestFiniteMagnitude
         case .fraction: 0...(1.0).nextDown
         case .boolean: 0...1
@@ -30,18 +38,19 @@ public struct HyperparameterSpec: NamedParameter, Sendable {
         }
     }
 
-    public var isIntegral: Bool { domain == .boolean || domain == .wholeNumber }
+    var isIntegral: Bool { self == .boolean || self == .wholeNumber }
 
-    public func check(_ value: Double) throws(GDOptError) {
+    /// Throws `.invalid` naming `name` unless the domain accepts `value`.
+    func check(_ value: Double, name: String) throws(GDOptError) {
+        // An integral value is stored as a Bool or an Int, which have no -0: refusing it keeps
+        // a checkpoint's bytes what they were read as.
+        let integralOK = !isIntegral || (value.rounded() == value && value.sign == .plus)
+        if value.isFinite && bounds.contains(value) && integralOK { return }
         func fail(_ requirement: String) -> GDOptError {
             GDOptError(.invalid, "\(name)=\(value) must \(requirement)", argument: name, value: "\(value)")
         }
         guard value.isFinite else { throw fail("be finite") }
-        // An integral value is stored as a Bool or an Int, which have no -0: refusing it keeps
-        // a checkpoint's bytes what they were read as.
-        let integralOK = !isIntegral || (value.rounded() == value && value.sign == .plus)
-        guard !bounds.contains(value) || !integralOK else { return }
-        switch domain {
+        switch self {
         case .nonNegative: throw fail("be >= 0")
         case .fraction: throw fail("be in [0, 1)")
         case .boolean: throw fail("be 0 or 1")
@@ -82,14 +91,26 @@ public struct Hyperparameter<Settings>: NamedParameter, Sendable {
         _ domain: HyperparameterSpec.Domain = .nonNegative
     ) {
         (self.name, self.domain) = (name, domain)
-        read = { $0[keyPath: keyPath] }
+        // A stored property is read at its offset: projecting a key path costs a runtime
+        // call each time, and the kernels check their configuration on every call.
+        if let offset = MemoryLayout<Settings>.offset(of: keyPath) {
+            read = { settings in withUnsafeBytes(of: settings) { $0.load(fromByteOffset: offset, as: Double.self) } }
+        } else {
+            read = { $0[keyPath: keyPath] }
+        }
         write = { $0[keyPath: keyPath] = $1 }
     }
 
     /// A flag: 0 or 1 in the tables, a Bool in Swift.
     public init(_ name: String, _ keyPath: WritableKeyPath<Settings, Bool> & Sendable) {
         (self.name, self.domain) = (name, .boolean)
-        read = { $0[keyPath: keyPath] ? 1 : 0 }
+        if let offset = MemoryLayout<Settings>.offset(of: keyPath) {
+            read = { settings in
+                withUnsafeBytes(of: settings) { $0.load(fromByteOffset: offset, as: Bool.self) } ? 1 : 0
+            }
+        } else {
+            read = { $0[keyPath: keyPath] ? 1 : 0 }
+        }
         write = { $0[keyPath: keyPath] = $1 != 0 }
     }
 
@@ -104,7 +125,7 @@ public struct Hyperparameter<Settings>: NamedParameter, Sendable {
 
     /// Sets the parameter in `settings` after checking `value` against its domain.
     public func set(_ value: Double, in settings: inout Settings) throws(GDOptError) {
-        try spec(defaultValue: 0).check(value)
+        try domain.check(value, name: name)
         write(&settings, value)
     }
 
@@ -131,7 +152,9 @@ extension Configurable {
     /// Checks every value against its domain (a configuration built in Swift is not checked
     /// until it is used).
     public func checkRanges() throws(GDOptError) {
-        for parameter in Self.hyperparameters { try parameter.spec(defaultValue: 0).check(parameter.value(in: self)) }
+        for parameter in Self.hyperparameters {
+            try parameter.domain.check(parameter.value(in: self), name: parameter.name)
+        }
     }
 
     /// A copy with the parameter called `name` set to `value`, checked.

@@ -9,7 +9,12 @@
 public final class Optimizer {
     public let kind: OptimizerKind
     /// The update rule's configuration; `set` by name changes it.
-    var rule: any SteppingRule
+    var rule: any SteppingRule {
+        didSet { derived = Derived(rule) }
+    }
+    /// What a step needs of the rule, worked out when it changes rather than on every step
+    /// (a configuration larger than an existential's inline buffer is copied on each access).
+    private var derived: Derived
     public internal(set) var policy: GradientPolicy
     var slots: [Int: Slot] = [:]
     /// Buffers that `check` allocated for a step that has not run yet, by slot. They are not
@@ -21,6 +26,7 @@ public final class Optimizer {
     public init(_ kind: OptimizerKind) {
         self.kind = kind
         rule = kind.defaultRule
+        derived = Derived(rule)
         policy = GradientPolicy()
     }
 
@@ -32,7 +38,19 @@ public final class Optimizer {
         }
         try rule.validate()
         try policy.checkRanges()
-        (kind, self.rule, self.policy) = (rule.kind, stepping, policy)
+        (kind, self.rule, self.policy, derived) = (rule.kind, stepping, policy, Derived(stepping))
+    }
+
+    private struct Derived {
+        let plan: StatePlan
+        /// Why a step cannot run with these values (torch checks combinations when stepping).
+        let combinationError: GDOptError?
+
+        init(_ rule: any SteppingRule) {
+            plan = rule.statePlan
+            do { try rule.checkCombination() } catch { combinationError = error; return }
+            combinationError = nil
+        }
     }
 
     public convenience init(kind name: String) throws(GDOptError) {
@@ -89,7 +107,7 @@ public final class Optimizer {
     private func missingBuffers(slot id: Int, of state: Slot?, dtype: DType, count: Int) throws(GDOptError)
         -> [Int: AlignedBuffer]
     {
-        let missing = rule.statePlan.needed.subtracting(state?.present ?? [])
+        let missing = derived.plan.needed.subtracting(state?.present ?? [])
         let kept = reserved[id].flatMap { $0.dtype == dtype ? $0.buffers : nil } ?? [:]
         var buffers: [Int: AlignedBuffer] = [:]
         for (role, member) in BufferSet.all.enumerated() where missing.contains(member) {
@@ -113,7 +131,7 @@ public final class Optimizer {
         let added = try missingBuffers(slot: id, of: existing, dtype: T.dtype, count: count)
         reserved[id] = nil
         let state = existing ?? Slot(dtype: T.dtype, count: count)
-        let plan = rule.statePlan
+        let plan = derived.plan
         let fresh = plan.needed.subtracting(state.present)  // the roles in `added`
         for (role, buffer) in added {
             if plan.initialValue != 0 { buffer.fill(with: T(plan.initialValue)) }
@@ -146,7 +164,7 @@ public final class Optimizer {
                 throw .state("slot \(UInt(bitPattern: id)) has taken 2^64-1 steps; its step count cannot grow")
             }
         }
-        try rule.checkCombination()
+        if let error = derived.combinationError { throw error }
         return (existing, try gradientPolicy(gradients, count: count, slot: id))
     }
 

@@ -28,8 +28,10 @@ public struct Adagrad: OptimizerRule {
 extension Adagrad: SteppingRule {
     var statePlan: StatePlan { StatePlan(needed: .first, initialValue: initialAccumulatorValue) }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     func update<T: GDOptFloat>(_ s: SlotStep<T>) throws(GDOptError) {
-        try Adagrad.update(
+        try Adagrad.run(
             parameters: s.parameters, gradients: s.gradients, sum: s.buffer(0)!, count: s.count, step: s.step,
             configuration: self, clipCoefficient: s.clipCoefficient)
     }

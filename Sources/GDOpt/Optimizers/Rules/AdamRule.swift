@@ -7,14 +7,11 @@ public struct Adam: OptimizerRule {
         case l2(Double)
         case decoupled(Double)
 
-        /// The coefficient, whichever the form; setting it keeps the form.
+        /// The coefficient, whichever the form.
         public var rate: Double {
-            get {
-                switch self {
-                case .l2(let rate), .decoupled(let rate): rate
-                }
+            switch self {
+            case .l2(let rate), .decoupled(let rate): rate
             }
-            set { self = isDecoupled ? .decoupled(newValue) : .l2(newValue) }
         }
 
         public var isDecoupled: Bool {
@@ -26,32 +23,41 @@ public struct Adam: OptimizerRule {
     public var beta1: Double
     public var beta2: Double
     public var epsilon: Double
-    public var weightDecay: WeightDecay
     public var amsgrad: Bool
     public var maximize: Bool
+    // Stored flat, so that the table reads the rate at its offset; `weightDecay` is the typed view.
+    var weightDecayRate = 0.0, decoupled = false
+
+    public var weightDecay: WeightDecay {
+        get { decoupled ? .decoupled(weightDecayRate) : .l2(weightDecayRate) }
+        set { (weightDecayRate, decoupled) = (newValue.rate, newValue.isDecoupled) }
+    }
 
     public init(
         learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8,
         weightDecay: WeightDecay = .l2(0), amsgrad: Bool = false, maximize: Bool = false
     ) {
         (self.learningRate, self.beta1, self.beta2, self.epsilon) = (learningRate, beta1, beta2, epsilon)
-        (self.weightDecay, self.amsgrad, self.maximize) = (weightDecay, amsgrad, maximize)
+        (self.amsgrad, self.maximize) = (amsgrad, maximize)
+        self.weightDecay = weightDecay
     }
 
     public static let hyperparameters: [Hyperparameter<Self>] = [
         .init("lr", \.learningRate), .init("beta1", \.beta1, .fraction), .init("beta2", \.beta2, .fraction),
-        .init("eps", \.epsilon), .init("weight_decay", \.weightDecay.rate), .init("amsgrad", \.amsgrad),
+        .init("eps", \.epsilon), .init("weight_decay", \.weightDecayRate), .init("amsgrad", \.amsgrad),
         .init("maximize", \.maximize),
     ]
     public static let stateNames = ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"]
-    public var kind: OptimizerKind { weightDecay.isDecoupled ? .adamw : .adam }
+    public var kind: OptimizerKind { decoupled ? .adamw : .adam }
 }
 
 extension Adam: SteppingRule {
     var statePlan: StatePlan { StatePlan(needed: BufferSet([.first, .second]).union(amsgrad ? .third : [])) }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     func update<T: GDOptFloat>(_ s: SlotStep<T>) throws(GDOptError) {
-        try Adam.update(
+        try Adam.run(
             parameters: s.parameters, gradients: s.gradients, firstMoment: s.buffer(0)!, secondMoment: s.buffer(1)!,
             maxSecondMoment: s.buffer(2), count: s.count, step: s.step, configuration: self,
             clipCoefficient: s.clipCoefficient)

@@ -32,8 +32,10 @@ extension RMSprop: SteppingRule {
         StatePlan(needed: BufferSet.first.union(centered ? .second : []).union(momentum > 0 ? .third : []))
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     func update<T: GDOptFloat>(_ s: SlotStep<T>) throws(GDOptError) {
-        try RMSprop.update(
+        try RMSprop.run(
             parameters: s.parameters, gradients: s.gradients, squareAverage: s.buffer(0)!, gradAverage: s.buffer(1),
             momentumBuffer: s.buffer(2), count: s.count, configuration: self, clipCoefficient: s.clipCoefficient)
     }

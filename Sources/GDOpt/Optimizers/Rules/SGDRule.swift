@@ -66,8 +66,10 @@ public struct SGD: OptimizerRule {
 extension SGD: SteppingRule {
     var statePlan: StatePlan { StatePlan(needed: momentumFactor != 0 ? .first : []) }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     func update<T: GDOptFloat>(_ s: SlotStep<T>) throws(GDOptError) {
-        try SGD.update(
+        try SGD.run(
             parameters: s.parameters, gradients: s.gradients, momentumBuffer: s.buffer(0), count: s.count,
             firstStep: s.fresh.contains(.first), configuration: self, clipCoefficient: s.clipCoefficient)
     }

@@ -35,40 +35,46 @@ void release(Array *arrays, Py_ssize_t count) {
 /* Reads one argument as a contiguous float32/float64 buffer, or raises TypeError or
  * ValueError naming it ("params[1]", or "x" when index < 0). Never copies: a copy would
  * break the in-place contract. */
+/* The argument's name for a message, "params[1]" or "x": formatted only when one is raised. */
+static const char *labelled(char label[80], const char *name, Py_ssize_t index) {
+    if (index >= 0)
+        snprintf(label, 80, "%s[%zd]", name, index);
+    else
+        snprintf(label, 80, "%s", name);
+    return label;
+}
+
 int acquire(PyObject *obj, Array *a, int flags, const char *name, Py_ssize_t index) {
     int writable = flags & 1;
     memset(a, 0, sizeof *a);
-    char label[80];
-    if (index >= 0)
-        snprintf(label, sizeof label, "%s[%zd]", name, index);
-    else
-        snprintf(label, sizeof label, "%s", name);
+    char buffer[80];
     if (!PyObject_CheckBuffer(obj)) {
-        PyErr_Format(PyExc_TypeError, "%s must be a float32 or float64 numpy array, got %.100s", label,
-                     Py_TYPE(obj)->tp_name);
+        PyErr_Format(PyExc_TypeError, "%s must be a float32 or float64 numpy array, got %.100s",
+                     labelled(buffer, name, index), Py_TYPE(obj)->tp_name);
         return 0;
     }
     if (PyObject_GetBuffer(obj, &a->view, PyBUF_RECORDS_RO) != 0) {
         PyErr_Clear();
-        PyErr_Format(PyExc_TypeError, "%s does not expose a typed buffer", label);
+        PyErr_Format(PyExc_TypeError, "%s does not expose a typed buffer", labelled(buffer, name, index));
         return 0;
     }
     a->acquired = 1;
     const char *format = a->view.format ? a->view.format : "B";
     if (*format == '@' || *format == '=' || *format == '<') format++;
     if (a->view.ndim == 0 && !(flags & ALLOW_SCALAR)) {
-        PyErr_Format(PyExc_ValueError, "%s is 0-d; pass an array with at least one element per dimension", label);
+        PyErr_Format(PyExc_ValueError, "%s is 0-d; pass an array with at least one element per dimension",
+                     labelled(buffer, name, index));
     } else if (!PyBuffer_IsContiguous(&a->view, 'C')) {
         PyErr_Format(PyExc_TypeError,
                      "%s is not C-contiguous; gdopt updates arrays in place and never copies them "
                      "(make it contiguous with np.ascontiguousarray and keep using the result)",
-                     label);
+                     labelled(buffer, name, index));
     } else if (!((strcmp(format, "f") == 0 && a->view.itemsize == 4) ||
                  (strcmp(format, "d") == 0 && a->view.itemsize == 8))) {
-        PyErr_Format(PyExc_TypeError, "%s has element format '%s' (itemsize %zd); expected float32 or float64", label,
-                     a->view.format ? a->view.format : "B", a->view.itemsize);
+        PyErr_Format(PyExc_TypeError, "%s has element format '%s' (itemsize %zd); expected float32 or float64",
+                     labelled(buffer, name, index), a->view.format ? a->view.format : "B", a->view.itemsize);
     } else if (writable && a->view.readonly) {
-        PyErr_Format(PyExc_TypeError, "%s is read-only; gdopt updates params in place", label);
+        PyErr_Format(PyExc_TypeError, "%s is read-only; gdopt updates params in place", labelled(buffer, name, index));
     } else {
         a->is_double = format[0] == 'd';
         a->n = (size_t)(a->view.len / a->view.itemsize);
