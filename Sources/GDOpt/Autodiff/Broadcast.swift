@@ -10,12 +10,21 @@ func walk(_ shape: Shape, _ sa: Shape, _ sb: Shape, _ body: (Int, Int, Int, Int,
         return
     }
     let last = shape.rank - 1, length = shape[last]
+    let strideA = sa[last], strideB = sb[last]
+    if shape.rank <= 2 {
+        // Rows of a matrix (or one vector): the common case, without the odometer's reads of
+        // the inline shapes on every row.
+        let rows = shape.rank == 2 ? shape[0] : 1
+        let rowA = shape.rank == 2 ? sa[0] : 0, rowB = shape.rank == 2 ? sb[0] : 0
+        for row in 0..<rows { body(row * length, row * rowA, row * rowB, length, strideA, strideB) }
+        return
+    }
     var index = shape  // used as the multi-index counter
     for axis in 0..<shape.rank { index[axis] = 0 }
     var out = 0, a = 0, b = 0
     let runs = shape.count / length
     for _ in 0..<runs {
-        body(out, a, b, length, sa[last], sb[last])
+        body(out, a, b, length, strideA, strideB)
         out += length
         // Advance the multi-index over the outer axes, carrying as an odometer does.
         var axis = last - 1
