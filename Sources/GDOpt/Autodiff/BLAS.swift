@@ -118,7 +118,7 @@ enum BLAS {
     static let threadedWork = 1 << 21
 
     /// Called when gdopt_set_num_threads changes: the next product sets the count again.
-    static func setThreadCount(_: Int) {
+    static func forgetThreadCounts() {
         openBLAS.forgetThreadCount()
         selected.forgetThreadCount()
     }

@@ -97,7 +97,7 @@ final class WorkerPool: @unchecked Sendable {
 
     func setRequestedThreads(_ k: Int) {
         requested.store(k, ordering: .relaxed)
-        BLAS.setThreadCount(threadCount)
+        BLAS.forgetThreadCounts()
     }
 
     func run(_ type: any RangeKernel.Type, _ kernel: UnsafeRawPointer, count: Int, parts: Int) {

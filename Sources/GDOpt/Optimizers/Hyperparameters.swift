@@ -90,35 +90,33 @@ public struct Hyperparameter<Settings>: NamedParameter, Sendable {
         _ name: String, _ keyPath: WritableKeyPath<Settings, Double> & Sendable,
         _ domain: HyperparameterSpec.Domain = .nonNegative
     ) {
-        (self.name, self.domain) = (name, domain)
-        // A stored property is read at its offset: projecting a key path costs a runtime
-        // call each time, and the kernels check their configuration on every call.
-        if let offset = MemoryLayout<Settings>.offset(of: keyPath) {
-            read = { settings in withUnsafeBytes(of: settings) { $0.load(fromByteOffset: offset, as: Double.self) } }
-        } else {
-            read = { $0[keyPath: keyPath] }
-        }
-        write = { $0[keyPath: keyPath] = $1 }
+        self.init(name, domain, keyPath)
     }
 
     /// A flag: 0 or 1 in the tables, a Bool in Swift.
     public init(_ name: String, _ keyPath: WritableKeyPath<Settings, Bool> & Sendable) {
-        (self.name, self.domain) = (name, .boolean)
-        if let offset = MemoryLayout<Settings>.offset(of: keyPath) {
-            read = { settings in
-                withUnsafeBytes(of: settings) { $0.load(fromByteOffset: offset, as: Bool.self) } ? 1 : 0
-            }
-        } else {
-            read = { $0[keyPath: keyPath] ? 1 : 0 }
-        }
-        write = { $0[keyPath: keyPath] = $1 != 0 }
+        self.init(name, .boolean, keyPath)
     }
 
     /// A count, a seed or a limit: a whole number in [0, 2^53].
     public init(_ name: String, _ keyPath: WritableKeyPath<Settings, Int> & Sendable) {
-        (self.name, self.domain) = (name, .wholeNumber)
-        read = { Double($0[keyPath: keyPath]) }
-        write = { $0[keyPath: keyPath] = Int($1) }
+        self.init(name, .wholeNumber, keyPath)
+    }
+
+    private init<Value: TableValue>(
+        _ name: String, _ domain: HyperparameterSpec.Domain, _ keyPath: WritableKeyPath<Settings, Value> & Sendable
+    ) {
+        (self.name, self.domain) = (name, domain)
+        // A stored property is read at its offset: projecting a key path costs a runtime call
+        // each time, and the kernels check their configuration on every call.
+        if let offset = MemoryLayout<Settings>.offset(of: keyPath) {
+            read = { settings in
+                withUnsafeBytes(of: settings) { $0.load(fromByteOffset: offset, as: Value.self) }.tableValue
+            }
+        } else {
+            read = { $0[keyPath: keyPath].tableValue }
+        }
+        write = { $0[keyPath: keyPath] = Value(tableValue: $1) }
     }
 
     public func value(in settings: Settings) -> Double { read(settings) }
@@ -132,6 +130,27 @@ public struct Hyperparameter<Settings>: NamedParameter, Sendable {
     func spec(defaultValue: Double) -> HyperparameterSpec {
         HyperparameterSpec(name: name, defaultValue: defaultValue, domain: domain)
     }
+}
+
+/// The Swift types a table entry can name, and how each reads as the tables' Double.
+protocol TableValue: Sendable {
+    var tableValue: Double { get }
+    init(tableValue: Double)
+}
+
+extension Double: TableValue {
+    var tableValue: Double { self }
+    init(tableValue: Double) { self = tableValue }
+}
+
+extension Bool: TableValue {
+    var tableValue: Double { self ? 1 : 0 }
+    init(tableValue: Double) { self = tableValue != 0 }
+}
+
+extension Int: TableValue {
+    var tableValue: Double { Double(self) }
+    init(tableValue: Double) { self = Int(tableValue) }
 }
 
 /// A value type whose parameters are listed in a descriptor table.
