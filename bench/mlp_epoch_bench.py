@@ -84,22 +84,35 @@ def batch_orders(n, batch, epochs):
 
 
 def gdopt_trainer(X, y, params, activation):
+    """The graph is recorded once per batch size (the last batch is short) over the same
+    variables, then replayed: one call for forward and backward, one for Adam's step."""
     import numpy as np
 
     import gdopt
 
     opt, tape = gdopt.Adam(params, lr=LR), gdopt.Tape(np.float32)
+    weights = [tape.variable(p) for p in params]
+    grads = [np.empty_like(p) for p in params]
+    gradient_of = dict(zip(weights, grads))
+    graphs = {}
+
+    def graph(rows):
+        x = tape.constant(np.zeros((rows, X.shape[1]), np.float32))
+        h = x
+        for layer in range(0, len(weights) - 2, 2):
+            h = h @ weights[layer] + weights[layer + 1]
+            h = h.relu() if activation == "relu" else h.tanh()
+        return x, gdopt.softmax_cross_entropy(h @ weights[-2] + weights[-1], np.zeros(rows, np.int64))
 
     def epoch(order):
         for idx in order:
-            tape.clear()
-            nodes = [tape.variable(p) for p in params]
-            h = tape.constant(X[idx])
-            for layer in range(0, len(nodes) - 2, 2):
-                h = h @ nodes[layer] + nodes[layer + 1]
-                h = h.relu() if activation == "relu" else h.tanh()
-            gdopt.softmax_cross_entropy(h @ nodes[-2] + nodes[-1], y[idx]).backward()
-            opt.step([node.grad for node in nodes])
+            if len(idx) not in graphs:
+                graphs[len(idx)] = graph(len(idx))
+            x, loss = graphs[len(idx)]
+            feeds = dict(zip(weights, params))
+            feeds[x] = X[idx]
+            tape.replay(loss, feeds, grads=gradient_of, labels=y[idx])
+            opt.step(grads)
     return epoch
 
 

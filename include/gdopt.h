@@ -450,7 +450,8 @@ gdopt_status gdopt_tape_binary(gdopt_tape *t, int op, gdopt_node a, gdopt_node b
 gdopt_status gdopt_tape_loss(gdopt_tape *t, int kind, gdopt_node scores, const int64_t *labels, size_t n,
                              gdopt_node *out);
 
-/* Computes the gradient of the scalar node with respect to every node before it.
+/* Computes the gradient of the scalar node with respect to every node it depends on (the
+ * others read as zeros).
  * Errors: NULL, INVALID (a node not on this tape), SIZE (the node has more than one
  * element), STATE. */
 gdopt_status gdopt_tape_backward(gdopt_tape *t, gdopt_node scalar);
@@ -467,6 +468,49 @@ gdopt_status gdopt_tape_value_f32(const gdopt_tape *t, gdopt_node x, float *out,
 gdopt_status gdopt_tape_value_f64(const gdopt_tape *t, gdopt_node x, double *out, size_t n);
 gdopt_status gdopt_tape_grad_f32(const gdopt_tape *t, gdopt_node x, float *out, size_t n);
 gdopt_status gdopt_tape_grad_f64(const gdopt_tape *t, gdopt_node x, double *out, size_t n);
+
+/* Replay: a graph recorded once and run again with new data, in one call per training step.
+ * Record the graph (leaves of the batch's shape, the ops, the loss) once; then each
+ * gdopt_tape_replay_* copies the fed leaves' new data and the losses' new labels in, reruns
+ * the forward pass of every op the root depends on, in record order (the same results as
+ * recording it anew), runs the backward pass from the root, and copies each fed variable's
+ * gradient into its grad. Ops the root does not depend on are skipped, so one tape can hold
+ * a graph per batch size over the same variables (a short last batch has a graph of its
+ * own). Shapes are the recorded ones. The tape keeps no pointer after the call.
+ *
+ * One feed per leaf at most: data (the leaf's n elements, or NULL to keep its value) and
+ * grad (n elements receiving a variable's gradient, or NULL). Leaves not fed keep their
+ * values. One gdopt_labels per loss at most: n = the loss's rows, each label in [0, C). */
+typedef struct {
+    gdopt_node node;
+    const float *data;
+    float *grad;
+    size_t n;
+} gdopt_feed_f32;
+typedef struct {
+    gdopt_node node;
+    const double *data;
+    double *grad;
+    size_t n;
+} gdopt_feed_f64;
+typedef struct {
+    gdopt_node loss;
+    const int64_t *labels;
+    size_t n;
+} gdopt_labels;
+
+/* Replays the graph ending at the scalar root; *value (if value is not NULL) receives the
+ * root's new value. feeds may be NULL when n_feeds is 0, labels when n_labels is 0.
+ * Everything is checked before anything is written: on an error the tape, every grad buffer
+ * and *value are unchanged. The grads must not overlap one another.
+ * Errors: NULL (feeds, labels, a label array), INVALID (other dtype, a node not on this tape,
+ * a fed node that is not a leaf, a grad for a constant, a leaf or loss given twice, a
+ * labels node that is not a loss, a label outside [0, C)), SIZE (the root is not a scalar,
+ * an n that is not the node's, more feeds or labels than the tape has nodes), MEMORY. */
+gdopt_status gdopt_tape_replay_f32(gdopt_tape *t, gdopt_node root, const gdopt_feed_f32 *feeds, size_t n_feeds,
+                                   const gdopt_labels *labels, size_t n_labels, float *value);
+gdopt_status gdopt_tape_replay_f64(gdopt_tape *t, gdopt_node root, const gdopt_feed_f64 *feeds, size_t n_feeds,
+                                   const gdopt_labels *labels, size_t n_labels, double *value);
 
 /* Frees the tape. NULL is a no-op. */
 void gdopt_tape_destroy(gdopt_tape *t);

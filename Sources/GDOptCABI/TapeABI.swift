@@ -225,6 +225,60 @@ public func gdopt_tape_grad_f64(_ t: OpaquePointer?, _ x: gdopt_node, _ out: Uns
     withStatus { try read(t, x, out, n, gradient: true) }
 }
 
+/// The C feeds as the core's, in a buffer of the stack (or the heap for many) that lives for the call.
+private func replay<T: GDOptFloat, Feed>(
+    _ t: OpaquePointer?, _ root: gdopt_node, _ feeds: UnsafePointer<Feed>?, _ feedCount: Int,
+    _ labels: UnsafePointer<gdopt_labels>?, _ labelCount: Int, _ value: UnsafeMutablePointer<T>?,
+    _ converted: (Feed) -> Tape<T>.Feed
+) throws {
+    let tape = try typedTape(t, T.self)
+    for (count, name) in [(feedCount, "n_feeds"), (labelCount, "n_labels")] where count < 0 || count > tape.nodeCount {
+        throw GDOptError.size("\(name)=\(UInt(bitPattern: count)) is more than the tape's \(tape.nodeCount) nodes")
+    }
+    let feeds = feedCount == 0 ? nil : try required(feeds, "feeds")
+    let labels = labelCount == 0 ? nil : try required(labels, "labels")
+    try withUnsafeTemporaryAllocation(of: Tape<T>.Feed.self, capacity: feedCount) { coreFeeds in
+        for i in 0..<feedCount { coreFeeds.initializeElement(at: i, to: converted(feeds![i])) }
+        try withUnsafeTemporaryAllocation(of: Tape<T>.LabelFeed.self, capacity: labelCount) { coreLabels in
+            for i in 0..<labelCount {
+                let given = labels![i]
+                let pointer = try required(given.labels, "labels[\(i)].labels")
+                // int64_t and Int have the same layout on the 64-bit platforms gdopt builds for.
+                let classes = UnsafeRawPointer(pointer).assumingMemoryBound(to: Int.self)
+                coreLabels.initializeElement(
+                    at: i, to: .init(node: .init(id: given.loss), labels: classes, count: given.n))
+            }
+            let result = try tape.replay(
+                from: .init(id: root), feeds: UnsafeBufferPointer(coreFeeds), labels: UnsafeBufferPointer(coreLabels))
+            value?.pointee = result
+        }
+    }
+}
+
+@c @implementation
+public func gdopt_tape_replay_f32(
+    _ t: OpaquePointer?, _ root: gdopt_node, _ feeds: UnsafePointer<gdopt_feed_f32>?, _ nFeeds: Int,
+    _ labels: UnsafePointer<gdopt_labels>?, _ nLabels: Int, _ value: UnsafeMutablePointer<Float>?
+) -> gdopt_status {
+    withStatus {
+        try replay(t, root, feeds, nFeeds, labels, nLabels, value) {
+            .init(node: .init(id: $0.node), data: $0.data, gradient: $0.grad, count: $0.n)
+        }
+    }
+}
+
+@c @implementation
+public func gdopt_tape_replay_f64(
+    _ t: OpaquePointer?, _ root: gdopt_node, _ feeds: UnsafePointer<gdopt_feed_f64>?, _ nFeeds: Int,
+    _ labels: UnsafePointer<gdopt_labels>?, _ nLabels: Int, _ value: UnsafeMutablePointer<Double>?
+) -> gdopt_status {
+    withStatus {
+        try replay(t, root, feeds, nFeeds, labels, nLabels, value) {
+            .init(node: .init(id: $0.node), data: $0.data, gradient: $0.grad, count: $0.n)
+        }
+    }
+}
+
 @c @implementation
 public func gdopt_tape_destroy(_ t: OpaquePointer?) {
     Handles.destroy(t, .tape)

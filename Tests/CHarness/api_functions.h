@@ -18,7 +18,7 @@
     X(gdopt_tape_create) X(gdopt_tape_clear) X(gdopt_tape_variable_f32) X(gdopt_tape_variable_f64) \
     X(gdopt_tape_constant_f32) X(gdopt_tape_constant_f64) X(gdopt_tape_unary) X(gdopt_tape_binary) X(gdopt_tape_loss) \
     X(gdopt_tape_backward) X(gdopt_tape_shape) X(gdopt_tape_value_f32) X(gdopt_tape_value_f64) X(gdopt_tape_grad_f32) \
-    X(gdopt_tape_grad_f64) X(gdopt_tape_destroy) X(gdopt_numerical_gradient) X(gdopt_gradcheck) \
+    X(gdopt_tape_grad_f64) X(gdopt_tape_replay_f32) X(gdopt_tape_replay_f64) X(gdopt_tape_destroy) X(gdopt_numerical_gradient) X(gdopt_gradcheck) \
     X(gdopt_solver_create) X(gdopt_solver_set) X(gdopt_solver_get) X(gdopt_solver_set_progress) \
     X(gdopt_solver_set_hessian) X(gdopt_solver_minimize) X(gdopt_solver_destroy) X(gdopt_solver_set_bounds) \
     X(gdopt_solver_begin) X(gdopt_solver_ask) X(gdopt_solver_tell) X(gdopt_solver_stop) X(gdopt_solver_result) \

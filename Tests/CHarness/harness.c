@@ -596,6 +596,102 @@ static void test_tape(void) {
     CALL(gdopt_tape_destroy)(t);
 }
 
+/* Replay: a softmax regression (x·w + b, 2 rows) recorded once and replayed with new data gives
+ * the bits of recording anew; the float32 entry point; bad calls change nothing. */
+static gdopt_node record_regression(gdopt_tape *t, const double *x, const double *w, const double *b,
+                                    const int64_t *labels, gdopt_node nodes[3]) {
+    size_t xs[2] = {2, 3}, ws[2] = {3, 4}, bs[1] = {4};
+    gdopt_node product = 0, scores = 0, loss = 0;
+    CHECK(CALL(gdopt_tape_constant_f64)(t, x, 2, xs, &nodes[0]) == GDOPT_OK &&
+          CALL(gdopt_tape_variable_f64)(t, w, 2, ws, &nodes[1]) == GDOPT_OK &&
+          CALL(gdopt_tape_variable_f64)(t, b, 1, bs, &nodes[2]) == GDOPT_OK);
+    CHECK(CALL(gdopt_tape_binary)(t, GDOPT_MATMUL, nodes[0], nodes[1], &product) == GDOPT_OK &&
+          CALL(gdopt_tape_binary)(t, GDOPT_ADD, product, nodes[2], &scores) == GDOPT_OK &&
+          CALL(gdopt_tape_loss)(t, GDOPT_SOFTMAX_CROSS_ENTROPY, scores, labels, 2, &loss) == GDOPT_OK);
+    return loss;
+}
+
+static void test_tape_replay(void) {
+    double x[6] = {0}, w[12], b[4] = {0}, x2[6], w2[12], b2[4] = {0.1, -0.2, 0.3, 0};
+    int64_t zeros[2] = {0, 0}, labels[2] = {3, 1};
+    for (int i = 0; i < 12; i++) w[i] = w2[i] = 0.1 * (i % 5) - 0.2;
+    for (int i = 0; i < 6; i++) x2[i] = 0.5 * i - 1;
+    gdopt_tape *t = NULL, *fresh = NULL;
+    gdopt_node nodes[3], again[3];
+    CHECK(CALL(gdopt_tape_create)(GDOPT_F64, &t) == GDOPT_OK && CALL(gdopt_tape_create)(GDOPT_F64, &fresh) == GDOPT_OK);
+    gdopt_node loss = record_regression(t, x, w, b, zeros, nodes);
+    gdopt_node expected = record_regression(fresh, x2, w2, b2, labels, again);
+    double gw[12], gb[4], value = 0, expected_value = 0, ew[12], eb[4];
+    gdopt_feed_f64 feeds[3] = {{nodes[0], x2, NULL, 6}, {nodes[1], NULL, gw, 12}, {nodes[2], b2, gb, 4}};
+    gdopt_labels new_labels = {loss, labels, 2};
+    CHECK(CALL(gdopt_tape_replay_f64)(t, loss, feeds, 3, &new_labels, 1, &value) == GDOPT_OK);
+    CHECK(CALL(gdopt_tape_backward)(fresh, expected) == GDOPT_OK &&
+          CALL(gdopt_tape_value_f64)(fresh, expected, &expected_value, 1) == GDOPT_OK &&
+          CALL(gdopt_tape_grad_f64)(fresh, again[1], ew, 12) == GDOPT_OK &&
+          CALL(gdopt_tape_grad_f64)(fresh, again[2], eb, 4) == GDOPT_OK);
+    CHECK(value == expected_value && memcmp(gw, ew, sizeof gw) == 0 && memcmp(gb, eb, sizeof gb) == 0);
+
+    /* Bad calls: each is refused with the argument named, and nothing changes. */
+    double kept[12];
+    memcpy(kept, gw, sizeof kept);
+    int64_t out_of_range[2] = {0, 4};
+    gdopt_labels bad_labels = {loss, out_of_range, 2}, short_labels = {loss, labels, 1}, null_labels = {loss, NULL, 2};
+    gdopt_feed_f64 twice[2] = {feeds[1], feeds[1]}, constant_grad = {nodes[0], x2, gw, 6},
+                   wrong_n = {nodes[1], w, gw, 11};
+    gdopt_feed_f64 not_leaf = {loss, NULL, NULL, 1};
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_replay_f64", "labels[0][1]=4",
+                  CALL(gdopt_tape_replay_f64)(t, loss, feeds, 3, &bad_labels, 1, &value));
+    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_tape_replay_f64", "labels[0].count=1",
+                  CALL(gdopt_tape_replay_f64)(t, loss, feeds, 3, &short_labels, 1, &value));
+    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_tape_replay_f64", "labels[0].labels",
+                  CALL(gdopt_tape_replay_f64)(t, loss, feeds, 3, &null_labels, 1, &value));
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_replay_f64", "fed twice",
+                  CALL(gdopt_tape_replay_f64)(t, loss, twice, 2, NULL, 0, &value));
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_replay_f64", "feeds[0].gradient",
+                  CALL(gdopt_tape_replay_f64)(t, loss, &constant_grad, 1, NULL, 0, &value));
+    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_tape_replay_f64", "feeds[0].count=11",
+                  CALL(gdopt_tape_replay_f64)(t, loss, &wrong_n, 1, NULL, 0, &value));
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_replay_f64", "is not a leaf",
+                  CALL(gdopt_tape_replay_f64)(t, loss, &not_leaf, 1, NULL, 0, &value));
+    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_tape_replay_f64", "backward needs a scalar",
+                  CALL(gdopt_tape_replay_f64)(t, nodes[1], feeds, 3, NULL, 0, &value));
+    EXPECT_STATUS(GDOPT_ERR_SIZE, "gdopt_tape_replay_f64", "n_feeds=18446744073709551615",
+                  CALL(gdopt_tape_replay_f64)(t, loss, feeds, SIZE_MAX, NULL, 0, &value));
+    EXPECT_STATUS(GDOPT_ERR_NULL, "gdopt_tape_replay_f64", "feeds",
+                  CALL(gdopt_tape_replay_f64)(t, loss, NULL, 1, NULL, 0, &value));
+    EXPECT_STATUS(GDOPT_ERR_INVALID, "gdopt_tape_replay_f32", "t holds float64 values",
+                  CALL(gdopt_tape_replay_f32)(t, loss, NULL, 0, NULL, 0, NULL));
+    CHECK(memcmp(gw, kept, sizeof kept) == 0 && value == expected_value);
+    double current = 0;
+    CHECK(CALL(gdopt_tape_value_f64)(t, loss, &current, 1) == GDOPT_OK && current == expected_value);
+    CHECK(CALL(gdopt_tape_replay_f64)(t, loss, NULL, 0, NULL, 0, NULL) == GDOPT_OK); /* nothing new: same graph */
+    CHECK(CALL(gdopt_tape_value_f64)(t, loss, &current, 1) == GDOPT_OK && current == expected_value);
+    CALL(gdopt_tape_destroy)(t);
+    CALL(gdopt_tape_destroy)(fresh);
+
+    /* float32: the same graph as recording anew, through the _f32 entry point. */
+    float v[3] = {1, -2, 3}, v2[3] = {0.5f, 4, -1}, g[3], g2[3], total = 0, total2 = 0;
+    size_t vs[1] = {3};
+    gdopt_tape *t32 = NULL, *fresh32 = NULL;
+    gdopt_node a = 0, sq = 0, mean = 0, a2 = 0, sq2 = 0, mean2 = 0;
+    CHECK(CALL(gdopt_tape_create)(GDOPT_F32, &t32) == GDOPT_OK &&
+          CALL(gdopt_tape_create)(GDOPT_F32, &fresh32) == GDOPT_OK);
+    CHECK(CALL(gdopt_tape_variable_f32)(t32, v, 1, vs, &a) == GDOPT_OK &&
+          CALL(gdopt_tape_unary)(t32, GDOPT_SQUARE, a, &sq) == GDOPT_OK &&
+          CALL(gdopt_tape_unary)(t32, GDOPT_MEAN, sq, &mean) == GDOPT_OK);
+    CHECK(CALL(gdopt_tape_variable_f32)(fresh32, v2, 1, vs, &a2) == GDOPT_OK &&
+          CALL(gdopt_tape_unary)(fresh32, GDOPT_SQUARE, a2, &sq2) == GDOPT_OK &&
+          CALL(gdopt_tape_unary)(fresh32, GDOPT_MEAN, sq2, &mean2) == GDOPT_OK);
+    gdopt_feed_f32 feed32 = {a, v2, g, 3};
+    CHECK(CALL(gdopt_tape_replay_f32)(t32, mean, &feed32, 1, NULL, 0, &total) == GDOPT_OK);
+    CHECK(CALL(gdopt_tape_backward)(fresh32, mean2) == GDOPT_OK &&
+          CALL(gdopt_tape_grad_f32)(fresh32, a2, g2, 3) == GDOPT_OK &&
+          CALL(gdopt_tape_value_f32)(fresh32, mean2, &total2, 1) == GDOPT_OK);
+    CHECK(total == total2 && memcmp(g, g2, sizeof g) == 0);
+    CALL(gdopt_tape_destroy)(t32);
+    CALL(gdopt_tape_destroy)(fresh32);
+}
+
 /* Rosenbrock: the objective of the gradient-check tests. data points at an int: 1 for a
  * correct gradient, 0 for a wrong one, 2 to return NaN. */
 static double rosenbrock(size_t n, const double *x, double *grad, void *data) {
@@ -832,6 +928,7 @@ int main(int argc, char **argv) {
     test_last_error_is_per_thread();
     test_fork_after_threads();
     test_tape();
+    test_tape_replay();
     test_gradcheck();
     test_solvers();
     test_solver_bounds_and_ask_tell();

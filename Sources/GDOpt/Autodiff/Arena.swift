@@ -34,13 +34,6 @@ final class Arena<T: GDOptFloat> {
         return offset
     }
 
-    /// Sets the count to n, every element zero.
-    func zeroed(count n: Int) throws(GDOptError) {
-        count = 0
-        _ = try grow(by: n)
-        base.initialize(repeating: 0, count: n)
-    }
-
     func removeAll() { count = 0 }
 
     subscript(i: Int) -> T {

@@ -11,15 +11,16 @@ extension Tape {
                 let row = s + i * columns, label = y[i]
                 switch kind {
                 case .softmaxCrossEntropy:
-                    // log Σ exp(s) = max + log Σ exp(s − max): no overflow. The softmax is kept.
+                    // log Σ exp(s) = max + log Σ exp(s − max): no overflow. The softmax, e/Σ, is
+                    // kept; each exp is computed once, in a loop without a sum, which vectorises.
                     var peak = row[0]
                     for j in 1..<max(columns, 1) where row[j] > peak { peak = row[j] }
-                    var sum: T = 0
-                    for j in 0..<columns { sum += exponential(row[j] - peak) }
-                    let logSumExp = peak + logarithm(sum)
-                    total += logSumExp - row[label]
                     let p = arena.base + out.saved + i * columns
-                    for j in 0..<columns { p[j] = exponential(row[j] - logSumExp) }
+                    for j in 0..<columns { p[j] = exponential(row[j] - peak) }
+                    var sum: T = 0
+                    for j in 0..<columns { sum += p[j] }
+                    total += peak + logarithm(sum) - row[label]
+                    for j in 0..<columns { p[j] /= sum }
                 case .multiclassHinge:
                     for j in 0..<columns where j != label { total += Swift.max(0, row[j] - row[label] + 1) }
                 }
@@ -31,6 +32,7 @@ extension Tape {
     func backwardLoss(_ kind: LossKind, _ r: Record) {
         let input = records[r.a]
         guard input.requiresGradient else { return }
+        let adding = claimGradient(r.a)
         let rows = input.shape[0], columns = input.shape[1]
         let arena = values
         let grads = gradients
@@ -43,9 +45,10 @@ extension Tape {
                 switch kind {
                 case .softmaxCrossEntropy:  // (softmax − one-hot) / N
                     let p = arena.base + r.saved + i * columns
-                    for j in 0..<columns { g[j] += scale * p[j] }
+                    deposit(g, count: columns, adding: adding) { scale * p[$0] }
                     g[label] -= scale
                 case .multiclassHinge:  // +1 per violating class, −(count) for the label
+                    if !adding { g.update(repeating: 0, count: columns) }
                     for j in 0..<columns where j != label && row[j] - row[label] + 1 > 0 {
                         g[j] += scale
                         g[label] -= scale

@@ -34,6 +34,11 @@ public final class Tape<T: GDOptFloat> {
     /// The serial of records[0]: `clear` moves it past every node recorded so far.
     private var firstSerial: Int64
     private var differentiated = false
+    /// Scratch marks (records reachable from a root, leaves fed), kept to avoid allocating.
+    private var reachable: [Bool] = []
+    /// Whether the last backward wrote each record's gradient (see `claimGradient`).
+    var written: [Bool] = []
+    private var given: [Bool] = []
 
     /// `.memory` when the first buffers, or a tag for its nodes, cannot be had.
     public init() throws(GDOptError) {
@@ -73,6 +78,12 @@ public final class Tape<T: GDOptFloat> {
         }
         return Int(serial - firstSerial)
     }
+
+    /// The number of nodes recorded since the last clear.
+    public var nodeCount: Int { records.count }
+
+    /// `index(of:)` for a node already checked.
+    private func checkedIndex(_ node: Node) -> Int { Int(ids.serial(of: node.id)! - firstSerial) }
 
     func record(_ node: Node) throws(GDOptError) -> Record { records[try index(of: node)] }
 
@@ -203,8 +214,9 @@ public final class Tape<T: GDOptFloat> {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func value(of node: Node, into out: UnsafeMutableBufferPointer<T>) throws(GDOptError) {
-        let r = try record(node)
-        try copy(from: values, r, into: out)
+        let index = try index(of: node)
+        try checkSize(of: out, index)
+        out.baseAddress!.update(from: values.base + records[index].offset, count: out.count)
     }
 
     /// Copies the gradient that the last `backward` computed (zeros for nodes it did not
@@ -212,31 +224,190 @@ public final class Tape<T: GDOptFloat> {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func gradient(of node: Node, into out: UnsafeMutableBufferPointer<T>) throws(GDOptError) {
-        let r = try record(node)
+        let index = try index(of: node)
         guard differentiated else { throw .state("no backward has run since the last node was recorded") }
-        try copy(from: gradients, r, into: out)
+        try checkSize(of: out, index)
+        copyGradient(index, into: out)
     }
 
-    private func copy(from arena: Arena<T>, _ r: Record, into out: UnsafeMutableBufferPointer<T>) throws(GDOptError) {
-        guard out.count == r.shape.count else {
-            throw .size("out has \(out.count) elements, the node has \(r.shape.count)")
+    private func checkSize(of out: UnsafeMutableBufferPointer<T>, _ index: Int) throws(GDOptError) {
+        let count = records[index].shape.count
+        guard out.count == count else { throw .size("out has \(out.count) elements, the node has \(count)") }
+    }
+
+    /// The gradient of a record, zeros where the last backward did not reach it.
+    private func copyGradient(_ index: Int, into out: UnsafeMutableBufferPointer<T>) {
+        if written[index] {
+            out.baseAddress!.update(from: gradients.base + records[index].offset, count: out.count)
+        } else {
+            out.baseAddress!.update(repeating: 0, count: out.count)
         }
-        out.baseAddress!.update(from: arena.base + r.offset, count: out.count)
+    }
+
+    /// The gradient arena at the values' size; its contents are written by the backward pass.
+    private func sizeGradients() throws(GDOptError) {
+        gradients.removeAll()
+        _ = try gradients.grow(by: values.count)
     }
 
     /// Reverse mode from a scalar (one element) node: fills every reachable gradient.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func backward(from root: Node) throws(GDOptError) {
+        let rootIndex = try scalarIndex(of: root)
+        try markReachable(from: rootIndex)
+        try propagate(from: rootIndex)
+    }
+
+    private func scalarIndex(of root: Node) throws(GDOptError) -> Int {
         let rootIndex = try index(of: root)
-        let r = records[rootIndex]
-        guard r.shape.count == 1 else { throw .size("backward needs a scalar, node \(root.id) has shape \(r.shape)") }
-        try gradients.zeroed(count: values.count)
-        gradients[r.offset] = 1
-        for index in stride(from: rootIndex, through: 0, by: -1) where records[index].requiresGradient {
+        let shape = records[rootIndex].shape
+        guard shape.count == 1 else { throw .size("backward needs a scalar, node \(root.id) has shape \(shape)") }
+        return rootIndex
+    }
+
+    /// Marks in `reachable` the records that `rootIndex` depends on; the others are neither
+    /// replayed nor differentiated, so a tape can hold graphs for several batch sizes, and a
+    /// stale or non-finite value off the root's path never reaches a gradient (0·inf = NaN).
+    private func markReachable(from rootIndex: Int) throws(GDOptError) {
+        try clear(&reachable)
+        reachable[rootIndex] = true
+        for index in stride(from: rootIndex, through: 0, by: -1) where reachable[index] {
+            let r = records[index]
+            if r.a >= 0 { reachable[r.a] = true }
+            if r.b >= 0 { reachable[r.b] = true }
+        }
+    }
+
+    /// A mark per record, all false; the capacity is kept across calls.
+    private func clear(_ marks: inout [Bool]) throws(GDOptError) {
+        marks.removeAll(keepingCapacity: true)
+        try Allocation.reserve(&marks, adding: records.count, what: "the tape's marks")
+        marks.append(contentsOf: repeatElement(false, count: records.count))
+    }
+
+    private func propagate(from rootIndex: Int) throws(GDOptError) {
+        try sizeGradients()
+        try clear(&written)
+        gradients[records[rootIndex].offset] = 1
+        written[rootIndex] = true
+        for index in stride(from: rootIndex, through: 0, by: -1)
+        where reachable[index] && records[index].requiresGradient {
             backpropagate(records[index])
         }
         differentiated = true
+    }
+
+    // MARK: Replay
+
+    /// New data for one leaf of a recorded graph, and where its gradient goes; see `replay`.
+    public struct Feed {
+        public var node: Node
+        /// The leaf's new value (its recorded element count), or nil to keep the value it has.
+        public var data: UnsafePointer<T>?
+        /// Receives the leaf's gradient (a variable's only), or nil.
+        public var gradient: UnsafeMutablePointer<T>?
+        /// The element count of `data` and `gradient`: the leaf's.
+        public var count: Int
+
+        public init(node: Node, data: UnsafePointer<T>?, gradient: UnsafeMutablePointer<T>?, count: Int) {
+            (self.node, self.data, self.gradient, self.count) = (node, data, gradient, count)
+        }
+    }
+
+    /// New labels for one loss of a recorded graph: one per row of its scores.
+    public struct LabelFeed {
+        public var node: Node
+        public var labels: UnsafePointer<Int>
+        public var count: Int
+
+        public init(node: Node, labels: UnsafePointer<Int>, count: Int) {
+            (self.node, self.labels, self.count) = (node, labels, count)
+        }
+    }
+
+    /// Runs the recorded graph again with new leaf values and labels, in one call: the
+    /// forward pass of every op `root` depends on (in record order, so with the same results
+    /// as recording it anew), `backward(from: root)`, and each fed variable's gradient
+    /// copied into its `gradient`. Returns the root's value. Shapes are the recorded ones; a
+    /// tape may hold graphs for several shapes over the same variables (one per batch size).
+    ///
+    /// Everything is checked before anything is written: on an error the tape and every
+    /// buffer are unchanged. No pointer is kept after the call.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public func replay(
+        from root: Node, feeds: UnsafeBufferPointer<Feed>, labels newLabels: UnsafeBufferPointer<LabelFeed>
+    ) throws(GDOptError) -> T {
+        let rootIndex = try scalarIndex(of: root)
+        try checkFeeds(feeds)
+        try checkLabels(newLabels)
+        try markReachable(from: rootIndex)
+        try sizeGradients()  // with the marks above, the allocations that can fail, done before any write
+        try Allocation.reserve(&written, adding: records.count, what: "the tape's marks")
+        for feed in feeds {
+            guard let data = feed.data else { continue }
+            (values.base + records[checkedIndex(feed.node)].offset).update(from: data, count: feed.count)
+        }
+        for feed in newLabels {
+            let offset = records[checkedIndex(feed.node)].labelOffset
+            for k in 0..<feed.count { labels[offset + k] = feed.labels[k] }
+        }
+        for index in 0...rootIndex where reachable[index] {
+            let r = records[index]
+            switch r.kind {
+            case .variable, .constant: break
+            case .unary(let op): forwardUnary(op, records[r.a], r)
+            case .binary(let op): forwardBinary(op, records[r.a], records[r.b], r)
+            case .loss(let kind): forwardLoss(kind, records[r.a], r)
+            }
+        }
+        try propagate(from: rootIndex)
+        for feed in feeds {
+            guard let out = feed.gradient else { continue }
+            copyGradient(checkedIndex(feed.node), into: UnsafeMutableBufferPointer(start: out, count: feed.count))
+        }
+        return values[records[rootIndex].offset]
+    }
+
+    /// Each feed names a leaf of this tape once, with its element count; gradients only for variables.
+    private func checkFeeds(_ feeds: UnsafeBufferPointer<Feed>) throws(GDOptError) {
+        try clear(&given)
+        for (i, feed) in feeds.enumerated() {
+            let index = try index(of: feed.node)
+            let r = records[index]
+            switch r.kind {
+            case .variable: break
+            case .constant:
+                guard feed.gradient == nil else {
+                    throw .invalid("feeds[\(i)].gradient: node \(feed.node.id) is a constant, it has no gradient")
+                }
+            default: throw .invalid("feeds[\(i)].node: node \(feed.node.id) is not a leaf (variable or constant)")
+            }
+            guard !given[index] else { throw .invalid("feeds[\(i)].node: node \(feed.node.id) is fed twice") }
+            given[index] = true
+            guard feed.count == r.shape.count else {
+                throw .size("feeds[\(i)].count=\(feed.count), but node \(feed.node.id) has \(r.shape.count) elements")
+            }
+        }
+    }
+
+    /// Each label feed names a loss of this tape once, with one label in 0..<C per row (after `checkFeeds`).
+    private func checkLabels(_ newLabels: UnsafeBufferPointer<LabelFeed>) throws(GDOptError) {
+        for (i, feed) in newLabels.enumerated() {
+            let index = try index(of: feed.node)
+            let r = records[index]
+            guard case .loss = r.kind else { throw .invalid("labels[\(i)].node: node \(feed.node.id) is not a loss") }
+            let scores = records[r.a].shape
+            guard feed.count == scores[0] else {
+                throw .size("labels[\(i)].count=\(feed.count), but the loss's scores have \(scores[0]) rows")
+            }
+            for k in 0..<feed.count where !(0..<scores[1]).contains(feed.labels[k]) {
+                throw .invalid("labels[\(i)][\(k)]=\(feed.labels[k]) is outside 0..<\(scores[1])")
+            }
+            guard !given[index] else { throw .invalid("labels[\(i)].node: node \(feed.node.id) is given labels twice") }
+            given[index] = true
+        }
     }
 }
 

@@ -6,7 +6,7 @@ import Glibc
 ///
 ///     g ← g + wd·p               Adam with weight_decay ≠ 0 (L2 in the gradient)
 ///     p ← p·(1 − lr·wd)          AdamW (decoupled decay) instead
-///     m ← β1·m + (1 − β1)·g
+///     m ← β1·m + (1 − β1)·g     (stored as 0 below the smallest normal: `flushingSubnormal`)
 ///     v ← β2·v + (1 − β2)·g²
 ///     v̂ ← vmax ← max(vmax, v)    if amsgrad, else v̂ ← v
 ///     p ← p − (lr/bc1)·m / (√v̂/√bc2 + eps),   bc1 = 1 − β1^t, bc2 = 1 − β2^t
@@ -82,7 +82,7 @@ extension Adam {
             let p0 = p[i]
             let d = transformed ? effectiveGradient(g[i], p0, scale: scale, weightDecay: l2) : g[i]
             let pi = decoupled ? p0 * decay : p0
-            let mi = beta1 * m[i] + oneMinusBeta1 * d
+            let mi = flushingSubnormal(beta1 * m[i] + oneMinusBeta1 * d)
             let vi = beta2 * v[i] + oneMinusBeta2 * d * d
             m[i] = mi
             v[i] = vi

@@ -4,6 +4,7 @@
 ///     g ← g + wd·p                  if weight_decay ≠ 0
 ///     v ← α·v + (1 − α)·g²
 ///     ḡ ← α·ḡ + (1 − α)·g, ṽ ← v − ḡ²   if centered, else ṽ ← v
+///     (ḡ and b are stored as 0 below the smallest normal: `flushingSubnormal`)
 ///     d ← √ṽ + eps
 ///     b ← μ·b + g/d, p ← p − lr·b     if momentum > 0
 ///     p ← p − lr·g/d                  otherwise
@@ -72,13 +73,13 @@ extension RMSprop {
             v[i] = vi
             var centeredV = vi
             if centered, let gbar {
-                let m = alpha * gbar[i] + oneMinusAlpha * d
+                let m = flushingSubnormal(alpha * gbar[i] + oneMinusAlpha * d)
                 gbar[i] = m
                 centeredV = vi - m * m
             }
             let denominator = centeredV.squareRoot() + eps
             if momentum, let b {
-                let buf = mu * b[i] + d / denominator
+                let buf = flushingSubnormal(mu * b[i] + d / denominator)
                 b[i] = buf
                 p[i] = pi - lr * buf
             } else {

@@ -5,6 +5,7 @@
 ///     b ← g                                 on the momentum buffer's first step
 ///     b ← μ·b + (1 − dampening)·g           after that
 ///     g ← g + μ·b if nesterov, else g ← b    if momentum ≠ 0
+///     (b is stored as 0 below the smallest normal: `flushingSubnormal`)
 ///     p ← p − lr·g
 ///
 /// Defaults: lr = 1e-3, momentum = 0, dampening = 0, weight_decay = 0, nesterov = false.
@@ -86,7 +87,7 @@ extension SGD {
             let pi = p[i]
             var d = transformed ? effectiveGradient(g[i], pi, scale: scale, weightDecay: wd) : g[i]
             if momentum, let b {
-                let buf = first ? d : mu * b[i] + (damped ? oneMinusDampening * d : d)
+                let buf = flushingSubnormal(first ? d : mu * b[i] + (damped ? oneMinusDampening * d : d))
                 b[i] = buf
                 d = nesterov ? d + mu * buf : buf
             }

@@ -192,3 +192,40 @@ def test_bad_input_raises_and_never_crashes():
     tape.clear()
     with pytest.raises(ValueError, match="do not survive clear"):
         a.exp()
+
+
+def test_replay_refuses_bad_input_and_changes_nothing():
+    tape = gdopt.Tape()
+    w = tape.variable(np.ones((3, 2)))
+    x = tape.constant(np.ones((4, 3)))
+    product = x @ w
+    loss = gdopt.softmax_cross_entropy(product, [0, 1, 0, 1])
+    loss.backward()
+    before, grad_before = float(loss.value), w.grad
+    out = np.full((3, 2), -1.0)
+    data = np.full((4, 3), 2.0)
+    other = gdopt.Tape().variable(np.ones(2))
+    cases = [
+        (dict(feeds={x: data.T.copy()}), ValueError, r"data\[0\] does not have the shape"),
+        (dict(feeds={x: data.astype(np.float32)}), TypeError, r"data\[0\] is float32"),
+        (dict(feeds={x: data[:, ::2]}), TypeError, "not C-contiguous"),
+        (dict(feeds={"x": data}), TypeError, "feeds must name Nodes"),
+        (dict(feeds={other: np.ones(2)}), ValueError, "on another tape"),
+        (dict(feeds={x: data}, grads={x: np.empty((4, 3))}), ValueError, "constant, it has no gradient"),
+        (dict(feeds={x: data}, grads={w: out[0]}), ValueError, r"grads\[1\] does not have the shape"),
+        (dict(feeds={x: data}, labels=[0, 1, 1, 7]), ValueError, r"labels\[0\]\[3\]=7"),
+        (dict(feeds={x: data}, labels=[0.0, 1.0, 0.0, 1.0]), TypeError, "labels must hold integers"),
+        (dict(feeds={x: data}, labels={w: [0, 1, 0, 1]}), ValueError, "is not a loss"),
+        (dict(feeds={product: np.ones((4, 2))}), ValueError, "is not a leaf"),
+    ]
+    for kwargs, error, message in cases:
+        with pytest.raises(error, match=message):
+            tape.replay(loss, **{"grads": {w: out}, **kwargs})
+        assert np.all(out == -1)
+        assert float(loss.value) == before and np.array_equal(w.grad, grad_before)
+    shared = np.empty(8)
+    v = tape.variable(np.ones(4))
+    total = ((x @ w).sum() + v.sum())
+    with pytest.raises(ValueError, match="share memory"):
+        tape.replay(total, {}, grads={w: shared[:6].reshape(3, 2), v: shared[4:]})
+    assert tape.replay(total, {x: data}, grads={w: out, v: shared[:4]}) == 4 * 2 * 3 * 2 + 4

@@ -6,10 +6,16 @@
     loss = gdopt.softmax_cross_entropy(x @ w + b, labels)
     loss.backward()
     w.grad            # a numpy array of w's shape
+
+A training loop records the graph once and replays it each step, one call into the library
+for the forward and backward passes (``Tape.replay``):
+
+    loss_value = tape.replay(loss, {x: batch, w: w_array}, grads={w: gw}, labels=batch_labels)
+    opt.step(gw)
 """
 from __future__ import annotations
 
-from typing import Union
+from typing import Mapping, Optional, Union
 
 import numpy as np
 
@@ -43,11 +49,54 @@ class Tape:
         """Drops every node; nodes recorded before are invalid afterwards."""
         self._handle.clear()
 
+    def replay(self, root: "Node", feeds: Mapping["Node", np.ndarray],
+               grads: Optional[Mapping["Node", np.ndarray]] = None, labels=None) -> float:
+        """Runs the recorded graph again with new data, in one call into the library, and
+        returns the root's new value: copies each ``feeds`` array into its leaf, the
+        ``labels`` into the losses, reruns every op the scalar ``root`` depends on (with the
+        same results as recording the graph anew), runs the backward pass, and writes each
+        variable's gradient into its array in ``grads``.
+
+        ``feeds`` and ``grads`` map leaves to arrays of the leaf's shape and the tape's dtype
+        (grads writable, not sharing memory); leaves not fed keep their values. ``labels`` is
+        the root loss's new labels, or a mapping from loss nodes to labels. Shapes are the
+        recorded ones: record a graph per batch size, over the same variables, on one tape
+        (ops that the root does not depend on are skipped). Everything is checked first: on an
+        error nothing has changed. The library keeps no reference to any array."""
+        nodes, data, outs, position = [], [], [], {}
+        for node, array in feeds.items():
+            position[self._own(node, "feeds")] = len(nodes)
+            nodes.append(node.id)
+            data.append(array)
+            outs.append(None)
+        for node, out in (grads or {}).items():
+            i = position.get(self._own(node, "grads"))
+            if i is None:
+                nodes.append(node.id)
+                data.append(None)
+                outs.append(out)
+            else:
+                outs[i] = out
+        if labels is None:
+            losses, label_arrays = [], []
+        elif isinstance(labels, Mapping):
+            losses = [self._own(node, "labels") for node in labels]
+            label_arrays = [integer_array(value, "labels") for value in labels.values()]
+        else:
+            losses, label_arrays = [self._own(root, "root")], [integer_array(labels, "labels")]
+        return self._handle.replay(self._own(root, "root"), nodes, data, outs, losses, label_arrays)
+
+    def _own(self, node, name: str) -> int:
+        """The id of a node of this tape, or TypeError/ValueError naming the argument."""
+        if not isinstance(node, Node):
+            raise TypeError(f"{name} must name Nodes, not {type(node).__name__}")
+        if node.tape is not self:
+            raise ValueError(f"{name}: node {node.id} is on another tape")
+        return node.id
+
     def _node(self, operand: Operand) -> int:
         if isinstance(operand, Node):
-            if operand.tape is not self:
-                raise ValueError("the operands are on different tapes")
-            return operand.id
+            return self._own(operand, "operand")
         array = np.asarray(operand)
         if isinstance(operand, (bool, np.bool_)) or array.dtype.kind not in "iuf":
             raise TypeError(f"an operand must be a Node, a number or a numeric array, not {type(operand).__name__}")

@@ -141,7 +141,130 @@ static PyObject *Tape_read(Tape *self, PyObject *args) {
     return done(status);
 }
 
+/* The leaf's recorded shape against the array's: the library checks only the element count. */
+static int same_shape(Tape *self, long long node, const Array *a, const char *name, Py_ssize_t index) {
+    size_t rank = 0, shape[8];
+    gdopt_status status = gdopt_tape_shape(self->handle, node, &rank, shape);
+    if (status != GDOPT_OK) {
+        raise_status(status);
+        return 0;
+    }
+    int same = (size_t)a->view.ndim == rank;
+    for (size_t axis = 0; same && axis < rank; axis++) same = (size_t)a->view.shape[axis] == shape[axis];
+    if (!same)
+        PyErr_Format(PyExc_ValueError, "%s[%zd] does not have the shape node %lld was recorded with", name, index,
+                     node);
+    return same;
+}
+
+/* replay(root, nodes, data, grads, losses, labels) -> float: data[i] and grads[i] are arrays or None for
+ * nodes[i]; labels[j] is a 1-D int64 array for losses[j]. Every array is checked before the one library call. */
+static PyObject *Tape_replay(Tape *self, PyObject *args) {
+    long long root;
+    PyObject *nodes_obj, *data_obj, *grads_obj, *losses_obj, *labels_obj;
+    if (!PyArg_ParseTuple(args, "LOOOOO", &root, &nodes_obj, &data_obj, &grads_obj, &losses_obj, &labels_obj))
+        return NULL;
+    PyObject *result = NULL, *nodes = NULL, *data = NULL, *grads = NULL, *losses = NULL, *labels = NULL;
+    Array *arrays = NULL;
+    Py_buffer *views = NULL;
+    void *feeds = NULL; /* gdopt_feed_f32 or gdopt_feed_f64, the tape's */
+    gdopt_labels *label_feeds = NULL;
+    Py_ssize_t count = 0, loss_count = 0, acquired_views = 0;
+    if (!(nodes = PySequence_Fast(nodes_obj, "nodes must be a sequence")) ||
+        !(data = PySequence_Fast(data_obj, "data must be a sequence")) ||
+        !(grads = PySequence_Fast(grads_obj, "grads must be a sequence")) ||
+        !(losses = PySequence_Fast(losses_obj, "losses must be a sequence")) ||
+        !(labels = PySequence_Fast(labels_obj, "labels must be a sequence")))
+        goto done;
+    count = PySequence_Fast_GET_SIZE(nodes);
+    loss_count = PySequence_Fast_GET_SIZE(losses);
+    if (PySequence_Fast_GET_SIZE(data) != count || PySequence_Fast_GET_SIZE(grads) != count ||
+        PySequence_Fast_GET_SIZE(labels) != loss_count) {
+        PyErr_SetString(PyExc_ValueError, "nodes, data and grads (and losses and labels) must have equal lengths");
+        goto done;
+    }
+    arrays = PyMem_Calloc((size_t)(2 * count + 1), sizeof *arrays);
+    feeds = PyMem_Calloc((size_t)count + 1, sizeof(gdopt_feed_f64)); /* the larger, if they ever differ */
+    views = PyMem_Calloc((size_t)loss_count + 1, sizeof *views);
+    label_feeds = PyMem_Calloc((size_t)loss_count + 1, sizeof *label_feeds);
+    if (!arrays || !feeds || !views || !label_feeds) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        gdopt_node node = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(nodes, i));
+        if (node == -1 && PyErr_Occurred()) goto done;
+        PyObject *source = PySequence_Fast_GET_ITEM(data, i), *out = PySequence_Fast_GET_ITEM(grads, i);
+        Array *a = &arrays[2 * i], *g = &arrays[2 * i + 1];
+        if (source != Py_None &&
+            (!acquire(source, a, ALLOW_SCALAR, "data", i) || !same_shape(self, node, a, "data", i)))
+            goto done;
+        if (out != Py_None &&
+            (!acquire(out, g, 1 | ALLOW_SCALAR, "grads", i) || !same_shape(self, node, g, "grads", i)))
+            goto done;
+        for (Array *x = a; x <= g; x++)
+            if (x->acquired && x->is_double != self->is_double) {
+                PyErr_Format(PyExc_TypeError, "%s[%zd] is %s, the tape holds %s values", x == a ? "data" : "grads", i,
+                             x->is_double ? "float64" : "float32", self->is_double ? "float64" : "float32");
+                goto done;
+            }
+        for (Py_ssize_t j = 0; g->acquired && j < i; j++) {
+            const Array *h = &arrays[2 * j + 1];
+            const char *g_start = g->view.buf, *h_start = h->view.buf;
+            if (h->acquired && g_start < h_start + h->view.len && h_start < g_start + g->view.len) {
+                PyErr_Format(PyExc_ValueError, "grads[%zd] and grads[%zd] share memory", j, i);
+                goto done;
+            }
+        }
+        void *source_buf = a->acquired ? a->view.buf : NULL, *out_buf = g->acquired ? g->view.buf : NULL;
+        size_t n = a->acquired ? a->n : g->n;
+        if (self->is_double)
+            ((gdopt_feed_f64 *)feeds)[i] = (gdopt_feed_f64){node, source_buf, out_buf, n};
+        else
+            ((gdopt_feed_f32 *)feeds)[i] = (gdopt_feed_f32){node, source_buf, out_buf, n};
+    }
+    for (Py_ssize_t j = 0; j < loss_count; j++) {
+        label_feeds[j].loss = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(losses, j));
+        if (label_feeds[j].loss == -1 && PyErr_Occurred()) goto done;
+        if (PyObject_GetBuffer(PySequence_Fast_GET_ITEM(labels, j), &views[j], PyBUF_C_CONTIGUOUS) != 0) goto done;
+        acquired_views = j + 1;
+        if (views[j].itemsize != 8 || views[j].len % 8 != 0) {
+            PyErr_Format(PyExc_TypeError, "labels[%zd] must be int64", j);
+            goto done;
+        }
+        label_feeds[j].labels = views[j].buf;
+        label_feeds[j].n = (size_t)(views[j].len / 8);
+    }
+    gdopt_status status;
+    double value = 0;
+    float value32 = 0;
+    if (self->is_double)
+        status =
+            gdopt_tape_replay_f64(self->handle, root, feeds, (size_t)count, label_feeds, (size_t)loss_count, &value);
+    else {
+        status =
+            gdopt_tape_replay_f32(self->handle, root, feeds, (size_t)count, label_feeds, (size_t)loss_count, &value32);
+        value = value32;
+    }
+    result = status == GDOPT_OK ? PyFloat_FromDouble(value) : raise_status(status);
+done:
+    if (arrays) release(arrays, 2 * count);
+    for (Py_ssize_t j = 0; j < acquired_views; j++) PyBuffer_Release(&views[j]);
+    PyMem_Free(arrays);
+    PyMem_Free(views);
+    PyMem_Free(feeds);
+    PyMem_Free(label_feeds);
+    Py_XDECREF(nodes);
+    Py_XDECREF(data);
+    Py_XDECREF(grads);
+    Py_XDECREF(losses);
+    Py_XDECREF(labels);
+    return result;
+}
+
 static PyMethodDef Tape_methods[] = {
+    {"replay", (PyCFunction)Tape_replay, METH_VARARGS,
+     "replay(root, nodes, data, grads, losses, labels) -> float: rerun the recorded graph with new data."},
     {"clear", (PyCFunction)Tape_clear, METH_NOARGS, "clear(): drop every node, keep the memory."},
     {"leaf", (PyCFunction)Tape_leaf, METH_VARARGS, "leaf(array, variable) -> node: record a copy of array."},
     {"unary", (PyCFunction)Tape_unary, METH_VARARGS, "unary(op, x) -> node."},
