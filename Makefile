@@ -6,7 +6,6 @@ SWIFT ?= swift
 CC ?= cc
 BUILD := build
 LIB := $(BUILD)/lib/libgdopt.so
-NATIVE_LIB := $(BUILD)/native/lib/libgdopt.so
 SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.c' -o -name '*.h')
 HARNESS_FLAGS := -std=c99 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude
 # Runs a program under memcheck, prints valgrind's summary lines, and fails on any error or
@@ -18,10 +17,8 @@ define valgrind
 	        | sed 's/^==[0-9]*== //'; \
 	    if [ $$status -ne 0 ]; then cat $(BUILD)/valgrind.log; fi; exit $$status
 endef
-# CPU tuning for `make native` (AVX2 + FMA); the default build runs on any x86-64.
-NATIVE_CPU ?= haswell
 
-.PHONY: all build-deps native lint stubs test test-swift test-c test-limits test-python test-asan test-tsan test-fuzz fuzz \
+.PHONY: all build-deps lint stubs test test-swift test-c test-limits test-python test-asan test-tsan test-fuzz fuzz \
         fuzz-alone fuzz-seeds examples demo python bench bench-mpi bench-solvers \
         install deps clean
 all: $(LIB)
@@ -33,13 +30,6 @@ $(LIB): $(SOURCES) gdopt.map include/gdopt.h | build-deps
 	mkdir -p $(BUILD)/lib $(BUILD)/include
 	cp include/gdopt.h $(BUILD)/include/gdopt.h
 	strip --strip-debug -o $@ .build/release/libgdopt.so
-
-native: $(NATIVE_LIB)
-$(NATIVE_LIB): $(LIB)
-	$(SWIFT) build -c release --product gdopt --disable-local-rpath --scratch-path .build-native \
-	    -Xswiftc -target-cpu -Xswiftc $(NATIVE_CPU) -Xcc -march=$(NATIVE_CPU) -Xswiftc -DGDOPT_NATIVE
-	mkdir -p $(dir $@)
-	strip --strip-debug -o $@ .build-native/release/libgdopt.so
 
 # OpenBLAS (LAPACK, and the tape's matrix products) and BLIS's pthread build (the products
 # on CPUs newer than that OpenBLAS), installed only when missing.
@@ -96,7 +86,9 @@ test-c: $(LIB)
 	@echo "harness (linked):"; $(BUILD)/harness_link
 	@echo "harness (dlopen, toolchain not on any path):"; env -i PATH=/usr/bin:/bin $(BUILD)/harness_dlopen $(LIB)
 	@echo "harness (matrix products by BLIS, as on CPUs newer than OpenBLAS):"; GDOPT_BLAS=blis $(BUILD)/harness_link
-	@echo "harness under valgrind (linked):"; $(call valgrind,$(BUILD)/harness_link)
+	@echo "harness (gdopt's baseline loops, GDOPT_SIMD=baseline):"; GDOPT_SIMD=baseline $(BUILD)/harness_link
+	@echo "harness under valgrind (linked; its CPU has no AVX-512, so the AVX2 loops run):"; \
+	    $(call valgrind,$(BUILD)/harness_link)
 	@echo "harness under valgrind (dlopen):"; $(call valgrind,$(BUILD)/harness_dlopen $(LIB))
 	$(CC) $(HARNESS_FLAGS) Tests/CHarness/steps.c -o $(BUILD)/steps -L$(BUILD)/lib -lgdopt \
 	    -Wl,-rpath,$(abspath $(BUILD)/lib)
@@ -221,13 +213,10 @@ demo: python
 	$(PYTHON) -c "import matplotlib, sklearn, tqdm" 2>/dev/null || $(PYTHON) -m pip install -q matplotlib scikit-learn tqdm
 	$(PYTHON) demo/demo.py --out demo-out
 
-bench: $(LIB) native
-	$(CC) -O3 -fno-math-errno -fopenmp -Iinclude bench/step_bench.c -o $(BUILD)/step_bench -L$(BUILD)/lib -lgdopt \
-	    -Wl,-rpath,$(abspath $(BUILD)/lib) -lm
-	$(CC) -O3 -fno-math-errno -march=$(NATIVE_CPU) -fopenmp -Iinclude bench/step_bench.c -o $(BUILD)/step_bench_native \
-	    -L$(BUILD)/native/lib -lgdopt -Wl,-rpath,$(abspath $(BUILD)/native/lib) -lm
-	@echo "== default build (x86-64 baseline) =="; $(BUILD)/step_bench
-	@echo "== native build (-march=$(NATIVE_CPU)) =="; $(BUILD)/step_bench_native
+bench: $(LIB)
+	$(CC) -O3 -march=native -fno-math-errno -ffp-contract=off -fopenmp -Iinclude bench/step_bench.c \
+	    -o $(BUILD)/step_bench -L$(BUILD)/lib -lgdopt -Wl,-rpath,$(abspath $(BUILD)/lib) -lm
+	$(BUILD)/step_bench
 
 # The solvers at scale: gdopt lbfgs against scipy's L-BFGS-B (Python, n = 1e3 ... 1e6, and
 # the bounded problems) and against libLBFGS (C, n = 1e6). Installs liblbfgs-dev and scipy.
@@ -258,4 +247,4 @@ install: $(LIB)
 	    gdopt.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/gdopt.pc
 
 clean:
-	rm -rf $(BUILD) .build .build-native .build-san .build-tsan bindings/python/build
+	rm -rf $(BUILD) .build .build-san .build-tsan bindings/python/build

@@ -6,6 +6,12 @@ import PackageDescription
 // binary cannot link a target built with -static-stdlib.
 let releaseOnly = BuildSettingCondition.when(configuration: .release)
 
+/// The hot loops' flags: sqrt must not set errno (or no loop vectorises), and the level's
+/// -march reaches Swift's code generation through the Clang importer.
+func loopFlags(_ march: [String]) -> [SwiftSetting] {
+    [.unsafeFlags((["-fno-math-errno"] + march).flatMap { ["-Xcc", $0] })]
+}
+
 let package = Package(
     name: "gdopt",
     products: [
@@ -14,9 +20,17 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "GDOptElements"),
+        // One source directory, compiled for three SIMD levels (Sources/GDOptLoops/Loops.swift).
+        .target(name: "GDOptLoops", dependencies: ["GDOptElements"], swiftSettings: loopFlags([])),
+        .target(
+            name: "GDOptLoopsAVX2", dependencies: ["GDOptElements"], swiftSettings: loopFlags(["-march=x86-64-v3"])),
+        .target(
+            name: "GDOptLoopsAVX512", dependencies: ["GDOptElements"],
+            swiftSettings: loopFlags(["-march=x86-64-v4", "-mprefer-vector-width=512"])),
         .target(
             name: "GDOpt",
-            dependencies: ["COpenBLAS"],
+            dependencies: ["COpenBLAS", "GDOptElements", "GDOptLoops", "GDOptLoopsAVX2", "GDOptLoopsAVX512"],
             swiftSettings: [
                 // sqrt must not set errno, or the update loops cannot vectorise. Release is -O,
                 // not -Ounchecked: it measured the same on the kernels and solvers and ~2% slower

@@ -1,6 +1,7 @@
 /* Times gdopt_optimizer_step_f32 (Adam, momentum-SGD) against a plain C loop of the same
- * update, compiled in the same run with -O3 -fno-math-errno and the library build's CPU
- * flags, on 1 thread and on 2 threads (the loop then uses OpenMP). Prints the median
+ * update, compiled in the same run with -O3 -march=native -fno-math-errno -ffp-contract=off
+ * (the same arithmetic, for this CPU), on 1 thread and on 2 threads (the loop then uses
+ * OpenMP). The library is the default build: its loops are the copy for this CPU's SIMD level. Prints the median
  * time per step over repeats and the ratio gdopt / C loop (lower is better; 1.0 = par).
  *
  *   bench/step_bench [threads...]      default: 1 2

@@ -24,3 +24,10 @@ static inline int gdopt_cpu_supports_avx512f(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f");
 }
+
+/* The SIMD level of gdopt's own loops (GDOptLoops): 2 where the CPU and the OS run x86-64-v4
+ * (AVX-512 F, BW, CD, DQ, VL), 1 for x86-64-v3 (AVX2, FMA, BMI1/2, F16C, LZCNT, MOVBE), else 0. */
+static inline int gdopt_cpu_level(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("x86-64-v4") ? 2 : __builtin_cpu_supports("x86-64-v3") ? 1 : 0;
+}

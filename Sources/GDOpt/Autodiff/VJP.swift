@@ -2,7 +2,8 @@
 /// gradients so that a node used several times sums its contributions. The gradient arena is
 /// not zeroed before a backward pass (that cost as much as an elementwise op per node): the
 /// first contribution to a node writes its gradient, later ones add (`claimGradient`), and a
-/// node that received none reads as zeros (`Tape.hasGradient`).
+/// node that received none reads as zeros (`Tape.copyGradient`). The element-wise rules are
+/// GDOptLoops', in the CPU's SIMD level.
 extension Tape {
     /// Whether the gradient of record `index` already holds a contribution (the caller adds to
     /// it) or not (the caller writes every element of it); from now on it does.
@@ -42,25 +43,8 @@ extension Tape {
             }
             return
         }
-        let adding = claimGradient(r.a)
-        switch op {
-        case .neg: deposit(gx, count: n, adding: adding) { -gy[$0] }  // d(−x) = −1
-        case .exp: deposit(gx, count: n, adding: adding) { gy[$0] * y[$0] }  // d eˣ = eˣ
-        case .log: deposit(gx, count: n, adding: adding) { gy[$0] / x[$0] }  // d ln x = 1/x
-        case .tanh: deposit(gx, count: n, adding: adding) { gy[$0] * (1 - y[$0] * y[$0]) }  // 1 − tanh²
-        case .sigmoid: deposit(gx, count: n, adding: adding) { gy[$0] * y[$0] * (1 - y[$0]) }  // σ(1 − σ)
-        case .relu: deposit(gx, count: n, adding: adding) { gy[$0].kept(if: x[$0] > 0) }  // 1 where x > 0
-        case .square: deposit(gx, count: n, adding: adding) { 2 * x[$0] * gy[$0] }  // 2x
-        case .sqrt: deposit(gx, count: n, adding: adding) { gy[$0] / (2 * y[$0]) }  // 1/(2√x)
-        case .abs:  // sign x
-            deposit(gx, count: n, adding: adding) { i in
-                let g = gy[i]
-                return (x[i] > 0 ? g : -g).kept(if: x[i] != 0)
-            }
-        case .sum: deposit(gx, count: n, adding: adding) { _ in gy[0] }
-        case .mean: deposit(gx, count: n, adding: adding) { _ in gy[0] / T(n) }
-        case .transpose: break
-        }
+        Vectors.loops(T.self).unaryBackward(
+            UnaryBackward(op: op, x: x, y: y, gx: gx, gy: gy, count: n, adding: claimGradient(r.a)))
     }
 
     /// `claimGradient` for an input covered `whole` by one pass; a broadcast one is zeroed first.
@@ -98,66 +82,13 @@ extension Tape {
         // one reads through stride 0, so it is zeroed first and += sums over the broadcast axes.
         let addA = needA && claim(r.a, whole: left.shape.count == r.shape.count)
         let addB = needB && claim(r.b, whole: right.shape.count == r.shape.count)
-        // Unit-stride runs get loops with constant strides, which vectorise.
+        let run = Vectors.loops(T.self).binaryBackward
         walk(r.shape, left.shape.broadcastStrides(to: r.shape), right.shape.broadcastStrides(to: r.shape)) {
             o, ia, ib, length, sa, sb in
-            let run = Run(
-                gy: gy + o, a: a + ia, b: b + ib, ga: needA ? ga + ia : nil, gb: needB ? gb + ib : nil,
-                addA: addA, addB: addB)
-            if sa == 1 && sb == 1 {
-                run.accumulate(op, 1, 1, length)
-            } else if sa == 1 && sb == 0 {
-                run.accumulate(op, 1, 0, length)
-            } else if sa == 0 && sb == 1 {
-                run.accumulate(op, 0, 1, length)
-            } else {
-                run.accumulate(op, sa, sb, length)
-            }
+            run(
+                BinaryBackward(
+                    op: op, gy: gy + o, a: a + ia, b: b + ib, ga: needA ? ga + ia : nil, gb: needB ? gb + ib : nil,
+                    sa: sa, sb: sb, count: length, addA: addA, addB: addB))
         }
-    }
-}
-
-/// One run of a broadcast binary op's backward pass: gradients into a and b (nil when that
-/// input needs none) from the output gradient gy, added to (addA, addB) or written.
-private struct Run<T: GDOptFloat> {
-    let gy: UnsafeMutablePointer<T>, a: UnsafeMutablePointer<T>, b: UnsafeMutablePointer<T>
-    let ga: UnsafeMutablePointer<T>?, gb: UnsafeMutablePointer<T>?
-    let addA: Bool, addB: Bool
-
-    @inline(__always)
-    func accumulate(_ op: BinaryOp, _ sa: Int, _ sb: Int, _ length: Int) {
-        if let ga {
-            switch op {
-            case .add, .sub: deposit(ga, stride: sa, count: length, adding: addA) { gy[$0] }
-            case .mul: deposit(ga, stride: sa, count: length, adding: addA) { gy[$0] * b[$0 * sb] }
-            case .div: deposit(ga, stride: sa, count: length, adding: addA) { gy[$0] / b[$0 * sb] }  // d(x/z)/dx = 1/z
-            case .matmul: break
-            }
-        }
-        if let gb {
-            switch op {
-            case .add: deposit(gb, stride: sb, count: length, adding: addB) { gy[$0] }
-            case .sub: deposit(gb, stride: sb, count: length, adding: addB) { -gy[$0] }
-            case .mul: deposit(gb, stride: sb, count: length, adding: addB) { gy[$0] * a[$0 * sa] }
-            case .div:
-                deposit(gb, stride: sb, count: length, adding: addB) {
-                    -(gy[$0] * a[$0 * sa] / (b[$0 * sb] * b[$0 * sb]))
-                }  // −x/z²
-            case .matmul: break
-            }
-        }
-    }
-}
-
-/// g[i·stride] += term(i) when adding, else = term(i), for i in 0..<n: one loop each, so both
-/// vectorise (x − t and x + (−t) are the same float).
-@inline(__always)
-func deposit<T: GDOptFloat>(
-    _ g: UnsafeMutablePointer<T>, stride: Int = 1, count n: Int, adding: Bool, _ term: (Int) -> T
-) {
-    if adding {
-        for i in 0..<n { g[i * stride] += term(i) }
-    } else {
-        for i in 0..<n { g[i * stride] = term(i) }
     }
 }

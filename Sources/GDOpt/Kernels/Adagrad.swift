@@ -31,26 +31,9 @@ extension Adagrad {
         try checkCount(count)
         try checkStep(t)
         let clr = c.learningRate / (1 + Double(t - 1) * c.learningRateDecay)
-        let kernel = Kernel(
+        let kernel = AdagradLoop(
             p: parameters, g: gradients, sum: sum, clr: T(clr), wd: T(c.weightDecay), eps: T(c.epsilon),
             scale: T(gradientScale(maximize: c.maximize, clipCoefficient: clipCoefficient)))
         Parallel.forEach(kernel, count: count)
-    }
-
-    struct Kernel<T: GDOptFloat>: RangeKernel {
-        let p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, sum: UnsafeMutablePointer<T>
-        let clr, wd, eps, scale: T
-
-        @_specialize(where T == Float)
-        @_specialize(where T == Double)
-        func callAsFunction(_ range: Range<Int>) {
-            for i in range {
-                let pi = p[i]
-                let d = effectiveGradient(g[i], pi, scale: scale, weightDecay: wd)
-                let s = sum[i] + d * d
-                sum[i] = s
-                p[i] = pi - clr * d / (s.squareRoot() + eps)
-            }
-        }
     }
 }

@@ -44,54 +44,11 @@ extension Adam {
         let l2: Double = c.decoupled ? 0 : c.weightDecayRate
         let decay: Double = c.decoupled ? 1 - c.learningRate * c.weightDecayRate : 1
         let scale = gradientScale(maximize: c.maximize, clipCoefficient: clipCoefficient)
-        let kernel = Kernel(
+        let kernel = AdamLoop(
             p: parameters, g: gradients, m: firstMoment, v: secondMoment, vmax: c.amsgrad ? maxSecondMoment : nil,
             stepSize: T(c.learningRate / biasCorrection1), biasCorrection2Sqrt: T(biasCorrection2.squareRoot()),
             beta1: T(c.beta1), oneMinusBeta1: T(1 - c.beta1), beta2: T(c.beta2), oneMinusBeta2: T(1 - c.beta2),
             eps: T(c.epsilon), l2: T(l2), decay: T(decay), scale: T(scale))
         Parallel.forEach(kernel, count: count)
-    }
-
-    struct Kernel<T: GDOptFloat>: RangeKernel {
-        let p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, m: UnsafeMutablePointer<T>, v: UnsafeMutablePointer<T>
-        let vmax: UnsafeMutablePointer<T>?
-        let stepSize, biasCorrection2Sqrt, beta1, oneMinusBeta1, beta2, oneMinusBeta2, eps, l2, decay, scale: T
-
-        @_specialize(where T == Float)
-        @_specialize(where T == Double)
-        func callAsFunction(_ range: Range<Int>) {
-            // One loop per combination of options, each with its flags constant, so every
-            // loop vectorises and plain Adam pays for no option it does not use.
-            let transformed = l2 != 0 || scale != 1
-            let decoupled = decay != 1
-            switch (vmax != nil, transformed, decoupled) {
-            case (false, false, false):
-                for i in range { update(i, amsgrad: false, transformed: false, decoupled: false) }
-            case (false, false, true): for i in range { update(i, amsgrad: false, transformed: false, decoupled: true) }
-            case (false, true, false): for i in range { update(i, amsgrad: false, transformed: true, decoupled: false) }
-            case (false, true, true): for i in range { update(i, amsgrad: false, transformed: true, decoupled: true) }
-            case (true, false, false): for i in range { update(i, amsgrad: true, transformed: false, decoupled: false) }
-            case (true, false, true): for i in range { update(i, amsgrad: true, transformed: false, decoupled: true) }
-            case (true, true, false): for i in range { update(i, amsgrad: true, transformed: true, decoupled: false) }
-            case (true, true, true): for i in range { update(i, amsgrad: true, transformed: true, decoupled: true) }
-            }
-        }
-
-        @inline(__always)
-        private func update(_ i: Int, amsgrad: Bool, transformed: Bool, decoupled: Bool) {
-            let p0 = p[i]
-            let d = transformed ? effectiveGradient(g[i], p0, scale: scale, weightDecay: l2) : g[i]
-            let pi = decoupled ? p0 * decay : p0
-            let mi = flushingSubnormal(beta1 * m[i] + oneMinusBeta1 * d)
-            let vi = beta2 * v[i] + oneMinusBeta2 * d * d
-            m[i] = mi
-            v[i] = vi
-            var vhat = vi
-            if amsgrad, let vmax {
-                vhat = Swift.max(vmax[i], vi)
-                vmax[i] = vhat
-            }
-            p[i] = pi - stepSize * mi / (vhat.squareRoot() / biasCorrection2Sqrt + eps)
-        }
     }
 }

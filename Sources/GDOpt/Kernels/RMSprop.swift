@@ -39,52 +39,12 @@ extension RMSprop {
         guard c.momentum == 0 || momentumBuffer != nil else {
             throw .null("momentumBuffer is nil, but momentum \(c.momentum) needs it")
         }
-        let kernel = Kernel(
+        let kernel = RMSpropLoop(
             p: parameters, g: gradients, v: squareAverage, gbar: c.centered ? gradAverage : nil,
             b: c.momentum > 0 ? momentumBuffer : nil, lr: T(c.learningRate), alpha: T(c.alpha),
             oneMinusAlpha: T(1 - c.alpha),
             eps: T(c.epsilon), wd: T(c.weightDecay), mu: T(c.momentum),
             scale: T(gradientScale(maximize: c.maximize, clipCoefficient: clipCoefficient)))
         Parallel.forEach(kernel, count: count)
-    }
-
-    struct Kernel<T: GDOptFloat>: RangeKernel {
-        let p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, v: UnsafeMutablePointer<T>
-        let gbar: UnsafeMutablePointer<T>?, b: UnsafeMutablePointer<T>?
-        let lr, alpha, oneMinusAlpha, eps, wd, mu, scale: T
-
-        @_specialize(where T == Float)
-        @_specialize(where T == Double)
-        func callAsFunction(_ range: Range<Int>) {
-            // One loop per buffer configuration, so that each vectorises.
-            switch (gbar != nil, b != nil) {
-            case (false, false): for i in range { update(i, centered: false, momentum: false) }
-            case (true, false): for i in range { update(i, centered: true, momentum: false) }
-            case (false, true): for i in range { update(i, centered: false, momentum: true) }
-            case (true, true): for i in range { update(i, centered: true, momentum: true) }
-            }
-        }
-
-        @inline(__always)
-        private func update(_ i: Int, centered: Bool, momentum: Bool) {
-            let pi = p[i]
-            let d = effectiveGradient(g[i], pi, scale: scale, weightDecay: wd)
-            let vi = alpha * v[i] + oneMinusAlpha * d * d
-            v[i] = vi
-            var centeredV = vi
-            if centered, let gbar {
-                let m = flushingSubnormal(alpha * gbar[i] + oneMinusAlpha * d)
-                gbar[i] = m
-                centeredV = vi - m * m
-            }
-            let denominator = centeredV.squareRoot() + eps
-            if momentum, let b {
-                let buf = flushingSubnormal(mu * b[i] + d / denominator)
-                b[i] = buf
-                p[i] = pi - lr * buf
-            } else {
-                p[i] = pi - lr * d / denominator
-            }
-        }
     }
 }

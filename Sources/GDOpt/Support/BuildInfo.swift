@@ -14,10 +14,9 @@ public enum BuildInfo {
         ].joined(separator: "; ")
     }()
 
-    /// The vector instructions the optimizer and tape kernels were compiled for.
-    #if GDOPT_NATIVE
-        static let kernelLevel = "-march=native build (make native)"
-    #else
-        static let kernelLevel = "x86-64 baseline (SSE2), no FMA contraction"
-    #endif
+    /// The copy of gdopt's loops in use (Vectors), and how it was chosen.
+    static var kernelLevel: String {
+        let forced = Vectors.level == Vectors.supported ? "" : ", lowered by GDOPT_SIMD"
+        return "\(Vectors.level.description)\(forced), chosen by cpuid; no FMA contraction"
+    }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import GDOptElements
 
 /// exp, log and tanh for Float and Double, chosen by type (the tape is generic over
 /// both). Double goes through libm. Float exp and tanh use the branch-free forms below,
@@ -23,8 +24,11 @@ func hyperbolicTangent<T: GDOptFloat>(_ x: T) -> T {
 /// exponent bits. Branch-free, so loops vectorise.
 @inline(__always)
 func exponential32(_ x: Float) -> Float {
-    // Below −104 the result rounds to 0; above 88.72 it is +inf.
-    let clamped = x != x ? 0 : Swift.min(Swift.max(x, -104), 88.72283)
+    // Below −104 the result rounds to 0; above ln(FLT_MAX) ≈ 88.72 the product below overflows
+    // to +inf (89 still fits the two factors of 2ᵏ). NaN passes the clamps (their comparisons
+    // fail) and the polynomial, so no select on the result is needed: a select there became a
+    // branch around the store, and the loop did not vectorise.
+    let clamped = Swift.min(Swift.max(x, -104), 89)
     // Round to nearest by the 1.5·2²³ trick: SSE2 has no vector round instruction.
     let shifted = clamped * 1.442695041 + 12_582_912
     let k = shifted - 12_582_912
@@ -43,8 +47,7 @@ func exponential32(_ x: Float) -> Float {
     let half = n &>> 1
     let a = Float(bitPattern: UInt32(bitPattern: (half &+ 127) &<< 23))
     let b = Float(bitPattern: UInt32(bitPattern: (n &- half &+ 127) &<< 23))
-    let result = p * a * b
-    return x != x ? x : (x > 88.72283 ? .infinity : result)  // NaN stays NaN
+    return p * a * b
 }
 
 /// tanh in float32 within 5 ulps: the odd rational minimax approximation that Eigen
@@ -66,7 +69,7 @@ func hyperbolicTangent32(_ x: Float) -> Float {
     q = q * x2 + 2.26843463243900e-03
     q = q * x2 + 4.89352518554385e-03
     let y = c * p / q
-    return Swift.abs(x) < 0.0004 ? x : (x != x ? x : y)
+    return Swift.abs(x) < 0.0004 ? x : y  // NaN passes the clamps and stays NaN in y
 }
 
 /// 1/(1+e^−x), written so that neither branch overflows.
@@ -75,26 +78,4 @@ func logistic<T: GDOptFloat>(_ x: T) -> T {
     if x >= 0 { return 1 / (1 + exponential(-x)) }
     let e = exponential(x)
     return e / (1 + e)
-}
-
-extension Shape {
-    /// Row-major strides of a contiguous tensor of this shape.
-    var contiguousStrides: Shape {
-        var strides = self
-        var step = 1
-        for axis in (0..<rank).reversed() {
-            strides[axis] = step
-            step *= self[axis]
-        }
-        return strides
-    }
-
-    /// Strides that read a contiguous tensor of this shape in reversed-axis order.
-    var transposedStrides: Shape { contiguousStrides.reversed }
-
-    var zeroStrides: Shape {
-        var zeros = self
-        for axis in 0..<rank { zeros[axis] = 0 }
-        return zeros
-    }
 }

@@ -1,0 +1,36 @@
+/// One SIMD level's loops, for one element type (GDOptLoops/Loops.swift fills it).
+package struct LoopTable<T: GDOptFloat>: Sendable {
+    package let sgd: @Sendable (SGDLoop<T>, Range<Int>) -> Void
+    package let adagrad: @Sendable (AdagradLoop<T>, Range<Int>) -> Void
+    package let rmsprop: @Sendable (RMSpropLoop<T>, Range<Int>) -> Void
+    package let adam: @Sendable (AdamLoop<T>, Range<Int>) -> Void
+    package let unaryForward: @Sendable (UnaryForward<T>) -> Void
+    package let unaryBackward: @Sendable (UnaryBackward<T>) -> Void
+    package let binaryForward: @Sendable (BinaryForward<T>) -> Void
+    package let binaryBackward: @Sendable (BinaryBackward<T>) -> Void
+    /// The mean loss over the rows.
+    package let lossForward: @Sendable (LossRows<T>) -> T
+    /// The gradient of `scale` times the summed loss into `gradient` (written, or added to).
+    package let lossBackward:
+        @Sendable (LossRows<T>, _ gradient: UnsafeMutablePointer<T>, _ scale: T, _ adding: Bool)
+            -> Void
+
+    @inlinable
+    package init(
+        sgd: @escaping @Sendable (SGDLoop<T>, Range<Int>) -> Void,
+        adagrad: @escaping @Sendable (AdagradLoop<T>, Range<Int>) -> Void,
+        rmsprop: @escaping @Sendable (RMSpropLoop<T>, Range<Int>) -> Void,
+        adam: @escaping @Sendable (AdamLoop<T>, Range<Int>) -> Void,
+        unaryForward: @escaping @Sendable (UnaryForward<T>) -> Void,
+        unaryBackward: @escaping @Sendable (UnaryBackward<T>) -> Void,
+        binaryForward: @escaping @Sendable (BinaryForward<T>) -> Void,
+        binaryBackward: @escaping @Sendable (BinaryBackward<T>) -> Void,
+        lossForward: @escaping @Sendable (LossRows<T>) -> T,
+        lossBackward: @escaping @Sendable (LossRows<T>, UnsafeMutablePointer<T>, T, Bool) -> Void
+    ) {
+        (self.sgd, self.adagrad, self.rmsprop, self.adam) = (sgd, adagrad, rmsprop, adam)
+        (self.unaryForward, self.unaryBackward, self.binaryForward, self.binaryBackward) =
+            (unaryForward, unaryBackward, binaryForward, binaryBackward)
+        (self.lossForward, self.lossBackward) = (lossForward, lossBackward)
+    }
+}
