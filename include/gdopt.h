@@ -63,7 +63,10 @@ int gdopt_abi_version(void);
 
 /* What the library runs on this machine, as one line of "topic: value" parts separated by
  * "; ": the BLAS behind the tape's matrix products and its kernels, the LAPACK, the vector
- * level of gdopt's own kernels and the CPU's. The products use Debian's OpenBLAS, or BLIS
+ * level of gdopt's own kernels and the CPU's. The library carries its loops (optimizer
+ * kernels, the tape's element-wise ops) for the x86-64 baseline, x86-64-v3 (AVX2) and
+ * x86-64-v4 (AVX-512) and uses the best the CPU runs; all three give the same bits.
+ * GDOPT_SIMD=baseline|avx2|avx512, read once, lowers the level (never above the CPU's). The products use Debian's OpenBLAS, or BLIS
  * (Debian's libblis4, loaded when needed) when the CPU has AVX2 and OpenBLAS picked an
  * older core: OpenBLAS 0.3.21 falls back to Prescott kernels on Intel CPUs newer than it.
  * GDOPT_BLAS=openblas or =blis, read when the first product runs, forces the choice; the

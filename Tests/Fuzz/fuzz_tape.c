@@ -95,6 +95,58 @@ static void record_loss(program *p, fuzz_bytes *in) {
     remember(p, s, out);
 }
 
+/* A replay with up to 4 feeds (a node, its size or one off, data or NULL, a gradient buffer
+ * or NULL) and up to 2 label sets: a refused replay writes no gradient buffer and no value. */
+static void replay(program *p, fuzz_bytes *in) {
+    enum { FEEDS = 4 };
+    gdopt_feed_f64 feeds[FEEDS];
+    gdopt_labels labels[2];
+    int64_t label_values[2][6];
+    double *buffers[2 * FEEDS] = {NULL};
+    size_t n_feeds = fuzz_byte(in) % (FEEDS + 1), n_labels = fuzz_byte(in) % 3, sizes[FEEDS];
+    for (size_t i = 0; i < n_feeds; i++) {
+        gdopt_node node = pick_node(p, in);
+        size_t rank, shape[8], n = 1;
+        if (gdopt_tape_shape(p->tape, node, &rank, shape) == GDOPT_OK) n = element_count(rank, shape);
+        sizes[i] = n + (fuzz_byte(in) % 3) - 1 + (n == 0); /* n - 1, n or n + 1 */
+        for (int k = 0; k < 2; k++) {
+            buffers[2 * i + k] = malloc((sizes[i] + 1) * sizeof(double));
+            FUZZ_REQUIRE(buffers[2 * i + k] != NULL);
+            for (size_t j = 0; j <= sizes[i]; j++) buffers[2 * i + k][j] = k ? -7.0 : (int8_t)fuzz_byte(in) / 8.0;
+        }
+        uint8_t use = fuzz_byte(in);
+        feeds[i] =
+            (gdopt_feed_f64){node, use & 1 ? buffers[2 * i] : NULL, use & 2 ? buffers[2 * i + 1] : NULL, sizes[i]};
+    }
+    for (size_t j = 0; j < n_labels; j++) {
+        size_t n = fuzz_byte(in) % 7;
+        for (size_t k = 0; k < n; k++) label_values[j][k] = (int64_t)(fuzz_byte(in) % 7) - 1;
+        labels[j] = (gdopt_labels){pick_node(p, in), label_values[j], n};
+    }
+    double value = -7.0;
+    gdopt_node root = pick_node(p, in);
+    gdopt_status s;
+    if (p->dtype == GDOPT_F32) { /* the same layout with float pointers */
+        gdopt_feed_f32 feeds32[FEEDS];
+        for (size_t i = 0; i < n_feeds; i++)
+            feeds32[i] =
+                (gdopt_feed_f32){feeds[i].node, (const float *)feeds[i].data, (float *)feeds[i].grad, feeds[i].n};
+        float value32 = -7.0f;
+        s = gdopt_tape_replay_f32(p->tape, root, n_feeds ? feeds32 : NULL, n_feeds, n_labels ? labels : NULL, n_labels,
+                                  &value32);
+        value = value32;
+    } else {
+        s = gdopt_tape_replay_f64(p->tape, root, n_feeds ? feeds : NULL, n_feeds, n_labels ? labels : NULL, n_labels,
+                                  &value);
+    }
+    if (fuzz_checked(s) != GDOPT_OK) {
+        FUZZ_REQUIRE(value == -7.0);
+        for (size_t i = 0; i < n_feeds; i++)
+            for (size_t j = 0; j <= sizes[i]; j++) FUZZ_REQUIRE(buffers[2 * i + 1][j] == -7.0); /* bytes untouched */
+    }
+    for (size_t i = 0; i < 2 * FEEDS; i++) free(buffers[i]);
+}
+
 /* One tape per dtype for the whole run, cleared before each program, and a node recorded
  * on each before the first: a node of the other tape, or from an earlier program, must be
  * refused. */
@@ -118,7 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (int d = 0; d < 2; d++)
         FUZZ_REQUIRE(gdopt_tape_unary(p.tape, GDOPT_NEG, first_nodes[d], &out) == GDOPT_ERR_INVALID);
     for (int calls = 0; calls < 32 && !fuzz_done(&in); calls++) { /* short programs: more of them */
-        switch (fuzz_byte(&in) % 9) {
+        switch (fuzz_byte(&in) % 10) {
         case 0: record_leaf(&p, &in, 1); break;
         case 1: record_leaf(&p, &in, 0); break;
         case 2: { /* unary ops 1..12, and 0 and 13, which do not exist */
@@ -142,6 +194,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             p.count = 0;
             break;
         case 8: fuzz_checked(gdopt_tape_create(p.dtype + 2, &(gdopt_tape *){NULL})); break;
+        case 9: replay(&p, &in); break;
         }
     }
     return 0;
