@@ -31,11 +31,11 @@ $(LIB): $(SOURCES) gdopt.map include/gdopt.h | build-deps
 	cp include/gdopt.h $(BUILD)/include/gdopt.h
 	strip --strip-debug -o $@ .build/release/libgdopt.so
 
-# OpenBLAS (LAPACK, and the tape's matrix products) and BLIS's pthread build (the products
-# on CPUs newer than that OpenBLAS), installed only when missing.
+# OpenBLAS (LAPACK, and the tape's matrix products), and libxsmm (linked statically) and
+# BLIS's pthread build (the products on CPUs newer than that OpenBLAS), installed only when missing.
 build-deps:
-	@dpkg -s libopenblas-dev libblis4-pthread >/dev/null 2>&1 || { apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas-dev libblis4-pthread; }
+	@dpkg -s libopenblas-dev libxsmm-dev libblis4-pthread >/dev/null 2>&1 || { apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas-dev libxsmm-dev libblis4-pthread; }
 
 # Tools the tests use, installed only when missing.
 deps:
@@ -85,7 +85,7 @@ test-c: $(LIB)
 	$(CC) $(HARNESS_FLAGS) -DGDOPT_HARNESS_DLOPEN Tests/CHarness/harness.c -o $(BUILD)/harness_dlopen -ldl -lm -lpthread
 	@echo "harness (linked):"; $(BUILD)/harness_link
 	@echo "harness (dlopen, toolchain not on any path):"; env -i PATH=/usr/bin:/bin $(BUILD)/harness_dlopen $(LIB)
-	@echo "harness (matrix products by BLIS, as on CPUs newer than OpenBLAS):"; GDOPT_BLAS=blis $(BUILD)/harness_link
+	@echo "harness (products by libxsmm and BLIS, as on CPUs newer than OpenBLAS):"; GDOPT_BLAS=blis $(BUILD)/harness_link
 	@echo "harness (gdopt's baseline loops, GDOPT_SIMD=baseline):"; GDOPT_SIMD=baseline $(BUILD)/harness_link
 	@echo "harness under valgrind (linked; its CPU has no AVX-512, so the AVX2 loops run):"; \
 	    $(call valgrind,$(BUILD)/harness_link)

@@ -31,3 +31,21 @@ static inline int gdopt_cpu_level(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("x86-64-v4") ? 2 : __builtin_cpu_supports("x86-64-v3") ? 1 : 0;
 }
+
+/* libxsmm 1.17 (Debian's libxsmm-dev, linked statically; libxsmm_blasint is int): small
+ * products JIT-compiled for the CPU's vectors, used where OpenBLAS does not know the CPU.
+ * A dispatch returns a kernel, or NULL for what libxsmm does not generate (a transposed A).
+ * Its kernels are variadic C functions, which Swift cannot call: gdopt_xsmm_run_* call them. */
+void *libxsmm_smmdispatch(int m, int n, int k, const int *lda, const int *ldb, const int *ldc, const float *alpha,
+                          const float *beta, const int *flags, const int *prefetch);
+void *libxsmm_dmmdispatch(int m, int n, int k, const int *lda, const int *ldb, const int *ldc, const double *alpha,
+                          const double *beta, const int *flags, const int *prefetch);
+const char *libxsmm_get_target_arch(void);
+
+static inline void gdopt_xsmm_run_f32(const void *kernel, const float *a, const float *b, float *c) {
+    ((void (*)(const float *, const float *, float *, ...))kernel)(a, b, c);
+}
+
+static inline void gdopt_xsmm_run_f64(const void *kernel, const double *a, const double *b, double *c) {
+    ((void (*)(const double *, const double *, double *, ...))kernel)(a, b, c);
+}

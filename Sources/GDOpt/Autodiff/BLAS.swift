@@ -2,12 +2,15 @@ import COpenBLAS
 import Glibc
 import Synchronization
 
-/// Matrix products through a row-major CBLAS, for Float and Double: Debian's OpenBLAS, or
-/// BLIS when OpenBLAS does not know the CPU. OpenBLAS 0.3.21 runs its SSE3 Prescott kernels
-/// on Intel CPUs newer than it (3 to 7 times slower on the MLP's shapes), while BLIS picks
-/// its kernels from the CPU's features. The choice is made once, when the first product
-/// runs; `GDOPT_BLAS=openblas` or `=blis` forces it (the library reads, never sets, the
-/// environment; OPENBLAS_CORETYPE stays the user's). LAPACK is always OpenBLAS's.
+/// Matrix products through a row-major CBLAS, for Float and Double: Debian's OpenBLAS, or,
+/// when OpenBLAS does not know the CPU, libxsmm's JIT kernels for the products below
+/// `threadedWork` and BLIS for the rest. OpenBLAS 0.3.21 runs its SSE3 Prescott kernels on
+/// Intel CPUs newer than it (3 to 7 times slower on the MLP's shapes), while libxsmm and BLIS
+/// pick their code from the CPU's features (Debian's BLIS has no AVX-512 kernels; libxsmm
+/// generates them). The choice is made once, when the first product runs; `GDOPT_BLAS=openblas`
+/// or `=blis` forces it (the library reads, never sets, the environment; OPENBLAS_CORETYPE
+/// stays the user's). A product's code depends only on its shape and flags, so results are
+/// the same bits run after run. LAPACK is always OpenBLAS's.
 enum BLAS {
     typealias SGEMM =
         @convention(c) (
@@ -26,13 +29,19 @@ enum BLAS {
         let dgemm: DGEMM
         let setThreads: @Sendable (Int) -> Void
         let description: String
+        /// Whether single-threaded products go to libxsmm first.
+        let jitSmallProducts: Bool
         /// The thread count last set. It is global in the BLAS, changed only when it differs,
         /// and never above gdopt_set_num_threads. (Two tapes racing here only change speed,
         /// not results: both BLASes split a product by output blocks, not along k.)
         private let current = Atomic<Int>(0)
 
-        init(sgemm: SGEMM, dgemm: DGEMM, setThreads: @escaping @Sendable (Int) -> Void, description: String) {
+        init(
+            sgemm: SGEMM, dgemm: DGEMM, setThreads: @escaping @Sendable (Int) -> Void, description: String,
+            jitSmallProducts: Bool = false
+        ) {
             (self.sgemm, self.dgemm, self.setThreads, self.description) = (sgemm, dgemm, setThreads, description)
+            self.jitSmallProducts = jitSmallProducts
         }
 
         func useThreads(_ k: Int) {
@@ -43,13 +52,23 @@ enum BLAS {
         func forgetThreadCount() { current.store(0, ordering: .relaxed) }
     }
 
-    /// C = alpha · op(A) · op(B) + beta · C, with op(X) = Xᵀ when the flag is set.
+    /// C = alpha · op(A) · op(B) + beta · C, with op(X) = Xᵀ when the flag is set. `scratch`
+    /// holds Bᵀ for libxsmm, which generates no kernel for a transposed B (see `jitProduct`).
     static func gemm<T: GDOptFloat>(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
-        a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int, beta: T, c: UnsafeMutablePointer<T>, ldc: Int
+        a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int, beta: T, c: UnsafeMutablePointer<T>, ldc: Int,
+        scratch: Arena<T>? = nil
     ) {
         let backend = selected
-        backend.useThreads(m * n * k >= threadedWork ? WorkerPool.shared.threadCount : 1)
+        let threaded = m * n * k >= threadedWork
+        if backend.jitSmallProducts && !threaded,
+            let (b, ldb) = transposeB ? transposed(b, ldb, k, n, scratch) : (b, ldb),
+            jitProduct(
+                transposeA: transposeA, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        {
+            return
+        }
+        backend.useThreads(threaded ? WorkerPool.shared.threadCount : 1)
         let ta = transposeA ? CblasTrans : CblasNoTrans, tb = transposeB ? CblasTrans : CblasNoTrans
         if T.dtype == .float32 {
             backend.sgemm(
@@ -64,6 +83,52 @@ enum BLAS {
                 UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), Int32(ldb), Double(beta),
                 UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), Int32(ldc))
         }
+    }
+
+    /// op(B) = Bᵀ (k×n, B stored n×k) copied out as k×n with leading dimension n, or nil
+    /// without scratch memory.
+    private static func transposed<T: GDOptFloat>(
+        _ b: UnsafePointer<T>, _ ldb: Int, _ k: Int, _ n: Int, _ scratch: Arena<T>?
+    ) -> (UnsafePointer<T>, Int)? {
+        guard let scratch else { return nil }
+        scratch.removeAll()
+        guard (try? scratch.grow(by: k * n)) != nil else { return nil }
+        let out = scratch.base
+        for j in 0..<n {
+            for i in 0..<k { out[i * n + j] = b[j * ldb + i] }
+        }
+        return (UnsafePointer(out), n)
+    }
+
+    /// Row-major C = op(A)·B + beta·C through a libxsmm kernel; false when libxsmm has none.
+    /// libxsmm is column-major, where the row-major C is Cᵀ = Bᵀ·op(A)ᵀ: B's storage read as
+    /// column-major is Bᵀ, and a transposed A becomes libxsmm's transposed B (it generates no
+    /// transposed A, which is why a transposed B here goes to BLIS). libxsmm caches each kernel.
+    private static func jitProduct<T: GDOptFloat>(
+        transposeA: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
+        beta: T, c: UnsafeMutablePointer<T>, ldc: Int
+    ) -> Bool {
+        var (ldA, ldB, ldC) = (Int32(ldb), Int32(lda), Int32(ldc))
+        var flags: Int32 = transposeA ? 2 : 0  // LIBXSMM_GEMM_FLAG_TRANS_B
+        let (rows, columns, depth) = (Int32(n), Int32(m), Int32(k))
+        if T.dtype == .float32 {
+            var (alpha, scale): (Float, Float) = (1, Float(beta))
+            guard let kernel = libxsmm_smmdispatch(rows, columns, depth, &ldA, &ldB, &ldC, &alpha, &scale, &flags, nil)
+            else { return false }
+            gdopt_xsmm_run_f32(
+                kernel, UnsafeRawPointer(b).assumingMemoryBound(to: Float.self),
+                UnsafeRawPointer(a).assumingMemoryBound(to: Float.self),
+                UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self))
+        } else {
+            var (alpha, scale): (Double, Double) = (1, Double(beta))
+            guard let kernel = libxsmm_dmmdispatch(rows, columns, depth, &ldA, &ldB, &ldC, &alpha, &scale, &flags, nil)
+            else { return false }
+            gdopt_xsmm_run_f64(
+                kernel, UnsafeRawPointer(b).assumingMemoryBound(to: Double.self),
+                UnsafeRawPointer(a).assumingMemoryBound(to: Double.self),
+                UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self))
+        }
+        return true
     }
 
     /// The backend the products use, chosen once (a Swift global is initialised once, thread-safely).
@@ -85,9 +150,11 @@ enum BLAS {
         let fallback = gdopt_cpu_supports_avx2() != 0 && !openBLASVectorCores.contains(openBLASCore.lowercased())
         guard request == "blis" || (request != "openblas" && fallback), let blis = loadBLIS() else { return openBLAS }
         let reason = request == "blis" ? "GDOPT_BLAS=blis" : "OpenBLAS's core \(openBLASCore) predates this CPU"
+        let jit =
+            "libxsmm 1.17 (JIT for \(String(cString: libxsmm_get_target_arch()))) below \(threadedWork) multiply-adds"
         return Backend(
             sgemm: blis.sgemm, dgemm: blis.dgemm, setThreads: blis.setThreads,
-            description: "\(blis.description) (\(reason))")
+            description: "\(jit), \(blis.description) above (\(reason))", jitSmallProducts: true)
     }
 
     /// BLIS from Debian's libblis4 (the pthread build first: its threads are plain pthreads),

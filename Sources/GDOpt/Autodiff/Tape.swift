@@ -29,6 +29,8 @@ public final class Tape<T: GDOptFloat> {
     var records: [Record] = []
     let values: Arena<T>
     let gradients: Arena<T>
+    /// A transposed operand for the JIT products (BLAS.gemm); its capacity is kept.
+    let scratch: Arena<T>
     var labels: [Int] = []
     private let ids: NodeIDs
     /// The serial of records[0]: `clear` moves it past every node recorded so far.
@@ -44,6 +46,7 @@ public final class Tape<T: GDOptFloat> {
     public init() throws(GDOptError) {
         values = try Arena()
         gradients = try Arena()
+        scratch = try Arena()
         ids = try NodeIDs()
         firstSerial = ids.nextSerial
     }

@@ -69,7 +69,7 @@ extension Tape {
             if needA {
                 BLAS.gemm(
                     transposeA: false, transposeB: true, m: m, n: k, k: n, a: gy, lda: n, b: b, ldb: n,
-                    beta: claimGradient(r.a) ? 1 : 0, c: ga, ldc: k)
+                    beta: claimGradient(r.a) ? 1 : 0, c: ga, ldc: k, scratch: scratch)
             }
             if needB {
                 BLAS.gemm(

@@ -17,6 +17,6 @@ public enum BuildInfo {
     /// The copy of gdopt's loops in use (Vectors), and how it was chosen.
     static var kernelLevel: String {
         let forced = Vectors.level == Vectors.supported ? "" : ", lowered by GDOPT_SIMD"
-        return "\(Vectors.level.description)\(forced), chosen by cpuid; no FMA contraction"
+        return "\(Vectors.level.description)\(forced), chosen by cpuid, no FMA contraction"
     }
 }
