@@ -3,8 +3,8 @@ import Glibc
 import Synchronization
 
 /// Matrix products through a row-major CBLAS, for Float and Double: Debian's OpenBLAS, or,
-/// when OpenBLAS does not know the CPU, libxsmm's JIT kernels for the products below
-/// `threadedWork` and BLIS for the rest. OpenBLAS 0.3.21 runs its SSE3 Prescott kernels on
+/// when OpenBLAS does not know the CPU, libxsmm's JIT kernels (split by rows over gdopt's
+/// threads above `threadedWork`), and BLIS for the large products with a transposed B. OpenBLAS 0.3.21 runs its SSE3 Prescott kernels on
 /// Intel CPUs newer than it (3 to 7 times slower on the MLP's shapes), while libxsmm and BLIS
 /// pick their code from the CPU's features (Debian's BLIS has no AVX-512 kernels; libxsmm
 /// generates them). The choice is made once, when the first product runs; `GDOPT_BLAS=openblas`
@@ -29,8 +29,8 @@ enum BLAS {
         let dgemm: DGEMM
         let setThreads: @Sendable (Int) -> Void
         let description: String
-        /// Whether single-threaded products go to libxsmm first.
-        let jitSmallProducts: Bool
+        /// Whether products go to libxsmm first (`gemm`).
+        let jitProducts: Bool
         /// The thread count last set. It is global in the BLAS, changed only when it differs,
         /// and never above gdopt_set_num_threads. (Two tapes racing here only change speed,
         /// not results: both BLASes split a product by output blocks, not along k.)
@@ -38,10 +38,10 @@ enum BLAS {
 
         init(
             sgemm: SGEMM, dgemm: DGEMM, setThreads: @escaping @Sendable (Int) -> Void, description: String,
-            jitSmallProducts: Bool = false
+            jitProducts: Bool = false
         ) {
             (self.sgemm, self.dgemm, self.setThreads, self.description) = (sgemm, dgemm, setThreads, description)
-            self.jitSmallProducts = jitSmallProducts
+            self.jitProducts = jitProducts
         }
 
         func useThreads(_ k: Int) {
@@ -61,10 +61,13 @@ enum BLAS {
     ) {
         let backend = selected
         let threaded = m * n * k >= threadedWork
-        if backend.jitSmallProducts && !threaded,
+        // Large products are split by rows over gdopt's threads; a large transposed B stays with
+        // BLIS (copying it out would cost a good part of the product).
+        if backend.jitProducts && !(threaded && transposeB),
             let (b, ldb) = transposeB ? transposed(b, ldb, k, n, scratch) : (b, ldb),
             jitProduct(
-                transposeA: transposeA, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+                transposeA: transposeA, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
+                parts: threaded ? Swift.min(WorkerPool.shared.threadCount, Swift.max(1, m / 16)) : 1)
         {
             return
         }
@@ -100,35 +103,60 @@ enum BLAS {
         return (UnsafePointer(out), n)
     }
 
-    /// Row-major C = op(A)·B + beta·C through a libxsmm kernel; false when libxsmm has none.
-    /// libxsmm is column-major, where the row-major C is Cᵀ = Bᵀ·op(A)ᵀ: B's storage read as
-    /// column-major is Bᵀ, and a transposed A becomes libxsmm's transposed B (it generates no
-    /// transposed A, which is why a transposed B here goes to BLIS). libxsmm caches each kernel.
+    /// Row-major C = op(A)·B + beta·C through libxsmm kernels, `parts` blocks of C's rows on as
+    /// many threads; false when libxsmm has no kernel. libxsmm is column-major, where the
+    /// row-major C is Cᵀ = Bᵀ·op(A)ᵀ: B's storage read as column-major is Bᵀ, and a transposed
+    /// A becomes libxsmm's transposed B (it generates no transposed A, which is why a transposed
+    /// B is copied first). A block's rows are whole dot products, each computed as it would be
+    /// in one block, so the split does not change bits. libxsmm caches each kernel.
     private static func jitProduct<T: GDOptFloat>(
         transposeA: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
-        beta: T, c: UnsafeMutablePointer<T>, ldc: Int
+        beta: T, c: UnsafeMutablePointer<T>, ldc: Int, parts: Int
     ) -> Bool {
-        var (ldA, ldB, ldC) = (Int32(ldb), Int32(lda), Int32(ldc))
-        var flags: Int32 = transposeA ? 2 : 0  // LIBXSMM_GEMM_FLAG_TRANS_B
-        let (rows, columns, depth) = (Int32(n), Int32(m), Int32(k))
-        if T.dtype == .float32 {
-            var (alpha, scale): (Float, Float) = (1, Float(beta))
-            guard let kernel = libxsmm_smmdispatch(rows, columns, depth, &ldA, &ldB, &ldC, &alpha, &scale, &flags, nil)
-            else { return false }
-            gdopt_xsmm_run_f32(
-                kernel, UnsafeRawPointer(b).assumingMemoryBound(to: Float.self),
-                UnsafeRawPointer(a).assumingMemoryBound(to: Float.self),
-                UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self))
-        } else {
+        let blockRows = (m + parts - 1) / parts, lastRows = m - (parts - 1) * blockRows
+        func kernel(rows: Int) -> UnsafeMutableRawPointer? {
+            var (ldA, ldB, ldC) = (Int32(ldb), Int32(lda), Int32(ldc))
+            var flags: Int32 = transposeA ? 2 : 0  // LIBXSMM_GEMM_FLAG_TRANS_B
+            let (columns, depth) = (Int32(n), Int32(k))
+            if T.dtype == .float32 {
+                var (alpha, scale): (Float, Float) = (1, Float(beta))
+                return libxsmm_smmdispatch(columns, Int32(rows), depth, &ldA, &ldB, &ldC, &alpha, &scale, &flags, nil)
+            }
             var (alpha, scale): (Double, Double) = (1, Double(beta))
-            guard let kernel = libxsmm_dmmdispatch(rows, columns, depth, &ldA, &ldB, &ldC, &alpha, &scale, &flags, nil)
-            else { return false }
-            gdopt_xsmm_run_f64(
-                kernel, UnsafeRawPointer(b).assumingMemoryBound(to: Double.self),
-                UnsafeRawPointer(a).assumingMemoryBound(to: Double.self),
-                UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self))
+            return libxsmm_dmmdispatch(columns, Int32(rows), depth, &ldA, &ldB, &ldC, &alpha, &scale, &flags, nil)
         }
+        guard let block = kernel(rows: blockRows), let last = lastRows == blockRows ? block : kernel(rows: lastRows)
+        else { return false }
+        let product = JITBlocks(
+            block: block, last: last, parts: parts, blockRows: blockRows, a: a, aStride: transposeA ? 1 : lda, b: b,
+            c: c, ldc: ldc)
+        Parallel.forEach(product, count: parts, grain: 1)
         return true
+    }
+
+    /// Blocks of C's rows, each through its libxsmm kernel.
+    private struct JITBlocks<T: GDOptFloat>: RangeKernel {
+        let block: UnsafeMutableRawPointer, last: UnsafeMutableRawPointer
+        let parts: Int, blockRows: Int
+        let a: UnsafePointer<T>, aStride: Int, b: UnsafePointer<T>
+        let c: UnsafeMutablePointer<T>, ldc: Int
+
+        func callAsFunction(_ range: Range<Int>) {
+            for part in range {
+                let kernel = part == parts - 1 ? last : block
+                let row = part * blockRows
+                let (a, c) = (UnsafeRawPointer(a + row * aStride), UnsafeMutableRawPointer(c + row * ldc))
+                if T.dtype == .float32 {
+                    gdopt_xsmm_run_f32(
+                        kernel, UnsafeRawPointer(b).assumingMemoryBound(to: Float.self),
+                        a.assumingMemoryBound(to: Float.self), c.assumingMemoryBound(to: Float.self))
+                } else {
+                    gdopt_xsmm_run_f64(
+                        kernel, UnsafeRawPointer(b).assumingMemoryBound(to: Double.self),
+                        a.assumingMemoryBound(to: Double.self), c.assumingMemoryBound(to: Double.self))
+                }
+            }
+        }
     }
 
     /// The backend the products use, chosen once (a Swift global is initialised once, thread-safely).
@@ -150,11 +178,10 @@ enum BLAS {
         let fallback = gdopt_cpu_supports_avx2() != 0 && !openBLASVectorCores.contains(openBLASCore.lowercased())
         guard request == "blis" || (request != "openblas" && fallback), let blis = loadBLIS() else { return openBLAS }
         let reason = request == "blis" ? "GDOPT_BLAS=blis" : "OpenBLAS's core \(openBLASCore) predates this CPU"
-        let jit =
-            "libxsmm 1.17 (JIT for \(String(cString: libxsmm_get_target_arch()))) below \(threadedWork) multiply-adds"
+        let jit = "libxsmm 1.17 (JIT for \(String(cString: libxsmm_get_target_arch())))"
         return Backend(
             sgemm: blis.sgemm, dgemm: blis.dgemm, setThreads: blis.setThreads,
-            description: "\(jit), \(blis.description) above (\(reason))", jitSmallProducts: true)
+            description: "\(jit), and \(blis.description) for large A·Bᵀ (\(reason))", jitProducts: true)
     }
 
     /// BLIS from Debian's libblis4 (the pthread build first: its threads are plain pthreads),

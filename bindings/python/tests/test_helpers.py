@@ -97,3 +97,25 @@ def test_build_info_names_the_blas_and_the_fallback_to_blis():
         assert fallback.startswith("matrix products: libxsmm") and "predates this CPU" in fallback
     else:
         assert fallback.startswith("matrix products: OpenBLAS")
+
+
+def test_large_products_are_the_same_bits_on_one_and_two_threads():
+    """A product above the single-thread size runs on gdopt's threads (libxsmm, split by rows)
+    or the BLAS's (OpenBLAS, split by output blocks): the thread count does not change bits."""
+    import os
+    import subprocess
+    import sys
+    code = ("import gdopt, numpy as np\n"
+            "r = np.random.default_rng(3); out = []\n"
+            "for threads in (1, 2):\n"
+            "    gdopt.set_num_threads(threads); t = gdopt.Tape(np.float32)\n"
+            "    a = t.variable(r.standard_normal((250, 512)).astype(np.float32))\n"
+            "    b = t.variable(r.standard_normal((512, 64)).astype(np.float32))\n"
+            "    p = a @ b; p.sum().backward()\n"
+            "    out.append(np.concatenate([p.value.ravel(), a.grad.ravel(), b.grad.ravel()]).tobytes())\n"
+            "    r = np.random.default_rng(3)\n"
+            "print(out[0] == out[1])\n")
+    for blas in ("openblas", "blis"):
+        result = subprocess.run([sys.executable, "-c", code], env={**os.environ, "GDOPT_BLAS": blas},
+                                capture_output=True, text=True, check=True).stdout.strip()
+        assert result == "True", blas
