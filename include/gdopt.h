@@ -66,12 +66,13 @@ int gdopt_abi_version(void);
  * level of gdopt's own kernels and the CPU's. The library carries its loops (optimizer
  * kernels, the tape's element-wise ops) for the x86-64 baseline, x86-64-v3 (AVX2) and
  * x86-64-v4 (AVX-512) and uses the best the CPU runs; all three give the same bits.
- * GDOPT_SIMD=baseline|avx2|avx512, read once, lowers the level (never above the CPU's). The products use Debian's OpenBLAS, or BLIS
- * (Debian's libblis4, loaded when needed) when the CPU has AVX2 and OpenBLAS picked an
- * older core: OpenBLAS 0.3.21 falls back to Prescott kernels on Intel CPUs newer than it.
- * GDOPT_BLAS=openblas or =blis, read when the first product runs, forces the choice; the
- * library sets no environment variable. Results of the tape can differ in the last bits
- * between the two. Static storage; never fails. */
+ * GDOPT_SIMD=baseline|avx2|avx512, read once, lowers the level (never above the CPU's).
+ * The products use Debian's OpenBLAS, or, when the CPU has AVX2 and OpenBLAS picked an
+ * older core (OpenBLAS 0.3.21 falls back to Prescott kernels on Intel CPUs newer than it),
+ * libxsmm's JIT kernels (linked in) and BLIS (Debian's libblis4, loaded when needed) for
+ * large A·Bᵀ products. GDOPT_BLAS=openblas or =blis, read when the first product runs,
+ * forces the choice; the library sets no environment variable. Results of the tape can
+ * differ in the last bits between the two. Static storage; never fails. */
 const char *gdopt_build_info(void);
 
 /* The name of a status code, e.g. "GDOPT_ERR_SIZE"; "GDOPT_UNKNOWN_STATUS" for values
