@@ -88,6 +88,8 @@ extension BinaryBackward {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     func run() {
+        // As BinaryForward.run. (A shared helper taking the loop as a closure was tried: the
+        // strides then reached the loop as variables, and no loop vectorised.)
         if sa == 1 && sb == 1 {
             accumulate(1, 1)
         } else if sa == 1 && sb == 0 {
