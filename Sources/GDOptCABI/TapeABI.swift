@@ -237,6 +237,9 @@ private func replay<T: GDOptFloat, Feed>(
     }
     let feeds = feedCount == 0 ? nil : try required(feeds, "feeds")
     let labels = labelCount == 0 ? nil : try required(labels, "labels")
+    // The copies below go to the heap when large, where a refused malloc would trap.
+    try Allocation.probe(count: feedCount, of: Tape<T>.Feed.self, what: "the feeds")
+    try Allocation.probe(count: labelCount, of: Tape<T>.LabelFeed.self, what: "the labels")
     try withUnsafeTemporaryAllocation(of: Tape<T>.Feed.self, capacity: feedCount) { coreFeeds in
         for i in 0..<feedCount { coreFeeds.initializeElement(at: i, to: converted(feeds![i])) }
         try withUnsafeTemporaryAllocation(of: Tape<T>.LabelFeed.self, capacity: labelCount) { coreLabels in

@@ -33,7 +33,7 @@ package enum Allocation {
     /// Below 1 MiB only the budget is checked: a process that cannot get that much back from
     /// malloc is past recovering anyway (the error message needs memory too), and the probe
     /// was a tenth of a small solver checkpoint's restore.
-    private static func probe<T>(count: Int, of _: T.Type, what: String) throws(GDOptError) {
+    package static func probe<T>(count: Int, of _: T.Type, what: String) throws(GDOptError) {
         guard count >= (1 << 20) / MemoryLayout<T>.stride else {
             return try checkBudget(vectors: 1, count: count, stride: MemoryLayout<T>.stride, what: what)
         }
