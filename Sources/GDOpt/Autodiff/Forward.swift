@@ -1,7 +1,17 @@
 /// Each op's value, computed when the op is recorded (and again by `replay`). The element-wise
 /// loops are GDOptLoops', in the CPU's SIMD level (Kernels/Vectors.swift).
 extension Tape {
-    func forwardUnary(_ op: UnaryOp, _ input: Record, _ out: Record) {
+    /// An op's value from its inputs' (a leaf's is its data): when recorded, and when replayed.
+    func forward(_ r: Record) {
+        switch r.kind {
+        case .variable, .constant: break
+        case .unary(let op): forwardUnary(op, records[r.a], r)
+        case .binary(let op): forwardBinary(op, records[r.a], records[r.b], r)
+        case .loss(let kind): forwardLoss(kind, records[r.a], r)
+        }
+    }
+
+    private func forwardUnary(_ op: UnaryOp, _ input: Record, _ out: Record) {
         let x = values.base + input.offset, y = values.base + out.offset
         guard op != .transpose else {
             walk(out.shape, input.shape.transposedStrides, out.shape.zeroStrides) { o, a, _, length, strideA, _ in
@@ -12,7 +22,7 @@ extension Tape {
         Vectors.loops(T.self).unaryForward(UnaryForward(op: op, x: x, y: y, count: input.shape.count))
     }
 
-    func forwardBinary(_ op: BinaryOp, _ left: Record, _ right: Record, _ out: Record) {
+    private func forwardBinary(_ op: BinaryOp, _ left: Record, _ right: Record, _ out: Record) {
         let a = values.base + left.offset, b = values.base + right.offset
         let y = values.base + out.offset
         if op == .matmul {
@@ -29,7 +39,7 @@ extension Tape {
         }
     }
 
-    func forwardLoss(_ kind: LossKind, _ input: Record, _ out: Record) {
+    private func forwardLoss(_ kind: LossKind, _ input: Record, _ out: Record) {
         values[out.offset] = labels.withUnsafeBufferPointer { classes in
             Vectors.loops(T.self).lossForward(rows(kind, input, out, classes))
         }

@@ -146,7 +146,7 @@ public final class Tape<T: GDOptFloat> {
         default: shape = input.shape
         }
         let node = try append(.unary(op), a: inputIndex, shape: shape)
-        forwardUnary(op, input, records[records.count - 1])
+        forward(records[records.count - 1])
         return node
     }
 
@@ -178,7 +178,7 @@ public final class Tape<T: GDOptFloat> {
             shape = try Shape.broadcast(left.shape, right.shape)
         }
         let node = try append(.binary(op), a: leftIndex, b: rightIndex, shape: shape)
-        forwardBinary(op, left, right, records[records.count - 1])
+        forward(records[records.count - 1])
         return node
     }
 
@@ -194,16 +194,14 @@ public final class Tape<T: GDOptFloat> {
         let rows = input.shape[0]
         let columns = input.shape[1]
         guard classes.count == rows else { throw .size("labels has \(classes.count) entries, scores has \(rows) rows") }
-        for (i, label) in classes.enumerated() where !(0..<columns).contains(label) {
-            throw .invalid("labels[\(i)]=\(label) is outside 0..<\(columns)")
-        }
+        try Self.checkClasses(classes, columns: columns, name: "labels")
         let labelOffset = labels.count
         try Allocation.reserve(&labels, adding: classes.count, what: "the labels")
         labels.append(contentsOf: classes)
         // Cross-entropy keeps its softmax for the backward pass, in the value arena.
         let saved = kind == .softmaxCrossEntropy ? try values.grow(by: rows * columns) : -1
         let node = try append(.loss(kind), a: inputIndex, shape: .scalar, saved: saved, labelOffset: labelOffset)
-        forwardLoss(kind, input, records[records.count - 1])
+        forward(records[records.count - 1])
         return node
     }
 
@@ -356,15 +354,7 @@ public final class Tape<T: GDOptFloat> {
             let offset = records[checkedIndex(feed.node)].labelOffset
             for k in 0..<feed.count { labels[offset + k] = feed.labels[k] }
         }
-        for index in 0...rootIndex where reachable[index] {
-            let r = records[index]
-            switch r.kind {
-            case .variable, .constant: break
-            case .unary(let op): forwardUnary(op, records[r.a], r)
-            case .binary(let op): forwardBinary(op, records[r.a], records[r.b], r)
-            case .loss(let kind): forwardLoss(kind, records[r.a], r)
-            }
-        }
+        for index in 0...rootIndex where reachable[index] { forward(records[index]) }
         try propagate(from: rootIndex)
         for feed in feeds {
             guard let out = feed.gradient else { continue }
@@ -395,6 +385,15 @@ public final class Tape<T: GDOptFloat> {
         }
     }
 
+    /// A loss's labels, each a class in 0..<columns; `name` is formatted only for the error.
+    private static func checkClasses(
+        _ classes: UnsafeBufferPointer<Int>, columns: Int, name: @autoclosure () -> String
+    ) throws(GDOptError) {
+        for (k, label) in classes.enumerated() where !(0..<columns).contains(label) {
+            throw .invalid("\(name())[\(k)]=\(label) is outside 0..<\(columns)")
+        }
+    }
+
     /// Each label feed names a loss of this tape once, with one label in 0..<C per row (after `checkFeeds`).
     private func checkLabels(_ newLabels: UnsafeBufferPointer<LabelFeed>) throws(GDOptError) {
         for (i, feed) in newLabels.enumerated() {
@@ -405,9 +404,8 @@ public final class Tape<T: GDOptFloat> {
             guard feed.count == scores[0] else {
                 throw .size("labels[\(i)].count=\(feed.count), but the loss's scores have \(scores[0]) rows")
             }
-            for k in 0..<feed.count where !(0..<scores[1]).contains(feed.labels[k]) {
-                throw .invalid("labels[\(i)][\(k)]=\(feed.labels[k]) is outside 0..<\(scores[1])")
-            }
+            try Self.checkClasses(
+                UnsafeBufferPointer(start: feed.labels, count: feed.count), columns: scores[1], name: "labels[\(i)]")
             guard !given[index] else { throw .invalid("labels[\(i)].node: node \(feed.node.id) is given labels twice") }
             given[index] = true
         }
