@@ -18,7 +18,7 @@ define valgrind
 	    if [ $$status -ne 0 ]; then cat $(BUILD)/valgrind.log; fi; exit $$status
 endef
 
-.PHONY: all build-deps lint stubs test test-swift test-c test-limits test-python test-asan test-tsan test-fuzz fuzz \
+.PHONY: all build-deps lint stubs test test-swift test-c test-cpp test-fortran test-limits test-python test-asan test-tsan test-fuzz fuzz \
         fuzz-alone fuzz-seeds examples demo python bench bench-mpi bench-solvers \
         install deps clean
 all: $(LIB)
@@ -39,20 +39,20 @@ build-deps:
 
 # Tools the tests use, installed only when missing.
 deps:
-	@missing=""; for tool in valgrind:valgrind cc:gcc nm:binutils pkg-config:pkg-config mpirun:openmpi-bin \
-	        mpicc:libopenmpi-dev; do \
+	@missing=""; for tool in valgrind:valgrind cc:gcc g++:g++ gfortran:gfortran cmake:cmake nm:binutils \
+	        pkg-config:pkg-config mpirun:openmpi-bin mpicc:libopenmpi-dev; do \
 	    command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool##*:}"; done; \
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
-test: deps lint $(LIB) test-swift test-c test-limits test-asan test-tsan test-fuzz test-python examples
+test: deps lint $(LIB) test-swift test-c test-cpp test-limits test-asan test-tsan test-fuzz test-python examples
 
 PYTHON ?= python3
 
 # Style, checked and not rewritten: swift-format (shipped with the toolchain) with
 # .swift-format, and clang-format (from PyPI, installed when missing) with .clang-format
 # on the C sources (gdopt.h is hand-laid-out and stays out).
-LINT_C = $(shell git ls-files 'Tests/*.c' 'Tests/*.h' 'examples/*.c' 'bench/*.c' 'bindings/python/src/*.c' \
-                 'bindings/python/src/*.h')
+LINT_C = $(shell git ls-files 'Tests/*.c' 'Tests/*.h' 'Tests/*.cpp' 'examples/*.c' 'examples/*.cpp' 'bench/*.c' \
+                 'bindings/python/src/*.c' 'bindings/python/src/*.h' 'bindings/fortran/*.c' include/gdopt.hpp)
 lint:
 	@command -v clang-format >/dev/null 2>&1 || $(PYTHON) -m pip install -q clang-format
 	$(SWIFT) format lint --strict --recursive Sources Tests/GDOptTests Package.swift
@@ -105,6 +105,15 @@ test-c: $(LIB)
 	    if [ -n "$$few" ] && [ "$$few" = "$$many" ]; then \
 	        echo "no allocation per solver iteration: $$few allocations for 3 iterations and for 30"; \
 	    else echo "FAIL: solver iterations allocate ($$few allocations for 3 iterations, $$many for 30)"; exit 1; fi
+
+# The C++ header's tests, under C++17 and C++20 (std::span), optimised and under ASan+UBSan.
+CXX_TEST_FLAGS := -Wall -Wextra -Werror -Iinclude Tests/Cpp/test_gdopt.cpp -L$(BUILD)/lib -lgdopt \
+    -Wl,-rpath,$(abspath $(BUILD)/lib)
+test-cpp: $(LIB)
+	for std in c++17 c++20; do \
+	    g++ -std=$$std -O2 $(CXX_TEST_FLAGS) -o $(BUILD)/test_cpp_$$std && $(BUILD)/test_cpp_$$std || exit 1; \
+	    g++ -std=$$std -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all $(CXX_TEST_FLAGS) \
+	        -o $(BUILD)/test_cpp_$${std}_asan && $(BUILD)/test_cpp_$${std}_asan || exit 1; done
 
 # Allocations sized by arguments and files, in children under setrlimit(RLIMIT_AS): each
 # must end in MEMORY (or OK where no copy is needed), never a signal. Release build: ASan's
