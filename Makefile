@@ -1,4 +1,5 @@
 # gdopt — build, test, install. `make` builds build/lib/libgdopt.so and build/include/gdopt.h;
+# build/lib/libgdopt_fortran.so with build/include/gdopt.mod (the Fortran module);
 # `make test` installs what the tests need (apt) and runs every test; both are safe to rerun.
 SHELL := /bin/bash
 PREFIX ?= /usr/local
@@ -6,6 +7,8 @@ SWIFT ?= swift
 CC ?= cc
 BUILD := build
 LIB := $(BUILD)/lib/libgdopt.so
+FORTRAN_LIB := $(BUILD)/lib/libgdopt_fortran.so
+FORTRAN_FLAGS := -std=f2018 -Wall -Werror
 SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.c' -o -name '*.h')
 HARNESS_FLAGS := -std=c99 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude
 # Runs a program under memcheck, prints valgrind's summary lines, and fails on any error or
@@ -21,7 +24,7 @@ endef
 .PHONY: all build-deps lint stubs test test-swift test-c test-cpp test-fortran test-limits test-python test-asan test-tsan test-fuzz fuzz \
         fuzz-alone fuzz-seeds examples demo python bench bench-mpi bench-solvers \
         install deps clean
-all: $(LIB)
+all: $(LIB) $(FORTRAN_LIB)
 
 # The release .so carries the Swift runtime inside; debug info is stripped (valgrind
 # 3.19 cannot read lld's, and users do not need it).
@@ -30,6 +33,19 @@ $(LIB): $(SOURCES) gdopt.map include/gdopt.h | build-deps
 	mkdir -p $(BUILD)/lib $(BUILD)/include
 	cp include/gdopt.h $(BUILD)/include/gdopt.h
 	strip --strip-debug -o $@ .build/release/libgdopt.so
+
+# The Fortran module over the C ABI, in its own library so that libgdopt.so exports only
+# gdopt_*; it finds libgdopt.so beside it ($$ORIGIN). gdopt.mod is gfortran's (other compilers
+# build bindings/fortran/gdopt.f90 and gdopt_fortran.c themselves).
+$(FORTRAN_LIB): bindings/fortran/gdopt.f90 bindings/fortran/gdopt_fortran.c include/gdopt.h $(LIB)
+	@command -v gfortran >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq gfortran; }
+	mkdir -p $(BUILD)/fortran
+	$(CC) -std=c99 -O2 -Wall -Wextra -Werror -fPIC -Iinclude -c bindings/fortran/gdopt_fortran.c \
+	    -o $(BUILD)/fortran/gdopt_fortran_c.o
+	gfortran $(FORTRAN_FLAGS) -O2 -fPIC -c bindings/fortran/gdopt.f90 -J$(BUILD)/include -o $(BUILD)/fortran/gdopt.o
+	gfortran -shared -o $@ $(BUILD)/fortran/gdopt.o $(BUILD)/fortran/gdopt_fortran_c.o -L$(BUILD)/lib -lgdopt \
+	    -Wl,-rpath,'$$ORIGIN'
 
 # OpenBLAS (LAPACK, and the tape's matrix products), and libxsmm (linked statically) and
 # BLIS's pthread build (the products on CPUs newer than that OpenBLAS), installed only when missing.
@@ -44,7 +60,7 @@ deps:
 	    command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool##*:}"; done; \
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
-test: deps lint $(LIB) test-swift test-c test-cpp test-limits test-asan test-tsan test-fuzz test-python examples
+test: deps lint $(LIB) test-swift test-c test-cpp test-fortran test-limits test-asan test-tsan test-fuzz test-python examples
 
 PYTHON ?= python3
 
@@ -114,6 +130,18 @@ test-cpp: $(LIB)
 	    g++ -std=$$std -O2 $(CXX_TEST_FLAGS) -o $(BUILD)/test_cpp_$$std && $(BUILD)/test_cpp_$$std || exit 1; \
 	    g++ -std=$$std -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all $(CXX_TEST_FLAGS) \
 	        -o $(BUILD)/test_cpp_$${std}_asan && $(BUILD)/test_cpp_$${std}_asan || exit 1; done
+
+# The Fortran module's tests, against the built library and against a copy of the module
+# compiled with -fcheck=all (bounds, pointers, argument shapes checked at run time).
+test-fortran: $(FORTRAN_LIB)
+	mkdir -p $(BUILD)/fortran-checked
+	gfortran $(FORTRAN_FLAGS) -fcheck=all -I$(BUILD)/include -J$(BUILD)/fortran-checked Tests/Fortran/test_gdopt.f90 \
+	    -o $(BUILD)/test_fortran -L$(BUILD)/lib -lgdopt_fortran -lgdopt -Wl,-rpath,$(abspath $(BUILD)/lib)
+	gfortran $(FORTRAN_FLAGS) -fcheck=all -g -J$(BUILD)/fortran-checked bindings/fortran/gdopt.f90 \
+	    Tests/Fortran/test_gdopt.f90 $(BUILD)/fortran/gdopt_fortran_c.o -o $(BUILD)/test_fortran_checked \
+	    -L$(BUILD)/lib -lgdopt -Wl,-rpath,$(abspath $(BUILD)/lib)
+	@echo "Fortran (libgdopt_fortran.so):"; $(BUILD)/test_fortran
+	@echo "Fortran (the module compiled with -fcheck=all):"; $(BUILD)/test_fortran_checked
 
 # Allocations sized by arguments and files, in children under setrlimit(RLIMIT_AS): each
 # must end in MEMORY (or OK where no copy is needed), never a signal. Release build: ASan's
@@ -247,7 +275,7 @@ bench-mpi: deps python
 	$(PYTHON) -c "import mpi4py" 2>/dev/null || $(PYTHON) -m pip install -q mpi4py
 	for p in 1 2 4; do $(MPIRUN) -n $$p $(PYTHON) bench/distributed_bench.py || exit 1; done
 
-install: $(LIB)
+install: $(LIB) $(FORTRAN_LIB)
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 755 $(LIB) $(DESTDIR)$(PREFIX)/lib/libgdopt.so
 	install -m 644 include/gdopt.h $(DESTDIR)$(PREFIX)/include/gdopt.h

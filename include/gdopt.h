@@ -32,7 +32,7 @@ extern "C" {
 #endif
 
 #define GDOPT_VERSION_MAJOR 0
-#define GDOPT_VERSION_MINOR 1
+#define GDOPT_VERSION_MINOR 2
 #define GDOPT_VERSION_PATCH 0
 /* Bumped whenever a declaration in this header changes incompatibly. */
 #define GDOPT_ABI_VERSION 1
