@@ -142,6 +142,7 @@ test-fortran: $(FORTRAN_LIB)
 	    -L$(BUILD)/lib -lgdopt -Wl,-rpath,$(abspath $(BUILD)/lib)
 	@echo "Fortran (libgdopt_fortran.so):"; $(BUILD)/test_fortran
 	@echo "Fortran (the module compiled with -fcheck=all):"; $(BUILD)/test_fortran_checked
+	@echo "Fortran under valgrind:"; $(call valgrind,$(BUILD)/test_fortran)
 
 # Allocations sized by arguments and files, in children under setrlimit(RLIMIT_AS): each
 # must end in MEMORY (or OK where no copy is needed), never a signal. Release build: ASan's

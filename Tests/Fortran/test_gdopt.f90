@@ -328,7 +328,7 @@ contains
     end subroutine
 
     subroutine test_solver()
-        type(gdopt_solver) :: lbfgs, stepped, resumed, random
+        type(gdopt_solver) :: lbfgs, stepped, resumed, random, unknown
         type(gdopt_result) :: res, res_c
         real(real64), target :: x(10), y(10), g(10), z(2), f, value
         integer(c_int), target :: calls, iterations
@@ -423,7 +423,7 @@ contains
         call gdopt_solver_destroy(resumed)
         call check(gdopt_solver_create('lbfgs', resumed) == GDOPT_OK, 'a solver without a run')
         call check_error(gdopt_solver_stop(resumed), GDOPT_ERR_STATE, gdopt_last_error(), '', 'stop without a run')
-        call check_error(gdopt_solver_create('nope', random), GDOPT_ERR_INVALID, gdopt_last_error(), 'nope', &
+        call check_error(gdopt_solver_create('nope', unknown), GDOPT_ERR_INVALID, gdopt_last_error(), 'nope', &
                          'unknown method')
         call gdopt_solver_destroy(lbfgs)
         call gdopt_solver_destroy(stepped)
