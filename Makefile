@@ -234,14 +234,19 @@ fuzz-alone:
 # ---- Examples and the demo ---------------------------------------------------------------
 EXAMPLE_FLAGS := -std=c99 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -Iinclude
 # Builds and runs every program in examples/ and checks its output (Tests/Examples).
-examples: deps python
+examples: deps python $(FORTRAN_LIB)
 	mkdir -p $(BUILD)/examples
 	for e in rosenbrock_lbfgs simulation_fit; do \
 	    $(CC) $(EXAMPLE_FLAGS) examples/c/$$e.c -o $(BUILD)/examples/$$e -L$(BUILD)/lib -lgdopt \
 	        -Wl,-rpath,$(abspath $(BUILD)/lib) -lm || exit 1; done
 	$(CC) $(EXAMPLE_FLAGS) examples/c/dlopen_adam.c -o $(BUILD)/examples/dlopen_adam -ldl -lm
-	mpicc $(EXAMPLE_FLAGS) examples/c/mpi_sharded_adam.c -o $(BUILD)/examples/mpi_sharded_adam -L$(BUILD)/lib -lgdopt \
-	    -Wl,-rpath,$(abspath $(BUILD)/lib) -lm
+	for e in mpi_sharded_adam mpi_lbfgs; do \
+	    mpicc $(EXAMPLE_FLAGS) examples/c/$$e.c -o $(BUILD)/examples/$$e -L$(BUILD)/lib -lgdopt \
+	        -Wl,-rpath,$(abspath $(BUILD)/lib) -lm || exit 1; done
+	g++ -std=c++17 -O2 -Wall -Wextra -Werror -Iinclude examples/cpp/fit.cpp -o $(BUILD)/examples/fit_cpp \
+	    -L$(BUILD)/lib -lgdopt -Wl,-rpath,$(abspath $(BUILD)/lib)
+	gfortran $(FORTRAN_FLAGS) -O2 -I$(BUILD)/include -J$(BUILD)/examples examples/fortran/heat_fit.f90 \
+	    -o $(BUILD)/examples/heat_fit -L$(BUILD)/lib -lgdopt_fortran -lgdopt -Wl,-rpath,$(abspath $(BUILD)/lib)
 	$(PYTHON) -c "import sklearn, tqdm" 2>/dev/null || $(PYTHON) -m pip install -q scikit-learn tqdm
 	$(PYTHON) Tests/Examples/check_examples.py $(BUILD)/examples $(LIB)
 

@@ -4,6 +4,7 @@ checker knows on its own (the true parameters, the known minimum, the accuracy t
     python3 Tests/Examples/check_examples.py BIN_DIR LIBRARY
 BIN_DIR holds the built C examples; LIBRARY is the libgdopt.so for the dlopen example.
 """
+import math
 import os
 import re
 import subprocess
@@ -49,6 +50,34 @@ def check_mpi(out: str) -> None:
     assert worst < 1e-6 and spread == 0, f"error {worst}, ranks differ by {spread}"
 
 
+def check_mpi_lbfgs(out: str) -> None:
+    assert numbers(r"ranks (\d+), rows", out)[0] == 4
+    assert re.search(r"lbfgs: reason 1 ", out), "L-BFGS did not converge on gtol"
+    assert re.search(r"ranks agree bit for bit \(x, f, counts\): yes", out), "the ranks differ"
+    difference = numbers(r"max \|x - x_alone\| / max \|x_alone\| = (\S+)", out)[0]
+    assert difference < 1e-10, f"4 ranks and one process differ by {difference} (relative)"
+    assert numbers(r"max \|w - w_true\| = (\S+)", out)[0] < 1e-8, "the fit missed the true weights"
+
+
+def check_heat_fit(out: str) -> None:
+    assert numbers(r"gradient check: max relative error\s+(\S+)", out)[0] < 1e-5
+    # The true profile, known here on its own: 1 + 0.6 sin(2 pi x) + 0.3 cos(5 pi x) at each face x.
+    rows = [[float(v) for v in line.split()[1:]] for line in out.splitlines() if line.startswith("kappa ")]
+    assert len(rows) == 32, f"{len(rows)} faces printed"
+    for x, fitted, _ in rows:
+        truth = 1 + 0.6 * math.sin(2 * math.pi * x) + 0.3 * math.cos(5 * math.pi * x)
+        assert close(fitted, truth, 0.02), f"kappa({x}) = {fitted}, truth {truth}"
+
+
+def check_cpp_fit(out: str) -> None:
+    for name, truth in (("alpha", 1.1), ("beta", 0.4), ("gamma", 0.4), ("delta", 0.1)):
+        fitted = numbers(rf"fitted {name} = (\S+) ", out)[0]
+        assert close(fitted, truth, 0.01), f"{name} = {fitted}, truth {truth}"
+    best, start = numbers(r'caught budget_exceeded: "the budget of 100 simulations is spent"; .*'
+                          r"\(misfit (\S+), from (\S+)\)", out)
+    assert best < start, "the exception left x worse than the start"
+
+
 def check_numpy_adam(out: str) -> None:
     assert numbers(r"max \|w - w_lstsq\| = (\S+)", out)[0] < 1e-4
 
@@ -75,6 +104,10 @@ def main() -> int:
         ("c/simulation_fit", [os.path.join(bin_dir, "simulation_fit")], check_simulation),
         ("c/mpi_sharded_adam", ["mpirun", "-n", "4", "--oversubscribe", "--mca", "btl", "self,vader",
                                 os.path.join(bin_dir, "mpi_sharded_adam")], check_mpi),
+        ("c/mpi_lbfgs", ["mpirun", "-n", "4", "--oversubscribe", "--mca", "btl", "self,vader",
+                         os.path.join(bin_dir, "mpi_lbfgs")], check_mpi_lbfgs),
+        ("fortran/heat_fit", [os.path.join(bin_dir, "heat_fit")], check_heat_fit),
+        ("cpp/fit", [os.path.join(bin_dir, "fit_cpp")], check_cpp_fit),
         ("python/numpy_adam.py", [python, "examples/python/numpy_adam.py"], check_numpy_adam),
         ("python/train_digits.py", [python, "examples/python/train_digits.py"], check_digits),
         ("swift", ["swift", "run", "-q", "--package-path", "examples/swift"], check_swift),
