@@ -232,6 +232,7 @@ fuzz-alone:
 	$(call run_fuzzers,$(FUZZ_SECONDS),0,$(FUZZ_WORKERS))
 
 # ---- Examples and the demo ---------------------------------------------------------------
+STAGE := $(BUILD)/stage
 EXAMPLE_FLAGS := -std=c99 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -Iinclude
 # Builds and runs every program in examples/ and checks its output (Tests/Examples).
 examples: deps python $(FORTRAN_LIB)
@@ -245,8 +246,16 @@ examples: deps python $(FORTRAN_LIB)
 	        -Wl,-rpath,$(abspath $(BUILD)/lib) -lm || exit 1; done
 	g++ -std=c++17 -O2 -Wall -Wextra -Werror -Iinclude examples/cpp/fit.cpp -o $(BUILD)/examples/fit_cpp \
 	    -L$(BUILD)/lib -lgdopt -Wl,-rpath,$(abspath $(BUILD)/lib)
-	gfortran $(FORTRAN_FLAGS) -O2 -I$(BUILD)/include -J$(BUILD)/examples examples/fortran/heat_fit.f90 \
-	    -o $(BUILD)/examples/heat_fit -L$(BUILD)/lib -lgdopt_fortran -lgdopt -Wl,-rpath,$(abspath $(BUILD)/lib)
+	@echo "install into $(STAGE), then build from it with pkg-config and with CMake (examples/cmake):"
+	$(MAKE) --no-print-directory install PREFIX=$(abspath $(STAGE)) > /dev/null
+	gfortran $(FORTRAN_FLAGS) -O2 -J$(BUILD)/examples examples/fortran/heat_fit.f90 -o $(BUILD)/examples/heat_fit \
+	    $$(PKG_CONFIG_PATH=$(STAGE)/lib/pkgconfig pkg-config --cflags --libs gdopt-fortran) \
+	    -Wl,-rpath,$(abspath $(STAGE)/lib)
+	cmake -DCONFIG_VERSION=$(STAGE)/lib/cmake/gdopt/gdoptConfigVersion.cmake -P Tests/CMake/check_version.cmake
+	rm -rf $(BUILD)/cmake-example
+	cmake -S examples/cmake -B $(BUILD)/cmake-example -DCMAKE_PREFIX_PATH=$(abspath $(STAGE)) \
+	    > $(BUILD)/cmake-example.log 2>&1 || { cat $(BUILD)/cmake-example.log; exit 1; }
+	cmake --build $(BUILD)/cmake-example
 	$(PYTHON) -c "import sklearn, tqdm" 2>/dev/null || $(PYTHON) -m pip install -q scikit-learn tqdm
 	$(PYTHON) Tests/Examples/check_examples.py $(BUILD)/examples $(LIB)
 
@@ -281,13 +290,19 @@ bench-mpi: deps python
 	$(PYTHON) -c "import mpi4py" 2>/dev/null || $(PYTHON) -m pip install -q mpi4py
 	for p in 1 2 4; do $(MPIRUN) -n $$p $(PYTHON) bench/distributed_bench.py || exit 1; done
 
+# Installs the C library and header, the C++ header, the Fortran library and module, the
+# pkg-config files (gdopt, gdopt-fortran) and the CMake package (lib/cmake/gdopt).
 install: $(LIB) $(FORTRAN_LIB)
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 755 $(LIB) $(DESTDIR)$(PREFIX)/lib/libgdopt.so
-	install -m 644 include/gdopt.h $(DESTDIR)$(PREFIX)/include/gdopt.h
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	    $(DESTDIR)$(PREFIX)/lib/cmake/gdopt
+	install -m 755 $(LIB) $(FORTRAN_LIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 include/gdopt.h include/gdopt.hpp $(BUILD)/include/gdopt.mod $(DESTDIR)$(PREFIX)/include/
+	install -m 644 cmake/gdoptConfig.cmake $(DESTDIR)$(PREFIX)/lib/cmake/gdopt/
 	version=$$(sed -n 's/^#define GDOPT_VERSION_\(MAJOR\|MINOR\|PATCH\) //p' include/gdopt.h | paste -sd.); \
-	    sed -e 's|@PREFIX@|$(PREFIX)|' -e "s|@VERSION@|$$version|" \
-	    gdopt.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/gdopt.pc
+	    for pc in gdopt gdopt-fortran; do sed -e 's|@PREFIX@|$(PREFIX)|' -e "s|@VERSION@|$$version|" \
+	        $$pc.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/$$pc.pc; done; \
+	    sed -e "s|@VERSION@|$$version|g" -e "s|@MAJOR@|$${version%%.*}|g" cmake/gdoptConfigVersion.cmake.in \
+	        > $(DESTDIR)$(PREFIX)/lib/cmake/gdopt/gdoptConfigVersion.cmake
 
 clean:
 	rm -rf $(BUILD) .build .build-san .build-tsan bindings/python/build

@@ -2,7 +2,8 @@
 checker knows on its own (the true parameters, the known minimum, the accuracy target).
 
     python3 Tests/Examples/check_examples.py BIN_DIR LIBRARY
-BIN_DIR holds the built C examples; LIBRARY is the libgdopt.so for the dlopen example.
+BIN_DIR holds the built C, C++ and Fortran examples (and BIN_DIR/../cmake-example the CMake
+project's programs); LIBRARY is the libgdopt.so for the dlopen example.
 """
 import math
 import os
@@ -78,6 +79,19 @@ def check_cpp_fit(out: str) -> None:
     assert best < start, "the exception left x worse than the start"
 
 
+def check_cmake_c(out: str) -> None:
+    assert numbers(r"C: gdopt 0\.2\.\d+, adam max \|p - target\| = (\S+)", out)[0] < 1e-3
+
+
+def check_cmake_cpp(out: str) -> None:
+    x0, x1 = numbers(r"C\+\+: lbfgs reason 1, x = \((\S+), (\S+)\)", out)
+    assert abs(x0 - 1) < 1e-6 and abs(x1 + 2) < 1e-6, f"x = ({x0}, {x1}), the minimum is at (1, -2)"
+
+
+def check_cmake_fortran(out: str) -> None:
+    assert numbers(r"Fortran: gdopt 0\.2\.\d+, adam max \|p - target\| =\s+(\S+)", out)[0] < 1e-3
+
+
 def check_numpy_adam(out: str) -> None:
     assert numbers(r"max \|w - w_lstsq\| = (\S+)", out)[0] < 1e-4
 
@@ -96,6 +110,7 @@ def check_swift(out: str) -> None:
 def main() -> int:
     bin_dir, library = sys.argv[1], os.path.abspath(sys.argv[2])
     python = sys.executable
+    cmake_dir = os.path.join(os.path.dirname(bin_dir), "cmake-example")  # examples/cmake, built by make examples
     examples = [
         ("c/rosenbrock_lbfgs", [os.path.join(bin_dir, "rosenbrock_lbfgs")], check_rosenbrock),
         # env -i: the dlopen example finds nothing on any path but the file it is given.
@@ -108,6 +123,9 @@ def main() -> int:
                          os.path.join(bin_dir, "mpi_lbfgs")], check_mpi_lbfgs),
         ("fortran/heat_fit", [os.path.join(bin_dir, "heat_fit")], check_heat_fit),
         ("cpp/fit", [os.path.join(bin_dir, "fit_cpp")], check_cpp_fit),
+        ("cmake/adam_c", [os.path.join(cmake_dir, "adam_c")], check_cmake_c),
+        ("cmake/lbfgs_cpp", [os.path.join(cmake_dir, "lbfgs_cpp")], check_cmake_cpp),
+        ("cmake/adam_fortran", [os.path.join(cmake_dir, "adam_fortran")], check_cmake_fortran),
         ("python/numpy_adam.py", [python, "examples/python/numpy_adam.py"], check_numpy_adam),
         ("python/train_digits.py", [python, "examples/python/train_digits.py"], check_digits),
         ("swift", ["swift", "run", "-q", "--package-path", "examples/swift"], check_swift),

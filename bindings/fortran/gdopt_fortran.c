@@ -16,6 +16,10 @@ void gdoptf_fail(const char *text, size_t len) {
     binding_failed_last = 1;
 }
 
-void gdoptf_library_failed(void) { binding_failed_last = 0; }
+void gdoptf_library_failed(void) {
+    binding_failed_last = 0;
+}
 
-const char *gdoptf_last_error(void) { return binding_failed_last ? message : gdopt_last_error(); }
+const char *gdoptf_last_error(void) {
+    return binding_failed_last ? message : gdopt_last_error();
+}

@@ -1,10 +1,9 @@
 /* Data-parallel L-BFGS under MPI with ask/tell: a nonlinear least-squares fit of a logistic
- * model, p_i = sigmoid(x_i . w), to observed probabilities, with the rows split over the ranks. Every rank runs the same ask/tell loop on its own solver;
- * at each EVALUATE it computes f and the gradient over its rows, and one MPI_Allreduce sums
- * them. Every rank then tells its solver the same bits, so every solver visits the same
- * points and ends with the same x: no rank is special and nothing is broadcast.
- * (Open MPI's allreduce gives every rank the same sum, bit for bit; with an MPI that does
- * not, reduce to one rank and broadcast instead.)
+ * model, p_i = sigmoid(x_i . w), to observed probabilities, with the rows split over the ranks. Every rank runs the
+ * same ask/tell loop on its own solver; at each EVALUATE it computes f and the gradient over its rows, and one
+ * MPI_Allreduce sums them. Every rank then tells its solver the same bits, so every solver visits the same points and
+ * ends with the same x: no rank is special and nothing is broadcast. (Open MPI's allreduce gives every rank the same
+ * sum, bit for bit; with an MPI that does not, reduce to one rank and broadcast instead.)
  *
  * At the end, the ranks compare their results bit for bit, and rank 0 runs the same fit
  * over all the rows alone (MPI_COMM_SELF): the sums are taken in another order, so the
@@ -32,9 +31,13 @@ static double uniform(uint64_t counter) {
     return (double)(z >> 11) / 4503599627370496.0 - 1.0; /* 2^52 */
 }
 
-static double true_weight(size_t j) { return 2.0 * uniform(1000000007ull + j); }
+static double true_weight(size_t j) {
+    return 2.0 * uniform(1000000007ull + j);
+}
 
-static double sigmoid(double s) { return 1 / (1 + exp(-s)); }
+static double sigmoid(double s) {
+    return 1 / (1 + exp(-s));
+}
 
 static void make_row(size_t i, double *x, double *y) {
     double score = 0;
@@ -120,8 +123,7 @@ int main(int argc, char **argv) {
                result.iterations, result.evaluations, result.f);
         printf("ranks agree bit for bit (x, f, counts): %s\n", agree ? "yes" : "no");
         printf("one process: %zu iterations, %zu evaluations, max |x - x_alone| / max |x_alone| = %.3e\n",
-               alone_result.iterations, alone_result.evaluations,
-               difference);
+               alone_result.iterations, alone_result.evaluations, difference);
         printf("max |w - w_true| = %.3e\n", truth_error);
         failed |= !agree || result.reason != GDOPT_CONVERGED_GTOL;
         free(all);
