@@ -21,7 +21,8 @@ define valgrind
 	    if [ $$status -ne 0 ]; then cat $(BUILD)/valgrind.log; fi; exit $$status
 endef
 
-.PHONY: all build-deps lint stubs test test-swift test-c test-cpp test-fortran test-limits test-python test-asan test-tsan test-fuzz fuzz \
+.PHONY: all build-deps lint stubs test test-swift test-c test-cpp test-fortran test-limits test-python test-asan \
+        test-tsan test-fuzz fuzz \
         fuzz-alone fuzz-seeds examples demo python bench bench-mpi bench-solvers \
         install deps clean
 all: $(LIB) $(FORTRAN_LIB)
@@ -60,7 +61,8 @@ deps:
 	    command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool##*:}"; done; \
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
-test: deps lint $(LIB) test-swift test-c test-cpp test-fortran test-limits test-asan test-tsan test-fuzz test-python examples
+test: deps lint $(LIB) test-swift test-c test-cpp test-fortran test-limits test-asan test-tsan test-fuzz test-python \
+      examples
 
 PYTHON ?= python3
 

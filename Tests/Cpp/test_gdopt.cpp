@@ -403,6 +403,15 @@ static void test_solver() {
     });
     std::vector<double> v{-1.2, 1};
     CHECK(newton.minimize(rosenbrock, v).reason == GDOPT_CONVERGED_GTOL && hessians > 0 && std::fabs(v[0] - 1) < 1e-6);
+    newton.on_hessian([](gdopt::view<const double>, gdopt::view<double>) { throw objective_failed{3}; });
+    rethrown = false;
+    try {
+        v = {-1.2, 1};
+        newton.minimize(rosenbrock, v);
+    } catch (const objective_failed &e) {
+        rethrown = e.code == 3;
+    }
+    CHECK(rethrown && newton.native_handle() != nullptr);
 
     // Ask/tell as a plain loop: the same points as minimize, bit for bit, and no allocation.
     std::vector<double> a(10), g(10);

@@ -313,7 +313,8 @@ module gdopt
             integer(c_int), value :: centered, maximize
             integer(c_int32_t) :: status
         end function
-        function c_adam_update(p, g, m, v, vmax, n, t, lr, beta1, beta2, eps, weight_decay, flags) bind(c) result(status)
+        function c_adam_update(p, g, m, v, vmax, n, t, lr, beta1, beta2, eps, weight_decay, flags) bind(c) &
+            result(status)
             import :: c_ptr, c_size_t, c_int64_t, c_double, c_int, c_int32_t
             type(c_ptr), value :: p, g, m, v, vmax
             integer(c_size_t), value :: n
