@@ -20,6 +20,9 @@
  *    (lr, eps, momentum, weight_decay, alpha, lr_decay, initial_accumulator_value,
  *    max_grad_norm >= 0; 0 <= beta1, beta2 < 1); booleans must be exactly 0 or 1.
  *  - float variants end in _f32, double variants in _f64.
+ *  - Other languages: include/gdopt.hpp is a header-only C++17 layer over this header
+ *    (RAII, exceptions, callables); the Fortran module gdopt (bindings/fortran, installed as
+ *    libgdopt_fortran.so and gdopt.mod) wraps these calls under the same names.
  */
 #ifndef GDOPT_H
 #define GDOPT_H
