@@ -158,10 +158,95 @@ template <class C> auto optional_data(C &buffer, std::size_t n, const char *call
     return std::data(buffer);
 }
 
-template <class H, void (*destroy)(H *)> struct deleter {
-    void operator()(H *h) const noexcept { destroy(h); }
+/* The C functions of each handle type, for the bases below. */
+template <class H> struct handle_api;
+template <> struct handle_api<gdopt_optimizer> {
+    static constexpr auto create = gdopt_optimizer_create;
+    static constexpr auto destroy = gdopt_optimizer_destroy;
+    static constexpr auto set = gdopt_optimizer_set;
+    static constexpr auto get = gdopt_optimizer_get;
+    static constexpr auto save = gdopt_optimizer_save;
+    static constexpr auto load = gdopt_optimizer_load;
+    static constexpr auto serialize = gdopt_optimizer_serialize;
+    static constexpr auto deserialize = gdopt_optimizer_deserialize;
 };
-template <class H, void (*destroy)(H *)> using owner = std::unique_ptr<H, deleter<H, destroy>>;
+template <> struct handle_api<gdopt_solver> {
+    static constexpr auto create = gdopt_solver_create;
+    static constexpr auto destroy = gdopt_solver_destroy;
+    static constexpr auto set = gdopt_solver_set;
+    static constexpr auto get = gdopt_solver_get;
+    static constexpr auto save = gdopt_solver_save;
+    static constexpr auto load = gdopt_solver_load;
+    static constexpr auto serialize = gdopt_solver_serialize;
+    static constexpr auto deserialize = gdopt_solver_deserialize;
+};
+template <> struct handle_api<gdopt_schedule> {
+    static constexpr auto create = gdopt_schedule_create;
+    static constexpr auto destroy = gdopt_schedule_destroy;
+    static constexpr auto set = gdopt_schedule_set;
+    static constexpr auto get = gdopt_schedule_get;
+};
+template <> struct handle_api<gdopt_tape> {
+    static constexpr auto destroy = gdopt_tape_destroy;
+};
+
+template <class H> struct destroyer {
+    void operator()(H *h) const noexcept { handle_api<H>::destroy(h); }
+};
+template <class H> using owner = std::unique_ptr<H, destroyer<H>>;
+
+using settings = std::initializer_list<std::pair<const char *, double>>;
+
+/* Owns a handle created by name, with named parameters: set(name, value) and get(name). */
+template <class Self, class H> class named {
+  public:
+    Self &set(const char *name, double value) {
+        check(handle_api<H>::set(handle_.get(), name, value));
+        return static_cast<Self &>(*this);
+    }
+    double get(const char *name) const {
+        double value = 0;
+        check(handle_api<H>::get(handle_.get(), name, &value));
+        return value;
+    }
+    H *native_handle() const noexcept { return handle_.get(); }
+
+  protected:
+    named(const char *name, settings values) {
+        H *raw = nullptr;
+        check(handle_api<H>::create(name, &raw));
+        handle_.reset(raw);
+        for (const auto &value : values) set(value.first, value.second);
+    }
+    owner<H> handle_;
+};
+
+/* A named handle whose state is saved and restored: files (crash-safe) and bytes. */
+template <class Self, class H> class checkpointed : public named<Self, H> {
+  public:
+    void save(const std::string &path) const { check(handle_api<H>::save(this->handle_.get(), path.c_str())); }
+    void load(const std::string &path) { check(handle_api<H>::load(this->handle_.get(), path.c_str())); }
+    /* The checkpoint's size; written into buf when it has room (cap >= the size). */
+    std::size_t serialize(void *buf, std::size_t cap) const {
+        std::size_t needed = 0;
+        check(handle_api<H>::serialize(this->handle_.get(), buf, cap, &needed));
+        return needed;
+    }
+    std::vector<unsigned char> serialize() const {
+        std::vector<unsigned char> bytes(serialize(nullptr, 0));
+        serialize(bytes.data(), bytes.size());
+        return bytes;
+    }
+    void deserialize(const void *buf, std::size_t len) {
+        check(handle_api<H>::deserialize(this->handle_.get(), buf, len));
+    }
+    template <class C, class = std::enable_if_t<contiguous_v<C>>> void deserialize(const C &bytes) {
+        deserialize(std::data(bytes), std::size(bytes) * sizeof(element_t<const C>));
+    }
+
+  protected:
+    using named<Self, H>::named;
+};
 
 /* Turns a table call into a vector of names. */
 template <class Lister, class... Args> std::vector<std::string> names(Lister list, Args... args) {
@@ -247,26 +332,10 @@ inline std::vector<param_info> solver_params(const char *method) {
 /* A torch.optim-style optimizer over caller-owned buffers, e.g.
  *     gdopt::optimizer adam("adam", {{"lr", 1e-2}, {"weight_decay", 1e-4}});
  *     adam.step(0, weights, grads);   // slot 0 */
-class optimizer {
+class optimizer : public detail::checkpointed<optimizer, gdopt_optimizer> {
   public:
-    explicit optimizer(const char *kind, std::initializer_list<std::pair<const char *, double>> settings = {}) {
-        gdopt_optimizer *raw = nullptr;
-        detail::check(gdopt_optimizer_create(kind, &raw));
-        handle_.reset(raw);
-        for (const auto &setting : settings) set(setting.first, setting.second);
-    }
-    explicit optimizer(const std::string &kind, std::initializer_list<std::pair<const char *, double>> settings = {})
-        : optimizer(kind.c_str(), settings) {}
-
-    optimizer &set(const char *name, double value) {
-        detail::check(gdopt_optimizer_set(handle_.get(), name, value));
-        return *this;
-    }
-    double get(const char *name) const {
-        double value = 0;
-        detail::check(gdopt_optimizer_get(handle_.get(), name, &value));
-        return value;
-    }
+    explicit optimizer(const char *kind, detail::settings settings = {}) : checkpointed(kind, settings) {}
+    explicit optimizer(const std::string &kind, detail::settings settings = {}) : optimizer(kind.c_str(), settings) {}
 
     template <class T> void step(std::size_t slot, T *params, const T *grads, std::size_t n) {
         detail::check(detail::c_api<T>::optimizer_step(handle_.get(), slot, params, grads, n));
@@ -288,26 +357,6 @@ class optimizer {
     }
 
     void reset() { detail::check(gdopt_optimizer_reset(handle_.get())); }
-    void save(const std::string &path) const { detail::check(gdopt_optimizer_save(handle_.get(), path.c_str())); }
-    void load(const std::string &path) { detail::check(gdopt_optimizer_load(handle_.get(), path.c_str())); }
-
-    /* The checkpoint's size; into buf when it has room (cap >= the size). */
-    std::size_t serialize(void *buf, std::size_t cap) const {
-        std::size_t needed = 0;
-        detail::check(gdopt_optimizer_serialize(handle_.get(), buf, cap, &needed));
-        return needed;
-    }
-    std::vector<unsigned char> serialize() const {
-        std::vector<unsigned char> bytes(serialize(nullptr, 0));
-        serialize(bytes.data(), bytes.size());
-        return bytes;
-    }
-    void deserialize(const void *buf, std::size_t len) {
-        detail::check(gdopt_optimizer_deserialize(handle_.get(), buf, len));
-    }
-    template <class C, class = std::enable_if_t<detail::contiguous_v<C>>> void deserialize(const C &bytes) {
-        deserialize(std::data(bytes), std::size(bytes) * sizeof(detail::element_t<const C>));
-    }
 
     std::vector<std::size_t> slots() const {
         std::size_t count = 0;
@@ -333,11 +382,6 @@ class optimizer {
                    const T *const *buffers, std::size_t count) {
         detail::check(detail::c_api<T>::state_set(handle_.get(), slot, step, n, names, buffers, count));
     }
-
-    gdopt_optimizer *native_handle() const noexcept { return handle_.get(); }
-
-  private:
-    detail::owner<gdopt_optimizer, gdopt_optimizer_destroy> handle_;
 };
 
 /* ---- Stateless kernels (gdopt.h's equations; empty containers stand for NULL buffers) -- */
@@ -453,27 +497,11 @@ gradcheck_result gradcheck(F &&f, const C &x, double h = 1e-5) {
  *     s.begin(x);
  *     for (gdopt::task t; (t = s.ask(x)) != gdopt::task::done;)
  *         if (t == gdopt::task::evaluate) s.tell(f(x, g), g);                               */
-class solver {
+class solver : public detail::checkpointed<solver, gdopt_solver> {
   public:
-    explicit solver(const char *method, std::initializer_list<std::pair<const char *, double>> options = {})
-        : callbacks_(new callbacks) {
-        gdopt_solver *raw = nullptr;
-        detail::check(gdopt_solver_create(method, &raw));
-        handle_.reset(raw);
-        for (const auto &option : options) set(option.first, option.second);
-    }
-    explicit solver(const std::string &method, std::initializer_list<std::pair<const char *, double>> options = {})
-        : solver(method.c_str(), options) {}
-
-    solver &set(const char *name, double value) {
-        detail::check(gdopt_solver_set(handle_.get(), name, value));
-        return *this;
-    }
-    double get(const char *name) const {
-        double value = 0;
-        detail::check(gdopt_solver_get(handle_.get(), name, &value));
-        return value;
-    }
+    explicit solver(const char *method, detail::settings options = {})
+        : checkpointed(method, options), callbacks_(new callbacks) {}
+    explicit solver(const std::string &method, detail::settings options = {}) : solver(method.c_str(), options) {}
 
     /* Either side may be NULL (or an empty container): no bound on that side. */
     void set_bounds(const double *lower, const double *upper, std::size_t n) {
@@ -549,27 +577,6 @@ class solver {
         return n;
     }
 
-    void save(const std::string &path) const { detail::check(gdopt_solver_save(handle_.get(), path.c_str())); }
-    void load(const std::string &path) { detail::check(gdopt_solver_load(handle_.get(), path.c_str())); }
-    std::size_t serialize(void *buf, std::size_t cap) const {
-        std::size_t needed = 0;
-        detail::check(gdopt_solver_serialize(handle_.get(), buf, cap, &needed));
-        return needed;
-    }
-    std::vector<unsigned char> serialize() const {
-        std::vector<unsigned char> bytes(serialize(nullptr, 0));
-        serialize(bytes.data(), bytes.size());
-        return bytes;
-    }
-    void deserialize(const void *buf, std::size_t len) {
-        detail::check(gdopt_solver_deserialize(handle_.get(), buf, len));
-    }
-    template <class C, class = std::enable_if_t<detail::contiguous_v<C>>> void deserialize(const C &bytes) {
-        deserialize(std::data(bytes), std::size(bytes) * sizeof(detail::element_t<const C>));
-    }
-
-    gdopt_solver *native_handle() const noexcept { return handle_.get(); }
-
   private:
     /* On the heap, so that the C library's data pointer survives a move of the solver. */
     struct callbacks {
@@ -601,46 +608,26 @@ class solver {
     }
 
     std::unique_ptr<callbacks> callbacks_;
-    detail::owner<gdopt_solver, gdopt_solver_destroy> handle_;
 };
 
 /* One run of a new solver: minimize(f, x) with L-BFGS, or any method and options. */
 template <class F, class C, class = std::enable_if_t<detail::contiguous_v<C>>>
-result minimize(F &&f, C &&x, const char *method = "lbfgs",
-                std::initializer_list<std::pair<const char *, double>> options = {}) {
+result minimize(F &&f, C &&x, const char *method = "lbfgs", detail::settings options = {}) {
     solver s(method, options);
     return s.minimize(f, x);
 }
 
 /* ---- Learning-rate schedules ----------------------------------------------------------- */
 
-class schedule {
+class schedule : public detail::named<schedule, gdopt_schedule> {
   public:
-    explicit schedule(const char *kind, std::initializer_list<std::pair<const char *, double>> settings = {}) {
-        gdopt_schedule *raw = nullptr;
-        detail::check(gdopt_schedule_create(kind, &raw));
-        handle_.reset(raw);
-        for (const auto &setting : settings) set(setting.first, setting.second);
-    }
-    schedule &set(const char *name, double value) {
-        detail::check(gdopt_schedule_set(handle_.get(), name, value));
-        return *this;
-    }
-    double get(const char *name) const {
-        double value = 0;
-        detail::check(gdopt_schedule_get(handle_.get(), name, &value));
-        return value;
-    }
+    explicit schedule(const char *kind, detail::settings settings = {}) : named(kind, settings) {}
     double lr(std::uint64_t step) const {
         double value = 0;
         detail::check(gdopt_schedule_lr(handle_.get(), step, &value));
         return value;
     }
     void observe(double metric) { detail::check(gdopt_schedule_observe(handle_.get(), metric)); }
-    gdopt_schedule *native_handle() const noexcept { return handle_.get(); }
-
-  private:
-    detail::owner<gdopt_schedule, gdopt_schedule_destroy> handle_;
 };
 
 /* ---- Autodiff tape --------------------------------------------------------------------- */
@@ -739,7 +726,7 @@ class tape {
         detail::same_size(call, "data", count, size);
     }
 
-    detail::owner<gdopt_tape, gdopt_tape_destroy> handle_;
+    detail::owner<gdopt_tape> handle_;
 };
 
 } // namespace gdopt
