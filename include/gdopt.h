@@ -131,6 +131,8 @@ gdopt_status gdopt_solver_params(const char *method, const gdopt_param_info **ta
  *   "adam"    lr=1e-3 beta1=0.9 beta2=0.999 eps=1e-8 weight_decay=0 amsgrad=0 maximize=0
  *             (weight decay is L2 added to the gradient)
  *   "adamw"   as adam, but weight_decay=1e-2 and decoupled: p *= 1 - lr*weight_decay
+ *   "lion"    lr=1e-4 beta1=0.9 beta2=0.99 weight_decay=0 maximize=0 (Chen et al. 2023;
+ *             weight decay decoupled; state "exp_avg")
  * and every kind has:
  *   reject_nonfinite=0  when 1, a step whose gradients hold NaN or Inf fails with
  *                       GDOPT_ERR_NONFINITE and changes nothing;
@@ -309,6 +311,15 @@ gdopt_status gdopt_adam_update_f32(float *p, const float *g, float *m, float *v,
 gdopt_status gdopt_adam_update_f64(double *p, const double *g, double *m, double *v, double *vmax, size_t n,
                                    uint64_t t, double lr, double beta1, double beta2, double eps,
                                    double weight_decay, int flags);
+
+/* Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms"; not in torch.optim):
+ *        c = beta1*exp_avg + (1-beta1)*g,  u = sign(c) (0 at 0, NaN kept),
+ *        p *= 1 - lr*weight_decay,  p -= lr*u,  exp_avg = beta2*exp_avg + (1-beta2)*g.
+ * No step count: Lion has no bias correction. Start exp_avg at zero. */
+gdopt_status gdopt_lion_update_f32(float *p, const float *g, float *exp_avg, size_t n, double lr, double beta1,
+                                   double beta2, double weight_decay, int maximize);
+gdopt_status gdopt_lion_update_f64(double *p, const double *g, double *exp_avg, size_t n, double lr, double beta1,
+                                   double beta2, double weight_decay, int maximize);
 
 /* ---- Helpers ----------------------------------------------------------------------- */
 

@@ -158,3 +158,33 @@ public func gdopt_adam_update_f64(
 ) -> gdopt_status {
     withStatus { try adam(p, g, m, v, vmax, n, t, lr, beta1, beta2, eps, weight_decay, flags) }
 }
+
+private func lion<T: GDOptFloat>(
+    _ p: UnsafeMutablePointer<T>?, _ g: UnsafePointer<T>?, _ expAvg: UnsafeMutablePointer<T>?, _ n: Int,
+    _ lr: Double, _ beta1: Double, _ beta2: Double, _ weightDecay: Double, _ maximize: Int32
+) throws {
+    let p = try required(p, "p")
+    let g = try required(g, "g")
+    let expAvg = try required(expAvg, "exp_avg")
+    let n = try elementCount(n, of: T.self)
+    let c = Lion(
+        learningRate: lr, beta1: beta1, beta2: beta2, weightDecay: weightDecay, maximize: try flag(maximize, "maximize")
+    )
+    try Lion.update(parameters: p, gradients: g, momentum: expAvg, count: n, configuration: c)
+}
+
+@c @implementation
+public func gdopt_lion_update_f32(
+    _ p: UnsafeMutablePointer<Float>?, _ g: UnsafePointer<Float>?, _ exp_avg: UnsafeMutablePointer<Float>?, _ n: Int,
+    _ lr: Double, _ beta1: Double, _ beta2: Double, _ weight_decay: Double, _ maximize: Int32
+) -> gdopt_status {
+    withStatus { try lion(p, g, exp_avg, n, lr, beta1, beta2, weight_decay, maximize) }
+}
+
+@c @implementation
+public func gdopt_lion_update_f64(
+    _ p: UnsafeMutablePointer<Double>?, _ g: UnsafePointer<Double>?, _ exp_avg: UnsafeMutablePointer<Double>?, _ n: Int,
+    _ lr: Double, _ beta1: Double, _ beta2: Double, _ weight_decay: Double, _ maximize: Int32
+) -> gdopt_status {
+    withStatus { try lion(p, g, exp_avg, n, lr, beta1, beta2, weight_decay, maximize) }
+}

@@ -4,6 +4,7 @@ package struct LoopTable<T: GDOptFloat>: Sendable {
     package let adagrad: @Sendable (AdagradLoop<T>, Range<Int>) -> Void
     package let rmsprop: @Sendable (RMSpropLoop<T>, Range<Int>) -> Void
     package let adam: @Sendable (AdamLoop<T>, Range<Int>) -> Void
+    package let lion: @Sendable (LionLoop<T>, Range<Int>) -> Void
     package let unaryForward: @Sendable (UnaryForward<T>) -> Void
     package let unaryBackward: @Sendable (UnaryBackward<T>) -> Void
     package let binaryForward: @Sendable (BinaryForward<T>) -> Void
@@ -21,6 +22,7 @@ package struct LoopTable<T: GDOptFloat>: Sendable {
         adagrad: @escaping @Sendable (AdagradLoop<T>, Range<Int>) -> Void,
         rmsprop: @escaping @Sendable (RMSpropLoop<T>, Range<Int>) -> Void,
         adam: @escaping @Sendable (AdamLoop<T>, Range<Int>) -> Void,
+        lion: @escaping @Sendable (LionLoop<T>, Range<Int>) -> Void,
         unaryForward: @escaping @Sendable (UnaryForward<T>) -> Void,
         unaryBackward: @escaping @Sendable (UnaryBackward<T>) -> Void,
         binaryForward: @escaping @Sendable (BinaryForward<T>) -> Void,
@@ -28,7 +30,7 @@ package struct LoopTable<T: GDOptFloat>: Sendable {
         lossForward: @escaping @Sendable (LossRows<T>) -> T,
         lossBackward: @escaping @Sendable (LossRows<T>, UnsafeMutablePointer<T>, T, Bool) -> Void
     ) {
-        (self.sgd, self.adagrad, self.rmsprop, self.adam) = (sgd, adagrad, rmsprop, adam)
+        (self.sgd, self.adagrad, self.rmsprop, self.adam, self.lion) = (sgd, adagrad, rmsprop, adam, lion)
         (self.unaryForward, self.unaryBackward, self.binaryForward, self.binaryBackward) =
             (unaryForward, unaryBackward, binaryForward, binaryBackward)
         (self.lossForward, self.lossBackward) = (lossForward, lossBackward)

@@ -92,6 +92,37 @@ package struct RMSpropLoop<T: GDOptFloat> {
     }
 }
 
+/// Lion's update (GDOpt/Kernels/Lion.swift has the equations).
+package struct LionLoop<T: GDOptFloat> {
+    package let p: UnsafeMutablePointer<T>
+    package let g: UnsafePointer<T>
+    package let m: UnsafeMutablePointer<T>
+    package let lr: T
+    package let beta1: T
+    package let oneMinusBeta1: T
+    package let beta2: T
+    package let oneMinusBeta2: T
+    package let decay: T
+    package let scale: T
+
+    @inlinable @inline(__always)
+    package init(
+        p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, m: UnsafeMutablePointer<T>, lr: T, beta1: T,
+        oneMinusBeta1: T, beta2: T, oneMinusBeta2: T, decay: T, scale: T
+    ) {
+        self.p = p
+        self.g = g
+        self.m = m
+        self.lr = lr
+        self.beta1 = beta1
+        self.oneMinusBeta1 = oneMinusBeta1
+        self.beta2 = beta2
+        self.oneMinusBeta2 = oneMinusBeta2
+        self.decay = decay
+        self.scale = scale
+    }
+}
+
 /// Adam's update (AdamW: decay ≠ 1; AMSGrad: vmax).
 package struct AdamLoop<T: GDOptFloat> {
     package let p: UnsafeMutablePointer<T>

@@ -137,6 +137,31 @@ extension AdamLoop {
     }
 }
 
+extension LionLoop {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    func run(_ range: Range<Int>) {
+        // Two loops, each with its flags constant, so that both vectorise.
+        if decay != 1 || scale != 1 {
+            for i in range { update(i, transformed: true) }
+        } else {
+            for i in range { update(i, transformed: false) }
+        }
+    }
+
+    @inline(__always)
+    private func update(_ i: Int, transformed: Bool) {
+        let d = transformed ? g[i] * scale : g[i]
+        let mi = m[i]
+        let c = beta1 * mi + oneMinusBeta1 * d
+        // sign(c) by masks, so that the loop vectorises: ±1, 0 at 0, and NaN kept.
+        let u = (1 as T).kept(if: c > 0) - (1 as T).kept(if: c < 0) + c.kept(if: c.isNaN)
+        let pi = transformed ? p[i] * decay : p[i]
+        p[i] = pi - lr * u
+        m[i] = flushingSubnormal(beta2 * mi + oneMinusBeta2 * d)
+    }
+}
+
 /// The gradient every kernel starts from: g·s, plus L2 weight decay wd·p when wd ≠ 0.
 /// `s` folds in maximize (−1) and gradient clipping, so the caller's gradients are
 /// never written. Negating or scaling first and then adding wd·p follows torch's code.

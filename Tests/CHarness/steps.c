@@ -13,10 +13,11 @@ int main(int argc, char **argv) {
     const size_t n = 300000; /* above the threading threshold on 2 threads */
     float *p = calloc(n, sizeof *p), *g = malloc(n * sizeof *g);
     for (size_t i = 0; i < n; i++) g[i] = 0.001f * (float)(i % 7);
-    const char *kinds[] = {"sgd", "adagrad", "rmsprop", "adam", "adamw"};
-    gdopt_optimizer *o[5];
+    const char *kinds[] = {"sgd", "adagrad", "rmsprop", "adam", "adamw", "lion"};
+    enum { KINDS = sizeof kinds / sizeof *kinds };
+    gdopt_optimizer *o[KINDS];
     gdopt_set_num_threads(2);
-    for (int k = 0; k < 5; k++) {
+    for (int k = 0; k < KINDS; k++) {
         gdopt_optimizer_create(kinds[k], &o[k]);
         gdopt_optimizer_set(o[k], "max_grad_norm", 1);
         gdopt_optimizer_set(o[k], "reject_nonfinite", 1);
@@ -40,14 +41,15 @@ int main(int argc, char **argv) {
         failures += gdopt_tape_loss(tape, GDOPT_SOFTMAX_CROSS_ENTROPY, activated, labels, 16, &loss) != GDOPT_OK;
         failures += gdopt_tape_backward(tape, loss) != GDOPT_OK;
         failures += gdopt_tape_grad_f32(tape, wn, gw, 8 * 4) != GDOPT_OK;
-        for (int k = 0; k < 5; k++) failures += gdopt_optimizer_step_f32(o[k], 0, p, g, n) != GDOPT_OK;
+        for (int k = 0; k < KINDS; k++) failures += gdopt_optimizer_step_f32(o[k], 0, p, g, n) != GDOPT_OK;
         failures += gdopt_sgd_update_f64(q, h, a, 8, (uint64_t)s, 1e-3, 0.9, 0, 0, 1, 0) != GDOPT_OK;
         failures += gdopt_adagrad_update_f64(q, h, a, 8, (uint64_t)s, 1e-3, 0, 0, 1e-10, 0) != GDOPT_OK;
         failures += gdopt_rmsprop_update_f64(q, h, a, b, c, 8, 1e-3, 0.99, 1e-8, 0, 0.9, 1, 0) != GDOPT_OK;
         failures += gdopt_adam_update_f64(q, h, a, b, c, 8, (uint64_t)s, 1e-3, 0.9, 0.999, 1e-8, 0.1,
                                           GDOPT_ADAM_AMSGRAD | GDOPT_ADAM_DECOUPLED) != GDOPT_OK;
+        failures += gdopt_lion_update_f64(q, h, a, 8, 1e-3, 0.9, 0.99, 0.1, 0) != GDOPT_OK;
     }
-    for (int k = 0; k < 5; k++) gdopt_optimizer_destroy(o[k]);
+    for (int k = 0; k < KINDS; k++) gdopt_optimizer_destroy(o[k]);
     gdopt_tape_destroy(tape);
     free(p);
     free(g);

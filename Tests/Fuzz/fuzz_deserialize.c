@@ -7,7 +7,7 @@
  * names, and as it is on another kind. */
 #include "fuzz_bytes.h"
 
-static const char *const kinds[] = {"sgd", "adagrad", "rmsprop", "adam", "adamw"};
+static const char *const kinds[] = {"sgd", "adagrad", "rmsprop", "adam", "adamw", "lion"};
 
 FUZZ_SERIALIZED(gdopt_optimizer, gdopt_optimizer_serialize)
 
@@ -39,7 +39,7 @@ typedef struct {
 } fixture;
 
 static fixture *fixture_for(const char *kind) {
-    static fixture fixtures[5];
+    static fixture fixtures[sizeof kinds / sizeof *kinds];
     size_t k = 0;
     while (strcmp(kinds[k], kind) != 0) k++;
     fixture *f = &fixtures[k];
@@ -73,6 +73,6 @@ static void check_deserialize(const char *kind, const uint8_t *data, size_t size
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     /* The kind field (offset 12), when it names one, and the kind after it. */
     size_t named = size >= 16 && data[12] >= 1 && data[12] <= 5 ? data[12] - 1u : 3;
-    fuzz_checkpoint(data, size, kinds, 5, named, check_deserialize);
+    fuzz_checkpoint(data, size, kinds, sizeof kinds / sizeof *kinds, named, check_deserialize);
     return 0;
 }

@@ -16,6 +16,9 @@ func product(_ axes: [(String, [Double])]) -> [[String: Double]] {
     }
 }
 
+/// Every kind by its C name, typed in here (not read from the library).
+let allKinds = ["sgd", "adagrad", "rmsprop", "adam", "adamw", "lion"]
+
 let referenceCases: [Case] = {
     var cases: [Case] = []
     for h in product([
@@ -45,8 +48,14 @@ let referenceCases: [Case] = {
             cases.append(Case(kind: kind, h: h))
         }
     }
+    for h in product([
+        ("lr", [1e-4, 0.01]), ("beta1", [0.9, 0.5]), ("beta2", [0.99, 0.9]), ("weight_decay", [0, 0.1]),
+        ("maximize", [0, 1]),
+    ]) {
+        cases.append(Case(kind: "lion", h: h))
+    }
     // Clipping by norm on every kind, with a norm both below and above the gradients'.
-    for kind in ["sgd", "adagrad", "rmsprop", "adam", "adamw"] {
+    for kind in allKinds {
         for maxNorm in [0.5, 100] {
             cases.append(
                 Case(

@@ -14,10 +14,11 @@ let contractDefaults: [String: [String: Double]] = [
     "adamw": [
         "lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 1e-2, "amsgrad": 0, "maximize": 0,
     ],
+    "lion": ["lr": 1e-4, "beta1": 0.9, "beta2": 0.99, "weight_decay": 0, "maximize": 0],
 ]
 
 @Suite struct OptimizerTests {
-    @Test(arguments: ["sgd", "adagrad", "rmsprop", "adam", "adamw"])
+    @Test(arguments: allKinds)
     func defaultsAreTorchs(_ kind: String) throws {
         let optimizer = try Optimizer(kind: kind)
         let expected = contractDefaults[kind]!.merging(["reject_nonfinite": 0, "max_grad_norm": 0]) { $1 }
@@ -37,7 +38,8 @@ let contractDefaults: [String: [String: Double]] = [
         #expect(try adam.get("lr") == 1e-3)
         #expect(try adam.get("beta1") == 0.9)
         #expect(
-            throws: GDOptError.invalid("kind \"lbfgs\" is unknown; expected one of sgd, adagrad, rmsprop, adam, adamw")
+            throws: GDOptError.invalid(
+                "kind \"lbfgs\" is unknown; expected one of sgd, adagrad, rmsprop, adam, adamw, lion")
         ) {
             try Optimizer(kind: "lbfgs")
         }
@@ -84,7 +86,7 @@ let contractDefaults: [String: [String: Double]] = [
         #expect(p != [1])
     }
 
-    @Test(arguments: ["sgd", "adagrad", "rmsprop", "adam", "adamw"])
+    @Test(arguments: allKinds)
     func rejectedNonFiniteStepLeavesEverythingBitIdentical(_ kind: String) throws {
         let optimizer = try Optimizer(kind: kind)
         try optimizer.set("reject_nonfinite", 1)
@@ -102,7 +104,7 @@ let contractDefaults: [String: [String: Double]] = [
         try optimizer.step(slot: 0, parameters: &p, gradients: Array(repeating: 1e200, count: 100))
     }
 
-    @Test(arguments: ["sgd", "adagrad", "rmsprop", "adam", "adamw"])
+    @Test(arguments: allKinds)
     func checkpointRoundTripContinuesBitIdentically(_ kind: String) throws {
         let a = try Optimizer(kind: kind)
         try a.set("lr", 0.01)

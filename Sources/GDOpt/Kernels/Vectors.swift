@@ -70,3 +70,7 @@ extension RMSpropLoop: RangeKernel {
 extension AdamLoop: RangeKernel {
     package func callAsFunction(_ range: Range<Int>) { Vectors.loops(T.self).adam(self, range) }
 }
+
+extension LionLoop: RangeKernel {
+    package func callAsFunction(_ range: Range<Int>) { Vectors.loops(T.self).lion(self, range) }
+}

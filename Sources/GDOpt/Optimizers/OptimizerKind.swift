@@ -7,6 +7,7 @@ public enum OptimizerKind: UInt32, CaseIterable, Sendable, CustomStringConvertib
     case rmsprop = 3
     case adam = 4
     case adamw = 5
+    case lion = 6
 
     public init(name: String) throws(GDOptError) {
         guard let kind = Self.allCases.first(where: { $0.description == name }) else {
@@ -26,6 +27,7 @@ public enum OptimizerKind: UInt32, CaseIterable, Sendable, CustomStringConvertib
         case .rmsprop: "rmsprop"
         case .adam: "adam"
         case .adamw: "adamw"
+        case .lion: "lion"
         }
     }
 
@@ -37,6 +39,7 @@ public enum OptimizerKind: UInt32, CaseIterable, Sendable, CustomStringConvertib
         case .rmsprop: RMSprop()
         case .adam: Adam()
         case .adamw: Adam(weightDecay: .decoupled(1e-2))
+        case .lion: Lion()
         }
     }
 

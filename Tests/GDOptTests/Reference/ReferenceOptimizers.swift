@@ -69,6 +69,16 @@ struct ReferenceOptimizer {
                     p[i] -= value("lr") * d / denominator
                 }
             }
+        case "lion":  // Chen et al. 2023, Algorithm 2 (API.md §11)
+            let b1 = value("beta1"), b2 = value("beta2"), lr = value("lr")
+            if state["exp_avg"] == nil { state["exp_avg"] = Array(repeating: 0, count: n) }
+            for i in 0..<n {
+                let m = state["exp_avg"]![i]
+                let c = b1 * m + (1 - b1) * g[i]
+                let u: Double = c > 0 ? 1 : c < 0 ? -1 : c
+                p[i] = p[i] * (1 - lr * value("weight_decay")) - lr * u
+                state["exp_avg"]![i] = b2 * m + (1 - b2) * g[i]
+            }
         default:  // adam, adamw
             let b1 = value("beta1"), b2 = value("beta2"), lr = value("lr"), wd = value("weight_decay")
             for name in ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] where state[name] == nil {
