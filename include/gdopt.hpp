@@ -125,6 +125,7 @@ template <> struct c_api<float> {
     static constexpr auto adagrad_update = gdopt_adagrad_update_f32;
     static constexpr auto rmsprop_update = gdopt_rmsprop_update_f32;
     static constexpr auto adam_update = gdopt_adam_update_f32;
+    static constexpr auto lion_update = gdopt_lion_update_f32;
     static constexpr auto clip_grad_norm = gdopt_clip_grad_norm_f32;
     static constexpr auto tape_variable = gdopt_tape_variable_f32;
     static constexpr auto tape_constant = gdopt_tape_constant_f32;
@@ -143,6 +144,7 @@ template <> struct c_api<double> {
     static constexpr auto adagrad_update = gdopt_adagrad_update_f64;
     static constexpr auto rmsprop_update = gdopt_rmsprop_update_f64;
     static constexpr auto adam_update = gdopt_adam_update_f64;
+    static constexpr auto lion_update = gdopt_lion_update_f64;
     static constexpr auto clip_grad_norm = gdopt_clip_grad_norm_f64;
     static constexpr auto tape_variable = gdopt_tape_variable_f64;
     static constexpr auto tape_constant = gdopt_tape_constant_f64;
@@ -450,6 +452,20 @@ void adam_update(P &&p, const G &g, M &&m, V &&v, X &&vmax, std::uint64_t t, dou
     detail::same_size(call, "v", n, std::size(v));
     adam_update(std::data(p), std::data(g), std::data(m), std::data(v), detail::optional_data(vmax, n, call, "vmax"), n,
                 t, lr, beta1, beta2, eps, weight_decay, flags);
+}
+
+template <class T>
+void lion_update(T *p, const T *g, T *exp_avg, std::size_t n, double lr, double beta1, double beta2,
+                 double weight_decay, bool maximize) {
+    detail::check(detail::c_api<T>::lion_update(p, g, exp_avg, n, lr, beta1, beta2, weight_decay, maximize));
+}
+template <class P, class G, class M, class = std::enable_if_t<detail::contiguous_v<P>>>
+void lion_update(P &&p, const G &g, M &&exp_avg, double lr, double beta1, double beta2, double weight_decay,
+                 bool maximize) {
+    const std::size_t n = std::size(p);
+    detail::same_size("gdopt::lion_update", "g", n, std::size(g));
+    detail::same_size("gdopt::lion_update", "exp_avg", n, std::size(exp_avg));
+    lion_update(std::data(p), std::data(g), std::data(exp_avg), n, lr, beta1, beta2, weight_decay, maximize);
 }
 
 /* Clips count buffers by their global L2 norm; returns the norm before clipping. */

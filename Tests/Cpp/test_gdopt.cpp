@@ -285,6 +285,19 @@ static void test_kernels() {
     CHECK_THROWS(GDOPT_ERR_NULL, "grad_avg",
                  gdopt::rmsprop_update(pr, ga, sq, no_buffer, mb, 0.01, 0.99, 1e-8, 0, 0.9, true, false));
 
+    // Lion against the optimizer object of the same kind: the same bits.
+    std::vector<double> pl(50, 1.0), ml(50), po(50, 1.0), gl(50);
+    gdopt::optimizer lion("lion", {{"lr", 0.01}, {"weight_decay", 0.1}});
+    for (int t = 0; t < 20; t++) {
+        for (std::size_t i = 0; i < 50; i++) gl[i] = std::sin(0.3 * (t + 1) * (i + 1));
+        gdopt::lion_update(pl, gl, ml, 0.01, 0.9, 0.99, 0.1, false);
+        lion.step(0, po, gl);
+    }
+    CHECK(same_bits(pl, po) && pl != std::vector<double>(50, 1.0));
+    CHECK_THROWS(GDOPT_ERR_SIZE, "exp_avg", gdopt::lion_update(pl, gl, std::vector<double>(3), 0.01, 0.9, 0.99, 0, 0));
+    CHECK_THROWS(GDOPT_ERR_INVALID, "beta1",
+                 gdopt::lion_update(pl.data(), gl.data(), ml.data(), 50, 0.01, 1.5, 0.99, 0, false));
+
     // Clipping by the global norm, and the shuffle.
     std::vector<double> a{3, 0}, c{0, 4, 0};
     double *grads[] = {a.data(), c.data()};

@@ -264,6 +264,21 @@ contains
                                            1e-8_real64, 0.0_real64, 0), GDOPT_ERR_SIZE, gdopt_last_error(), &
                          'm and p have 3 and 6', 'adam sizes')
 
+        ! Lion against its equations (Chen et al. 2023), one step from zero state, and as the optimizer object.
+        p = [(real(i, real64), i=1, 6)]
+        ref = p
+        g = [1, -2, 0, 4, -3, 1]
+        mom = 0
+        call check(gdopt_lion_update(p, g, mom, 0.1_real64, 0.9_real64, 0.99_real64, 0.01_real64, .false.) &
+                   == GDOPT_OK, 'lion')
+        call check(all(p == ref*(1 - 0.1_real64*0.01_real64) - 0.1_real64*sign(1.0_real64, g)*merge(1, 0, g /= 0)) &
+                   .and. maxval(abs(mom - 0.01_real64*g)) < 1e-15_real64, 'lion matches its equations')
+        call check_error(gdopt_lion_update(p, g, mom(1:6:2), 0.1_real64, 0.9_real64, 0.99_real64, 0.0_real64, &
+                                           .false.), GDOPT_ERR_INVALID, gdopt_last_error(), &
+                         'exp_avg is not contiguous', 'strided exp_avg')
+        call check_error(gdopt_lion_update(p, g, mom, 0.1_real64, 1.5_real64, 0.99_real64, 0.0_real64, .false.), &
+                         GDOPT_ERR_INVALID, gdopt_last_error(), 'beta1', 'lion beta1 = 1.5')
+
         ! The shuffle is a permutation of 0 .. n-1.
         call check(gdopt_shuffle(7_int64, 2_int64, perm) == GDOPT_OK, 'shuffle')
         permutation = .true.

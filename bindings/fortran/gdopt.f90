@@ -81,7 +81,8 @@ module gdopt
     public :: gdopt_optimizer_create, gdopt_optimizer_set, gdopt_optimizer_get, gdopt_optimizer_step, &
         gdopt_optimizer_check, gdopt_optimizer_reset, gdopt_optimizer_save, gdopt_optimizer_load, &
         gdopt_optimizer_destroy
-    public :: gdopt_sgd_update, gdopt_adagrad_update, gdopt_rmsprop_update, gdopt_adam_update, gdopt_shuffle
+    public :: gdopt_sgd_update, gdopt_adagrad_update, gdopt_rmsprop_update, gdopt_adam_update, gdopt_lion_update, &
+        gdopt_shuffle
     public :: gdopt_schedule_create, gdopt_schedule_set, gdopt_schedule_get, gdopt_schedule_lr, &
         gdopt_schedule_observe, gdopt_schedule_destroy
     public :: gdopt_numerical_gradient, gdopt_gradcheck
@@ -107,6 +108,9 @@ module gdopt
     end interface
     interface gdopt_adam_update
         module procedure adam_update_f32, adam_update_f64
+    end interface
+    interface gdopt_lion_update
+        module procedure lion_update_f32, lion_update_f64
     end interface
 
     ! The C functions. Arrays are passed as c_ptr: the wrappers check them and take c_loc.
@@ -313,6 +317,14 @@ module gdopt
             integer(c_int), value :: centered, maximize
             integer(c_int32_t) :: status
         end function
+        function c_lion_update(p, g, exp_avg, n, lr, beta1, beta2, weight_decay, maximize) bind(c) result(status)
+            import :: c_ptr, c_size_t, c_double, c_int, c_int32_t
+            type(c_ptr), value :: p, g, exp_avg
+            integer(c_size_t), value :: n
+            real(c_double), value :: lr, beta1, beta2, weight_decay
+            integer(c_int), value :: maximize
+            integer(c_int32_t) :: status
+        end function
         function c_adam_update(p, g, m, v, vmax, n, t, lr, beta1, beta2, eps, weight_decay, flags) bind(c) &
             result(status)
             import :: c_ptr, c_size_t, c_int64_t, c_double, c_int, c_int32_t
@@ -353,6 +365,8 @@ module gdopt
     procedure(c_rmsprop_update), bind(c, name='gdopt_rmsprop_update_f64') :: c_rmsprop_update_f64
     procedure(c_adam_update), bind(c, name='gdopt_adam_update_f32') :: c_adam_update_f32
     procedure(c_adam_update), bind(c, name='gdopt_adam_update_f64') :: c_adam_update_f64
+    procedure(c_lion_update), bind(c, name='gdopt_lion_update_f32') :: c_lion_update_f32
+    procedure(c_lion_update), bind(c, name='gdopt_lion_update_f64') :: c_lion_update_f64
 
 contains
 
@@ -568,6 +582,26 @@ contains
         status = checked('gdopt_adam_update_f64', [character(4) :: 'p', 'g', 'm', 'v', 'vmax'], p, g, m, v, vmax)
         if (status == GDOPT_OK) status = done(c_adam_update_f64(c_loc(p), c_loc(g), c_loc(m), c_loc(v), &
             loc_or_null(vmax), size(p, kind=c_size_t), t, lr, beta1, beta2, eps, weight_decay, int(flags, c_int)))
+    end function
+
+    integer function lion_update_f32(p, g, exp_avg, lr, beta1, beta2, weight_decay, maximize) result(status)
+        real(real32), intent(inout), target :: p(..), exp_avg(..)
+        real(real32), intent(in), target :: g(..)
+        real(real64), intent(in) :: lr, beta1, beta2, weight_decay
+        logical, intent(in) :: maximize
+        status = checked('gdopt_lion_update_f32', [character(7) :: 'p', 'g', 'exp_avg'], p, g, exp_avg)
+        if (status == GDOPT_OK) status = done(c_lion_update_f32(c_loc(p), c_loc(g), c_loc(exp_avg), &
+            size(p, kind=c_size_t), lr, beta1, beta2, weight_decay, c_flag(maximize)))
+    end function
+
+    integer function lion_update_f64(p, g, exp_avg, lr, beta1, beta2, weight_decay, maximize) result(status)
+        real(real64), intent(inout), target :: p(..), exp_avg(..)
+        real(real64), intent(in), target :: g(..)
+        real(real64), intent(in) :: lr, beta1, beta2, weight_decay
+        logical, intent(in) :: maximize
+        status = checked('gdopt_lion_update_f64', [character(7) :: 'p', 'g', 'exp_avg'], p, g, exp_avg)
+        if (status == GDOPT_OK) status = done(c_lion_update_f64(c_loc(p), c_loc(g), c_loc(exp_avg), &
+            size(p, kind=c_size_t), lr, beta1, beta2, weight_decay, c_flag(maximize)))
     end function
 
     !> perm(1:n) receives a permutation of 0 .. n-1 (gdopt.h's; the same in every language).

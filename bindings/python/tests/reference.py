@@ -60,6 +60,13 @@ class Reference:
                 b[:] = mu * b + g / d
                 return p - h["lr"] * b
             return p - h["lr"] * g / d
+        if self.kind == "lion":  # Chen et al. 2023, Algorithm 2 (API.md §11)
+            b1, b2 = h.get("betas", (0.9, 0.99))
+            lr = h.get("lr", 1e-4)
+            m = self.buffer("exp_avg", n)
+            u = np.sign(b1 * m + (1 - b1) * g)
+            m[:] = b2 * m + (1 - b2) * g
+            return p * (1 - lr * wd) - lr * u
         # adam / adamw
         b1, b2 = h.get("betas", (0.9, 0.999))
         lr = h.get("lr", 1e-3)

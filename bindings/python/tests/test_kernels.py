@@ -17,9 +17,10 @@ CONFIGS = [
     ("adam", {"lr": 0.01, "betas": (0.8, 0.99), "weight_decay": 0.1}),
     ("adam", {"lr": 0.01, "amsgrad": True, "maximize": True}),
     ("adamw", {"lr": 0.01, "weight_decay": 0.1, "amsgrad": True}),
+    ("lion", {"lr": 0.01, "betas": (0.8, 0.95), "weight_decay": 0.1, "maximize": True}),
 ]
 CLASSES = {"sgd": gdopt.SGD, "adagrad": gdopt.Adagrad, "rmsprop": gdopt.RMSprop, "adam": gdopt.Adam,
-           "adamw": gdopt.AdamW}
+           "adamw": gdopt.AdamW, "lion": gdopt.Lion}
 
 
 def kernel_step(kind, h, p, g, state, t):
@@ -36,6 +37,8 @@ def kernel_step(kind, h, p, g, state, t):
         kernels.rmsprop_update(p, g, state.setdefault("square_avg", zeros()),
                                state.setdefault("grad_avg", zeros()) if h.get("centered") else None,
                                state.setdefault("momentum_buffer", zeros()) if h.get("momentum", 0) > 0 else None, **h)
+    elif kind == "lion":
+        kernels.lion_update(p, g, state.setdefault("exp_avg", zeros()), **h)
     else:
         options = dict(h)
         if kind == "adamw":

@@ -113,4 +113,18 @@ class AdamW(Optimizer):
     ) -> None: ...
 
 
+class Lion(Optimizer):
+    def __init__(
+        self,
+        params: ArrayList | None = None,
+        *,
+        lr: float = 0.0001,
+        betas: tuple[float, float] = (0.9, 0.99),
+        weight_decay: float = 0.0,
+        maximize: bool = False,
+        reject_nonfinite: bool = False,
+        max_grad_norm: float | None = None,
+    ) -> None: ...
+
+
 CLASSES: dict[str, type[Optimizer]]

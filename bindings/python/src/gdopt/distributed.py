@@ -98,8 +98,8 @@ class _Shard:
 
 
 class ShardedOptimizer:
-    """ZeRO stage 1 over ``comm``: ``kind`` is "sgd", "adagrad", "rmsprop", "adam" or
-    "adamw", with the keyword arguments (and defaults) of the matching gdopt class.
+    """ZeRO stage 1 over ``comm``: ``kind`` is any optimizer kind ("sgd", "adam", "lion", ...),
+    with the keyword arguments (and defaults) of the matching gdopt class.
     ``reject_nonfinite`` and ``max_grad_norm`` are not supported: both need the whole
     gradient, which no rank holds. ``grads`` are only read."""
 

@@ -21,7 +21,7 @@ from ._checks import WHOLE_MAX, flag, number, pair, whole
 from ._optimizers import defaults
 
 # The defaults are the library's tables', as the optimizer classes' are.
-_sgd, _adagrad, _rmsprop, _adam = (defaults(kind) for kind in ("sgd", "adagrad", "rmsprop", "adam"))
+_sgd, _adagrad, _rmsprop, _adam, _lion = (defaults(kind) for kind in ("sgd", "adagrad", "rmsprop", "adam", "lion"))
 
 
 def sgd_update(p: np.ndarray, g: np.ndarray, momentum_buffer: Optional[np.ndarray] = None, *, t: int, lr: float,
@@ -66,6 +66,15 @@ def adam_update(p: np.ndarray, g: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: n
                          ("p", "g", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"), _step(t),
                          (number(lr, "lr"),) + pair(betas, "betas") + _numbers(eps=eps, weight_decay=weight_decay)
                          + (flags,))
+
+
+def lion_update(p: np.ndarray, g: np.ndarray, exp_avg: np.ndarray, *, lr: float = _lion.lr,
+                betas: tuple[float, float] = _lion.betas, weight_decay: float = _lion.weight_decay,
+                maximize: bool = _lion.maximize) -> None:
+    """Lion (Chen et al. 2023): no bias correction, so no ``t``; weight decay is decoupled."""
+    _gdopt.kernel_update("lion", (p, g, exp_avg, None, None), ("p", "g", "exp_avg", "", ""), 1,
+                         (number(lr, "lr"),) + pair(betas, "betas") + _numbers(weight_decay=weight_decay)
+                         + _flags(maximize=maximize))
 
 
 def _step(t) -> int:
