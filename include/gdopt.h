@@ -133,6 +133,8 @@ gdopt_status gdopt_solver_params(const char *method, const gdopt_param_info **ta
  *   "adamw"   as adam, but weight_decay=1e-2 and decoupled: p *= 1 - lr*weight_decay
  *   "lion"    lr=1e-4 beta1=0.9 beta2=0.99 weight_decay=0 maximize=0 (Chen et al. 2023;
  *             weight decay decoupled; state "exp_avg")
+ *   "adamax"  lr=2e-3 beta1=0.9 beta2=0.999 eps=1e-8 weight_decay=0 maximize=0 (L2; state
+ *             "exp_avg", "exp_inf")
  * and every kind has:
  *   reject_nonfinite=0  when 1, a step whose gradients hold NaN or Inf fails with
  *                       GDOPT_ERR_NONFINITE and changes nothing;
@@ -320,6 +322,16 @@ gdopt_status gdopt_lion_update_f32(float *p, const float *g, float *exp_avg, siz
                                    double beta2, double weight_decay, int maximize);
 gdopt_status gdopt_lion_update_f64(double *p, const double *g, double *exp_avg, size_t n, double lr, double beta1,
                                    double beta2, double weight_decay, int maximize);
+
+/* Adamax (torch.optim.Adamax, its single-tensor code):  if wd: g += wd*p.
+ *        exp_avg += (1-beta1)*(g - exp_avg)   (torch's lerp_),  exp_inf = max(beta2*exp_inf, |g| + eps),
+ *        p -= (lr / (1 - beta1^t)) * (exp_avg / exp_inf).   Start both buffers at zero. */
+gdopt_status gdopt_adamax_update_f32(float *p, const float *g, float *exp_avg, float *exp_inf, size_t n, uint64_t t,
+                                     double lr, double beta1, double beta2, double eps, double weight_decay,
+                                     int maximize);
+gdopt_status gdopt_adamax_update_f64(double *p, const double *g, double *exp_avg, double *exp_inf, size_t n,
+                                     uint64_t t, double lr, double beta1, double beta2, double eps,
+                                     double weight_decay, int maximize);
 
 /* ---- Helpers ----------------------------------------------------------------------- */
 

@@ -126,6 +126,7 @@ template <> struct c_api<float> {
     static constexpr auto rmsprop_update = gdopt_rmsprop_update_f32;
     static constexpr auto adam_update = gdopt_adam_update_f32;
     static constexpr auto lion_update = gdopt_lion_update_f32;
+    static constexpr auto adamax_update = gdopt_adamax_update_f32;
     static constexpr auto clip_grad_norm = gdopt_clip_grad_norm_f32;
     static constexpr auto tape_variable = gdopt_tape_variable_f32;
     static constexpr auto tape_constant = gdopt_tape_constant_f32;
@@ -145,6 +146,7 @@ template <> struct c_api<double> {
     static constexpr auto rmsprop_update = gdopt_rmsprop_update_f64;
     static constexpr auto adam_update = gdopt_adam_update_f64;
     static constexpr auto lion_update = gdopt_lion_update_f64;
+    static constexpr auto adamax_update = gdopt_adamax_update_f64;
     static constexpr auto clip_grad_norm = gdopt_clip_grad_norm_f64;
     static constexpr auto tape_variable = gdopt_tape_variable_f64;
     static constexpr auto tape_constant = gdopt_tape_constant_f64;
@@ -466,6 +468,24 @@ void lion_update(P &&p, const G &g, M &&exp_avg, double lr, double beta1, double
     detail::same_size("gdopt::lion_update", "g", n, std::size(g));
     detail::same_size("gdopt::lion_update", "exp_avg", n, std::size(exp_avg));
     lion_update(std::data(p), std::data(g), std::data(exp_avg), n, lr, beta1, beta2, weight_decay, maximize);
+}
+
+template <class T>
+void adamax_update(T *p, const T *g, T *exp_avg, T *exp_inf, std::size_t n, std::uint64_t t, double lr, double beta1,
+                   double beta2, double eps, double weight_decay, bool maximize) {
+    detail::check(
+        detail::c_api<T>::adamax_update(p, g, exp_avg, exp_inf, n, t, lr, beta1, beta2, eps, weight_decay, maximize));
+}
+template <class P, class G, class M, class U, class = std::enable_if_t<detail::contiguous_v<P>>>
+void adamax_update(P &&p, const G &g, M &&exp_avg, U &&exp_inf, std::uint64_t t, double lr, double beta1, double beta2,
+                   double eps, double weight_decay, bool maximize) {
+    const char *call = "gdopt::adamax_update";
+    const std::size_t n = std::size(p);
+    detail::same_size(call, "g", n, std::size(g));
+    detail::same_size(call, "exp_avg", n, std::size(exp_avg));
+    detail::same_size(call, "exp_inf", n, std::size(exp_inf));
+    adamax_update(std::data(p), std::data(g), std::data(exp_avg), std::data(exp_inf), n, t, lr, beta1, beta2, eps,
+                  weight_decay, maximize);
 }
 
 /* Clips count buffers by their global L2 norm; returns the norm before clipping. */

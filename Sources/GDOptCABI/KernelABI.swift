@@ -188,3 +188,38 @@ public func gdopt_lion_update_f64(
 ) -> gdopt_status {
     withStatus { try lion(p, g, exp_avg, n, lr, beta1, beta2, weight_decay, maximize) }
 }
+
+private func adamax<T: GDOptFloat>(
+    _ p: UnsafeMutablePointer<T>?, _ g: UnsafePointer<T>?, _ expAvg: UnsafeMutablePointer<T>?,
+    _ expInf: UnsafeMutablePointer<T>?, _ n: Int, _ t: UInt64, _ lr: Double, _ beta1: Double, _ beta2: Double,
+    _ eps: Double, _ weightDecay: Double, _ maximize: Int32
+) throws {
+    let p = try required(p, "p")
+    let g = try required(g, "g")
+    let expAvg = try required(expAvg, "exp_avg")
+    let expInf = try required(expInf, "exp_inf")
+    let n = try elementCount(n, of: T.self)
+    let c = Adamax(
+        learningRate: lr, beta1: beta1, beta2: beta2, epsilon: eps, weightDecay: weightDecay,
+        maximize: try flag(maximize, "maximize"))
+    try Adamax.update(
+        parameters: p, gradients: g, firstMoment: expAvg, infinityNorm: expInf, count: n, step: t, configuration: c)
+}
+
+@c @implementation
+public func gdopt_adamax_update_f32(
+    _ p: UnsafeMutablePointer<Float>?, _ g: UnsafePointer<Float>?, _ exp_avg: UnsafeMutablePointer<Float>?,
+    _ exp_inf: UnsafeMutablePointer<Float>?, _ n: Int, _ t: UInt64, _ lr: Double, _ beta1: Double, _ beta2: Double,
+    _ eps: Double, _ weight_decay: Double, _ maximize: Int32
+) -> gdopt_status {
+    withStatus { try adamax(p, g, exp_avg, exp_inf, n, t, lr, beta1, beta2, eps, weight_decay, maximize) }
+}
+
+@c @implementation
+public func gdopt_adamax_update_f64(
+    _ p: UnsafeMutablePointer<Double>?, _ g: UnsafePointer<Double>?, _ exp_avg: UnsafeMutablePointer<Double>?,
+    _ exp_inf: UnsafeMutablePointer<Double>?, _ n: Int, _ t: UInt64, _ lr: Double, _ beta1: Double, _ beta2: Double,
+    _ eps: Double, _ weight_decay: Double, _ maximize: Int32
+) -> gdopt_status {
+    withStatus { try adamax(p, g, exp_avg, exp_inf, n, t, lr, beta1, beta2, eps, weight_decay, maximize) }
+}

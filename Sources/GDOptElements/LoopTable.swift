@@ -5,6 +5,7 @@ package struct LoopTable<T: GDOptFloat>: Sendable {
     package let rmsprop: @Sendable (RMSpropLoop<T>, Range<Int>) -> Void
     package let adam: @Sendable (AdamLoop<T>, Range<Int>) -> Void
     package let lion: @Sendable (LionLoop<T>, Range<Int>) -> Void
+    package let adamax: @Sendable (AdamaxLoop<T>, Range<Int>) -> Void
     package let unaryForward: @Sendable (UnaryForward<T>) -> Void
     package let unaryBackward: @Sendable (UnaryBackward<T>) -> Void
     package let binaryForward: @Sendable (BinaryForward<T>) -> Void
@@ -23,6 +24,7 @@ package struct LoopTable<T: GDOptFloat>: Sendable {
         rmsprop: @escaping @Sendable (RMSpropLoop<T>, Range<Int>) -> Void,
         adam: @escaping @Sendable (AdamLoop<T>, Range<Int>) -> Void,
         lion: @escaping @Sendable (LionLoop<T>, Range<Int>) -> Void,
+        adamax: @escaping @Sendable (AdamaxLoop<T>, Range<Int>) -> Void,
         unaryForward: @escaping @Sendable (UnaryForward<T>) -> Void,
         unaryBackward: @escaping @Sendable (UnaryBackward<T>) -> Void,
         binaryForward: @escaping @Sendable (BinaryForward<T>) -> Void,
@@ -30,7 +32,8 @@ package struct LoopTable<T: GDOptFloat>: Sendable {
         lossForward: @escaping @Sendable (LossRows<T>) -> T,
         lossBackward: @escaping @Sendable (LossRows<T>, UnsafeMutablePointer<T>, T, Bool) -> Void
     ) {
-        (self.sgd, self.adagrad, self.rmsprop, self.adam, self.lion) = (sgd, adagrad, rmsprop, adam, lion)
+        (self.sgd, self.adagrad, self.rmsprop, self.adam) = (sgd, adagrad, rmsprop, adam)
+        (self.lion, self.adamax) = (lion, adamax)
         (self.unaryForward, self.unaryBackward, self.binaryForward, self.binaryBackward) =
             (unaryForward, unaryBackward, binaryForward, binaryBackward)
         (self.lossForward, self.lossBackward) = (lossForward, lossBackward)

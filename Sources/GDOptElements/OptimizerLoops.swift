@@ -123,6 +123,37 @@ package struct LionLoop<T: GDOptFloat> {
     }
 }
 
+/// Adamax's update (GDOpt/Kernels/Adamax.swift has the equations).
+package struct AdamaxLoop<T: GDOptFloat> {
+    package let p: UnsafeMutablePointer<T>
+    package let g: UnsafePointer<T>
+    package let m: UnsafeMutablePointer<T>
+    package let u: UnsafeMutablePointer<T>
+    package let stepSize: T
+    package let oneMinusBeta1: T
+    package let beta2: T
+    package let eps: T
+    package let wd: T
+    package let scale: T
+
+    @inlinable @inline(__always)
+    package init(
+        p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, m: UnsafeMutablePointer<T>, u: UnsafeMutablePointer<T>,
+        stepSize: T, oneMinusBeta1: T, beta2: T, eps: T, wd: T, scale: T
+    ) {
+        self.p = p
+        self.g = g
+        self.m = m
+        self.u = u
+        self.stepSize = stepSize
+        self.oneMinusBeta1 = oneMinusBeta1
+        self.beta2 = beta2
+        self.eps = eps
+        self.wd = wd
+        self.scale = scale
+    }
+}
+
 /// Adam's update (AdamW: decay ≠ 1; AMSGrad: vmax).
 package struct AdamLoop<T: GDOptFloat> {
     package let p: UnsafeMutablePointer<T>

@@ -162,6 +162,30 @@ extension LionLoop {
     }
 }
 
+extension AdamaxLoop {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    func run(_ range: Range<Int>) {
+        if wd != 0 || scale != 1 {
+            for i in range { update(i, transformed: true) }
+        } else {
+            for i in range { update(i, transformed: false) }
+        }
+    }
+
+    @inline(__always)
+    private func update(_ i: Int, transformed: Bool) {
+        let pi = p[i]
+        let d = transformed ? effectiveGradient(g[i], pi, scale: scale, weightDecay: wd) : g[i]
+        let m0 = m[i]
+        let mi = flushingSubnormal(m0 + oneMinusBeta1 * (d - m0))
+        let ui = Swift.max(beta2 * u[i], Swift.abs(d) + eps)
+        m[i] = mi
+        u[i] = ui
+        p[i] = pi - stepSize * (mi / ui)
+    }
+}
+
 /// The gradient every kernel starts from: g·s, plus L2 weight decay wd·p when wd ≠ 0.
 /// `s` folds in maximize (−1) and gradient clipping, so the caller's gradients are
 /// never written. Negating or scaling first and then adding wd·p follows torch's code.

@@ -304,6 +304,14 @@ static void test_error_table(void) {
     EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_lion_update_f64", "maximize=2",
                  CALL(gdopt_lion_update_f64)((double *)params, (double *)grads, (double *)m, 2, 1e-4, 0.9, 0.99, 0, 2));
 
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_adamax_update_f32", "exp_inf",
+                 CALL(gdopt_adamax_update_f32)(params, grads, m, NULL, N, 1, 2e-3, 0.9, 0.999, 1e-8, 0, 0));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_adamax_update_f32", "t=0",
+                 CALL(gdopt_adamax_update_f32)(params, grads, m, v, N, 0, 2e-3, 0.9, 0.999, 1e-8, 0, 0));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_adamax_update_f64", "eps=-1",
+                 CALL(gdopt_adamax_update_f64)((double *)params, (double *)grads, (double *)m, (double *)v, 2, 1, 2e-3,
+                                               0.9, 0.999, -1, 0, 0));
+
     /* Helpers. */
     float *buffers[2] = {params, NULL};
     size_t lens[2] = {N, N}, zero[1] = {0};
@@ -338,15 +346,15 @@ static void test_error_table(void) {
 
 /* Every kind steps; the object and the stateless kernel give the same bits. */
 static void test_objects_equal_kernels(void) {
-    const char *kinds[] = {"sgd", "adagrad", "rmsprop", "adam", "adamw", "lion"};
-    for (int k = 0; k < 6; k++) {
+    const char *kinds[] = {"sgd", "adagrad", "rmsprop", "adam", "adamw", "lion", "adamax"};
+    for (int k = 0; k < 7; k++) {
         gdopt_optimizer *o = NULL;
         CHECK(CALL(gdopt_optimizer_create)(kinds[k], &o) == GDOPT_OK);
         int momentum = k == 0 || k == 2;
         if (momentum) CHECK(CALL(gdopt_optimizer_set)(o, "momentum", 0.9) == GDOPT_OK);
         if (k == 2) CHECK(CALL(gdopt_optimizer_set)(o, "centered", 1) == GDOPT_OK);
         if (k == 3 || k == 4) CHECK(CALL(gdopt_optimizer_set)(o, "amsgrad", 1) == GDOPT_OK);
-        if (k == 5) CHECK(CALL(gdopt_optimizer_set)(o, "weight_decay", 0.1) == GDOPT_OK);
+        if (k >= 5) CHECK(CALL(gdopt_optimizer_set)(o, "weight_decay", 0.1) == GDOPT_OK);
         CHECK(CALL(gdopt_optimizer_set)(o, "maximize", 1) == GDOPT_OK);
         double lr = 0;
         CHECK(CALL(gdopt_optimizer_get)(o, "lr", &lr) == GDOPT_OK && lr > 0);
@@ -361,6 +369,7 @@ static void test_objects_equal_kernels(void) {
             case 1: s = CALL(gdopt_adagrad_update_f64)(p2, g, s0, N, t, lr, 0, 0, 1e-10, 1); break;
             case 2: s = CALL(gdopt_rmsprop_update_f64)(p2, g, s0, s1, s2, N, lr, 0.99, 1e-8, 0, 0.9, 1, 1); break;
             case 5: s = CALL(gdopt_lion_update_f64)(p2, g, s0, N, lr, 0.9, 0.99, 0.1, 1); break;
+            case 6: s = CALL(gdopt_adamax_update_f64)(p2, g, s0, s1, N, t, lr, 0.9, 0.999, 1e-8, 0.1, 1); break;
             default:
                 s = CALL(gdopt_adam_update_f64)(p2, g, s0, s1, s2, N, t, lr, 0.9, 0.999, 1e-8, k == 4 ? 1e-2 : 0,
                                                 GDOPT_ADAM_AMSGRAD | GDOPT_ADAM_MAXIMIZE |

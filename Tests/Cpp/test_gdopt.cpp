@@ -298,6 +298,20 @@ static void test_kernels() {
     CHECK_THROWS(GDOPT_ERR_INVALID, "beta1",
                  gdopt::lion_update(pl.data(), gl.data(), ml.data(), 50, 0.01, 1.5, 0.99, 0, false));
 
+    // Adamax likewise.
+    std::vector<float> pa32(30, 0.5f), ma(30), ua(30), po32(30, 0.5f), ga32(30);
+    gdopt::optimizer adamax("adamax", {{"weight_decay", 0.01}});
+    for (std::uint64_t t = 1; t <= 20; t++) {
+        for (std::size_t i = 0; i < 30; i++) ga32[i] = std::cos(0.7f * static_cast<float>(t * (i + 1)));
+        gdopt::adamax_update(pa32, ga32, ma, ua, t, 2e-3, 0.9, 0.999, 1e-8, 0.01, false);
+        adamax.step(0, po32, ga32);
+    }
+    CHECK(same_bits(pa32, po32));
+    CHECK_THROWS(GDOPT_ERR_SIZE, "exp_inf",
+                 gdopt::adamax_update(pa32, ga32, ma, std::vector<float>(2), 1, 2e-3, 0.9, 0.999, 1e-8, 0, false));
+    CHECK_THROWS(GDOPT_ERR_INVALID, "t=0",
+                 gdopt::adamax_update(pa32, ga32, ma, ua, 0, 2e-3, 0.9, 0.999, 1e-8, 0, false));
+
     // Clipping by the global norm, and the shuffle.
     std::vector<double> a{3, 0}, c{0, 4, 0};
     double *grads[] = {a.data(), c.data()};

@@ -279,6 +279,18 @@ contains
         call check_error(gdopt_lion_update(p, g, mom, 0.1_real64, 1.5_real64, 0.99_real64, 0.0_real64, .false.), &
                          GDOPT_ERR_INVALID, gdopt_last_error(), 'beta1', 'lion beta1 = 1.5')
 
+        ! Adamax's first step from zero state: m = (1-b1) g, u = |g| + eps, p -= lr/(1-b1) * m/u.
+        p = 1
+        mom = 0
+        sq = 0
+        call check(gdopt_adamax_update(p, g, mom, sq, 1_int64, 2e-3_real64, 0.9_real64, 0.999_real64, 1e-8_real64, &
+                                       0.0_real64, .false.) == GDOPT_OK, 'adamax')
+        ref = 1 - 2e-3_real64/0.1_real64*((0.1_real64*g)/(abs(g) + 1e-8_real64))
+        call check(maxval(abs(p - ref)) < 1e-15_real64, 'adamax matches its equations')
+        call check_error(gdopt_adamax_update(p, g, mom, sq(1:2), 2_int64, 2e-3_real64, 0.9_real64, 0.999_real64, &
+                                             1e-8_real64, 0.0_real64, .false.), GDOPT_ERR_SIZE, gdopt_last_error(), &
+                         'exp_inf and p have 2 and 6', 'adamax sizes')
+
         ! The shuffle is a permutation of 0 .. n-1.
         call check(gdopt_shuffle(7_int64, 2_int64, perm) == GDOPT_OK, 'shuffle')
         permutation = .true.

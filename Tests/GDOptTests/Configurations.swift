@@ -17,7 +17,7 @@ func product(_ axes: [(String, [Double])]) -> [[String: Double]] {
 }
 
 /// Every kind by its C name, typed in here (not read from the library).
-let allKinds = ["sgd", "adagrad", "rmsprop", "adam", "adamw", "lion"]
+let allKinds = ["sgd", "adagrad", "rmsprop", "adam", "adamw", "lion", "adamax"]
 
 let referenceCases: [Case] = {
     var cases: [Case] = []
@@ -53,6 +53,12 @@ let referenceCases: [Case] = {
         ("maximize", [0, 1]),
     ]) {
         cases.append(Case(kind: "lion", h: h))
+    }
+    for h in product([
+        ("lr", [2e-3, 0.05]), ("beta1", [0.9, 0.5]), ("beta2", [0.999, 0.9]), ("eps", [1e-8, 1e-3]),
+        ("weight_decay", [0, 0.1]), ("maximize", [0, 1]),
+    ]) {
+        cases.append(Case(kind: "adamax", h: h))
     }
     // Clipping by norm on every kind, with a norm both below and above the gradients'.
     for kind in allKinds {

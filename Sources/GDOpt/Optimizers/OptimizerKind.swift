@@ -8,6 +8,7 @@ public enum OptimizerKind: UInt32, CaseIterable, Sendable, CustomStringConvertib
     case adam = 4
     case adamw = 5
     case lion = 6
+    case adamax = 7
 
     public init(name: String) throws(GDOptError) {
         guard let kind = Self.allCases.first(where: { $0.description == name }) else {
@@ -28,6 +29,7 @@ public enum OptimizerKind: UInt32, CaseIterable, Sendable, CustomStringConvertib
         case .adam: "adam"
         case .adamw: "adamw"
         case .lion: "lion"
+        case .adamax: "adamax"
         }
     }
 
@@ -40,6 +42,7 @@ public enum OptimizerKind: UInt32, CaseIterable, Sendable, CustomStringConvertib
         case .adam: Adam()
         case .adamw: Adam(weightDecay: .decoupled(1e-2))
         case .lion: Lion()
+        case .adamax: Adamax()
         }
     }
 

@@ -79,6 +79,17 @@ struct ReferenceOptimizer {
                 p[i] = p[i] * (1 - lr * value("weight_decay")) - lr * u
                 state["exp_avg"]![i] = b2 * m + (1 - b2) * g[i]
             }
+        case "adamax":  // torch 2.x's _single_tensor_adamax: lerp_ for exp_avg, addcdiv_ for p (API.md §11)
+            let b1 = value("beta1"), b2 = value("beta2"), lr = value("lr"), wd = value("weight_decay")
+            for name in ["exp_avg", "exp_inf"] where state[name] == nil { state[name] = Array(repeating: 0, count: n) }
+            for i in 0..<n {
+                let d = wd != 0 ? g[i] + wd * p[i] : g[i]
+                let m = state["exp_avg"]![i] + (1 - b1) * (d - state["exp_avg"]![i])
+                let u = max(b2 * state["exp_inf"]![i], abs(d) + value("eps"))
+                state["exp_avg"]![i] = m
+                state["exp_inf"]![i] = u
+                p[i] -= lr / (1 - pow(b1, Double(t))) * (m / u)
+            }
         default:  // adam, adamw
             let b1 = value("beta1"), b2 = value("beta2"), lr = value("lr"), wd = value("weight_decay")
             for name in ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] where state[name] == nil {

@@ -67,6 +67,14 @@ class Reference:
             u = np.sign(b1 * m + (1 - b1) * g)
             m[:] = b2 * m + (1 - b2) * g
             return p * (1 - lr * wd) - lr * u
+        if self.kind == "adamax":  # torch 2.x's _single_tensor_adamax (lerp_, addcdiv_)
+            b1, b2 = h.get("betas", (0.9, 0.999))
+            if wd:
+                g = g + wd * p
+            m, u = self.buffer("exp_avg", n), self.buffer("exp_inf", n)
+            m[:] = m + (1 - b1) * (g - m)
+            u[:] = np.maximum(b2 * u, np.abs(g) + h.get("eps", 1e-8))
+            return p - h.get("lr", 2e-3) / (1 - b1 ** t) * (m / u)
         # adam / adamw
         b1, b2 = h.get("betas", (0.9, 0.999))
         lr = h.get("lr", 1e-3)

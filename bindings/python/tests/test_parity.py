@@ -11,7 +11,7 @@ import gdopt
 from reference import Reference
 
 CLASSES = {"sgd": gdopt.SGD, "adagrad": gdopt.Adagrad, "rmsprop": gdopt.RMSprop, "adam": gdopt.Adam,
-           "adamw": gdopt.AdamW, "lion": gdopt.Lion}
+           "adamw": gdopt.AdamW, "lion": gdopt.Lion, "adamax": gdopt.Adamax}
 
 
 def grid(**axes):
@@ -31,6 +31,8 @@ CASES = (
         amsgrad=[False, True], maximize=[False, True])]
     + [("lion", h) for h in grid(lr=[1e-4, 0.01], betas=[(0.9, 0.99), (0.5, 0.9)], weight_decay=[0.0, 0.1],
                                  maximize=[False, True])]
+    + [("adamax", h) for h in grid(lr=[2e-3, 0.05], betas=[(0.9, 0.999), (0.5, 0.9)], eps=[1e-8, 1e-3],
+                                   weight_decay=[0.0, 0.1], maximize=[False, True])]
     + [(kind, {"max_grad_norm": norm, "maximize": True}) for kind in CLASSES for norm in (0.5, 100.0)]
 )
 IDS = [f"{kind}-" + "-".join(f"{k}={v}" for k, v in h.items()) for kind, h in CASES]
@@ -41,7 +43,7 @@ def reference_hyperparameters(kind, h):
     full = dict(h)
     if kind == "adamw":
         full.setdefault("weight_decay", 1e-2)
-    full.setdefault("lr", {"adagrad": 1e-2, "rmsprop": 1e-2, "lion": 1e-4}.get(kind, 1e-3))
+    full.setdefault("lr", {"adagrad": 1e-2, "rmsprop": 1e-2, "lion": 1e-4, "adamax": 2e-3}.get(kind, 1e-3))
     return full
 
 

@@ -8,7 +8,7 @@ import gdopt
 from gdopt import _gdopt
 
 CLASSES = {"sgd": gdopt.SGD, "adagrad": gdopt.Adagrad, "rmsprop": gdopt.RMSprop, "adam": gdopt.Adam,
-           "adamw": gdopt.AdamW, "lion": gdopt.Lion}
+           "adamw": gdopt.AdamW, "lion": gdopt.Lion, "adamax": gdopt.Adamax}
 
 
 def test_the_kinds_listed_are_the_classes():

@@ -127,4 +127,19 @@ class Lion(Optimizer):
     ) -> None: ...
 
 
+class Adamax(Optimizer):
+    def __init__(
+        self,
+        params: ArrayList | None = None,
+        *,
+        lr: float = 0.002,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-08,
+        weight_decay: float = 0.0,
+        maximize: bool = False,
+        reject_nonfinite: bool = False,
+        max_grad_norm: float | None = None,
+    ) -> None: ...
+
+
 CLASSES: dict[str, type[Optimizer]]

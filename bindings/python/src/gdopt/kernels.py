@@ -21,7 +21,8 @@ from ._checks import WHOLE_MAX, flag, number, pair, whole
 from ._optimizers import defaults
 
 # The defaults are the library's tables', as the optimizer classes' are.
-_sgd, _adagrad, _rmsprop, _adam, _lion = (defaults(kind) for kind in ("sgd", "adagrad", "rmsprop", "adam", "lion"))
+_sgd, _adagrad, _rmsprop, _adam, _lion, _adamax = (
+    defaults(kind) for kind in ("sgd", "adagrad", "rmsprop", "adam", "lion", "adamax"))
 
 
 def sgd_update(p: np.ndarray, g: np.ndarray, momentum_buffer: Optional[np.ndarray] = None, *, t: int, lr: float,
@@ -74,6 +75,14 @@ def lion_update(p: np.ndarray, g: np.ndarray, exp_avg: np.ndarray, *, lr: float 
     """Lion (Chen et al. 2023): no bias correction, so no ``t``; weight decay is decoupled."""
     _gdopt.kernel_update("lion", (p, g, exp_avg, None, None), ("p", "g", "exp_avg", "", ""), 1,
                          (number(lr, "lr"),) + pair(betas, "betas") + _numbers(weight_decay=weight_decay)
+                         + _flags(maximize=maximize))
+
+
+def adamax_update(p: np.ndarray, g: np.ndarray, exp_avg: np.ndarray, exp_inf: np.ndarray, *, t: int,
+                  lr: float = _adamax.lr, betas: tuple[float, float] = _adamax.betas, eps: float = _adamax.eps,
+                  weight_decay: float = _adamax.weight_decay, maximize: bool = _adamax.maximize) -> None:
+    _gdopt.kernel_update("adamax", (p, g, exp_avg, exp_inf, None), ("p", "g", "exp_avg", "exp_inf", ""), _step(t),
+                         (number(lr, "lr"),) + pair(betas, "betas") + _numbers(eps=eps, weight_decay=weight_decay)
                          + _flags(maximize=maximize))
 
 
