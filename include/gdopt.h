@@ -135,6 +135,8 @@ gdopt_status gdopt_solver_params(const char *method, const gdopt_param_info **ta
  *             weight decay decoupled; state "exp_avg")
  *   "adamax"  lr=2e-3 beta1=0.9 beta2=0.999 eps=1e-8 weight_decay=0 maximize=0 (L2; state
  *             "exp_avg", "exp_inf")
+ *   "adadelta" lr=1 rho=0.9 (0 <= rho <= 1) eps=1e-6 weight_decay=0 maximize=0 (L2; state
+ *             "square_avg", "acc_delta")
  * and every kind has:
  *   reject_nonfinite=0  when 1, a step whose gradients hold NaN or Inf fails with
  *                       GDOPT_ERR_NONFINITE and changes nothing;
@@ -332,6 +334,15 @@ gdopt_status gdopt_adamax_update_f32(float *p, const float *g, float *exp_avg, f
 gdopt_status gdopt_adamax_update_f64(double *p, const double *g, double *exp_avg, double *exp_inf, size_t n,
                                      uint64_t t, double lr, double beta1, double beta2, double eps,
                                      double weight_decay, int maximize);
+
+/* Adadelta (torch.optim.Adadelta, its single-tensor code):  if wd: g += wd*p.
+ *        square_avg = rho*square_avg + (1-rho)*g^2,  delta = sqrt(acc_delta + eps) / sqrt(square_avg + eps) * g,
+ *        acc_delta = rho*acc_delta + (1-rho)*delta^2,  p -= lr*delta.
+ * No step count (the update does not use it). Start both buffers at zero. */
+gdopt_status gdopt_adadelta_update_f32(float *p, const float *g, float *square_avg, float *acc_delta, size_t n,
+                                       double lr, double rho, double eps, double weight_decay, int maximize);
+gdopt_status gdopt_adadelta_update_f64(double *p, const double *g, double *square_avg, double *acc_delta, size_t n,
+                                       double lr, double rho, double eps, double weight_decay, int maximize);
 
 /* ---- Helpers ----------------------------------------------------------------------- */
 

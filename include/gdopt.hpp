@@ -127,6 +127,7 @@ template <> struct c_api<float> {
     static constexpr auto adam_update = gdopt_adam_update_f32;
     static constexpr auto lion_update = gdopt_lion_update_f32;
     static constexpr auto adamax_update = gdopt_adamax_update_f32;
+    static constexpr auto adadelta_update = gdopt_adadelta_update_f32;
     static constexpr auto clip_grad_norm = gdopt_clip_grad_norm_f32;
     static constexpr auto tape_variable = gdopt_tape_variable_f32;
     static constexpr auto tape_constant = gdopt_tape_constant_f32;
@@ -147,6 +148,7 @@ template <> struct c_api<double> {
     static constexpr auto adam_update = gdopt_adam_update_f64;
     static constexpr auto lion_update = gdopt_lion_update_f64;
     static constexpr auto adamax_update = gdopt_adamax_update_f64;
+    static constexpr auto adadelta_update = gdopt_adadelta_update_f64;
     static constexpr auto clip_grad_norm = gdopt_clip_grad_norm_f64;
     static constexpr auto tape_variable = gdopt_tape_variable_f64;
     static constexpr auto tape_constant = gdopt_tape_constant_f64;
@@ -486,6 +488,24 @@ void adamax_update(P &&p, const G &g, M &&exp_avg, U &&exp_inf, std::uint64_t t,
     detail::same_size(call, "exp_inf", n, std::size(exp_inf));
     adamax_update(std::data(p), std::data(g), std::data(exp_avg), std::data(exp_inf), n, t, lr, beta1, beta2, eps,
                   weight_decay, maximize);
+}
+
+template <class T>
+void adadelta_update(T *p, const T *g, T *square_avg, T *acc_delta, std::size_t n, double lr, double rho, double eps,
+                     double weight_decay, bool maximize) {
+    detail::check(
+        detail::c_api<T>::adadelta_update(p, g, square_avg, acc_delta, n, lr, rho, eps, weight_decay, maximize));
+}
+template <class P, class G, class S, class A, class = std::enable_if_t<detail::contiguous_v<P>>>
+void adadelta_update(P &&p, const G &g, S &&square_avg, A &&acc_delta, double lr, double rho, double eps,
+                     double weight_decay, bool maximize) {
+    const char *call = "gdopt::adadelta_update";
+    const std::size_t n = std::size(p);
+    detail::same_size(call, "g", n, std::size(g));
+    detail::same_size(call, "square_avg", n, std::size(square_avg));
+    detail::same_size(call, "acc_delta", n, std::size(acc_delta));
+    adadelta_update(std::data(p), std::data(g), std::data(square_avg), std::data(acc_delta), n, lr, rho, eps,
+                    weight_decay, maximize);
 }
 
 /* Clips count buffers by their global L2 norm; returns the norm before clipping. */

@@ -223,3 +223,37 @@ public func gdopt_adamax_update_f64(
 ) -> gdopt_status {
     withStatus { try adamax(p, g, exp_avg, exp_inf, n, t, lr, beta1, beta2, eps, weight_decay, maximize) }
 }
+
+private func adadelta<T: GDOptFloat>(
+    _ p: UnsafeMutablePointer<T>?, _ g: UnsafePointer<T>?, _ squareAvg: UnsafeMutablePointer<T>?,
+    _ accDelta: UnsafeMutablePointer<T>?, _ n: Int, _ lr: Double, _ rho: Double, _ eps: Double,
+    _ weightDecay: Double, _ maximize: Int32
+) throws {
+    let p = try required(p, "p")
+    let g = try required(g, "g")
+    let squareAvg = try required(squareAvg, "square_avg")
+    let accDelta = try required(accDelta, "acc_delta")
+    let n = try elementCount(n, of: T.self)
+    let c = Adadelta(
+        learningRate: lr, rho: rho, epsilon: eps, weightDecay: weightDecay, maximize: try flag(maximize, "maximize"))
+    try Adadelta.update(
+        parameters: p, gradients: g, squareAverage: squareAvg, deltaAverage: accDelta, count: n, configuration: c)
+}
+
+@c @implementation
+public func gdopt_adadelta_update_f32(
+    _ p: UnsafeMutablePointer<Float>?, _ g: UnsafePointer<Float>?, _ square_avg: UnsafeMutablePointer<Float>?,
+    _ acc_delta: UnsafeMutablePointer<Float>?, _ n: Int, _ lr: Double, _ rho: Double, _ eps: Double,
+    _ weight_decay: Double, _ maximize: Int32
+) -> gdopt_status {
+    withStatus { try adadelta(p, g, square_avg, acc_delta, n, lr, rho, eps, weight_decay, maximize) }
+}
+
+@c @implementation
+public func gdopt_adadelta_update_f64(
+    _ p: UnsafeMutablePointer<Double>?, _ g: UnsafePointer<Double>?, _ square_avg: UnsafeMutablePointer<Double>?,
+    _ acc_delta: UnsafeMutablePointer<Double>?, _ n: Int, _ lr: Double, _ rho: Double, _ eps: Double,
+    _ weight_decay: Double, _ maximize: Int32
+) -> gdopt_status {
+    withStatus { try adadelta(p, g, square_avg, acc_delta, n, lr, rho, eps, weight_decay, maximize) }
+}

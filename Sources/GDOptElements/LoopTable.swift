@@ -6,6 +6,7 @@ package struct LoopTable<T: GDOptFloat>: Sendable {
     package let adam: @Sendable (AdamLoop<T>, Range<Int>) -> Void
     package let lion: @Sendable (LionLoop<T>, Range<Int>) -> Void
     package let adamax: @Sendable (AdamaxLoop<T>, Range<Int>) -> Void
+    package let adadelta: @Sendable (AdadeltaLoop<T>, Range<Int>) -> Void
     package let unaryForward: @Sendable (UnaryForward<T>) -> Void
     package let unaryBackward: @Sendable (UnaryBackward<T>) -> Void
     package let binaryForward: @Sendable (BinaryForward<T>) -> Void
@@ -25,6 +26,7 @@ package struct LoopTable<T: GDOptFloat>: Sendable {
         adam: @escaping @Sendable (AdamLoop<T>, Range<Int>) -> Void,
         lion: @escaping @Sendable (LionLoop<T>, Range<Int>) -> Void,
         adamax: @escaping @Sendable (AdamaxLoop<T>, Range<Int>) -> Void,
+        adadelta: @escaping @Sendable (AdadeltaLoop<T>, Range<Int>) -> Void,
         unaryForward: @escaping @Sendable (UnaryForward<T>) -> Void,
         unaryBackward: @escaping @Sendable (UnaryBackward<T>) -> Void,
         binaryForward: @escaping @Sendable (BinaryForward<T>) -> Void,
@@ -33,7 +35,7 @@ package struct LoopTable<T: GDOptFloat>: Sendable {
         lossBackward: @escaping @Sendable (LossRows<T>, UnsafeMutablePointer<T>, T, Bool) -> Void
     ) {
         (self.sgd, self.adagrad, self.rmsprop, self.adam) = (sgd, adagrad, rmsprop, adam)
-        (self.lion, self.adamax) = (lion, adamax)
+        (self.lion, self.adamax, self.adadelta) = (lion, adamax, adadelta)
         (self.unaryForward, self.unaryBackward, self.binaryForward, self.binaryBackward) =
             (unaryForward, unaryBackward, binaryForward, binaryBackward)
         (self.lossForward, self.lossBackward) = (lossForward, lossBackward)

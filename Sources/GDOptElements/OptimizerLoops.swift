@@ -154,6 +154,37 @@ package struct AdamaxLoop<T: GDOptFloat> {
     }
 }
 
+/// Adadelta's update (GDOpt/Kernels/Adadelta.swift has the equations).
+package struct AdadeltaLoop<T: GDOptFloat> {
+    package let p: UnsafeMutablePointer<T>
+    package let g: UnsafePointer<T>
+    package let v: UnsafeMutablePointer<T>
+    package let a: UnsafeMutablePointer<T>
+    package let lr: T
+    package let rho: T
+    package let oneMinusRho: T
+    package let eps: T
+    package let wd: T
+    package let scale: T
+
+    @inlinable @inline(__always)
+    package init(
+        p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, v: UnsafeMutablePointer<T>, a: UnsafeMutablePointer<T>,
+        lr: T, rho: T, oneMinusRho: T, eps: T, wd: T, scale: T
+    ) {
+        self.p = p
+        self.g = g
+        self.v = v
+        self.a = a
+        self.lr = lr
+        self.rho = rho
+        self.oneMinusRho = oneMinusRho
+        self.eps = eps
+        self.wd = wd
+        self.scale = scale
+    }
+}
+
 /// Adam's update (AdamW: decay ≠ 1; AMSGrad: vmax).
 package struct AdamLoop<T: GDOptFloat> {
     package let p: UnsafeMutablePointer<T>

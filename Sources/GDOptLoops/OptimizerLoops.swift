@@ -186,6 +186,29 @@ extension AdamaxLoop {
     }
 }
 
+extension AdadeltaLoop {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    func run(_ range: Range<Int>) {
+        if wd != 0 || scale != 1 {
+            for i in range { update(i, transformed: true) }
+        } else {
+            for i in range { update(i, transformed: false) }
+        }
+    }
+
+    @inline(__always)
+    private func update(_ i: Int, transformed: Bool) {
+        let pi = p[i]
+        let d = transformed ? effectiveGradient(g[i], pi, scale: scale, weightDecay: wd) : g[i]
+        let vi = rho * v[i] + oneMinusRho * d * d
+        let delta = (a[i] + eps).squareRoot() / (vi + eps).squareRoot() * d
+        v[i] = vi
+        a[i] = rho * a[i] + oneMinusRho * delta * delta
+        p[i] = pi - lr * delta
+    }
+}
+
 /// The gradient every kernel starts from: g·s, plus L2 weight decay wd·p when wd ≠ 0.
 /// `s` folds in maximize (−1) and gradient clipping, so the caller's gradients are
 /// never written. Negating or scaling first and then adding wd·p follows torch's code.

@@ -312,6 +312,14 @@ static void test_error_table(void) {
                  CALL(gdopt_adamax_update_f64)((double *)params, (double *)grads, (double *)m, (double *)v, 2, 1, 2e-3,
                                                0.9, 0.999, -1, 0, 0));
 
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_adadelta_update_f32", "acc_delta",
+                 CALL(gdopt_adadelta_update_f32)(params, grads, m, NULL, N, 1, 0.9, 1e-6, 0, 0));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_adadelta_update_f32", "rho=1.5",
+                 CALL(gdopt_adadelta_update_f32)(params, grads, m, v, N, 1, 1.5, 1e-6, 0, 0));
+    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_adadelta_update_f64", "n=0",
+                 CALL(gdopt_adadelta_update_f64)((double *)params, (double *)grads, (double *)m, (double *)v, 0, 1, 0.9,
+                                                 1e-6, 0, 0));
+
     /* Helpers. */
     float *buffers[2] = {params, NULL};
     size_t lens[2] = {N, N}, zero[1] = {0};
@@ -346,8 +354,8 @@ static void test_error_table(void) {
 
 /* Every kind steps; the object and the stateless kernel give the same bits. */
 static void test_objects_equal_kernels(void) {
-    const char *kinds[] = {"sgd", "adagrad", "rmsprop", "adam", "adamw", "lion", "adamax"};
-    for (int k = 0; k < 7; k++) {
+    const char *kinds[] = {"sgd", "adagrad", "rmsprop", "adam", "adamw", "lion", "adamax", "adadelta"};
+    for (int k = 0; k < 8; k++) {
         gdopt_optimizer *o = NULL;
         CHECK(CALL(gdopt_optimizer_create)(kinds[k], &o) == GDOPT_OK);
         int momentum = k == 0 || k == 2;
@@ -370,6 +378,7 @@ static void test_objects_equal_kernels(void) {
             case 2: s = CALL(gdopt_rmsprop_update_f64)(p2, g, s0, s1, s2, N, lr, 0.99, 1e-8, 0, 0.9, 1, 1); break;
             case 5: s = CALL(gdopt_lion_update_f64)(p2, g, s0, N, lr, 0.9, 0.99, 0.1, 1); break;
             case 6: s = CALL(gdopt_adamax_update_f64)(p2, g, s0, s1, N, t, lr, 0.9, 0.999, 1e-8, 0.1, 1); break;
+            case 7: s = CALL(gdopt_adadelta_update_f64)(p2, g, s0, s1, N, lr, 0.9, 1e-6, 0.1, 1); break;
             default:
                 s = CALL(gdopt_adam_update_f64)(p2, g, s0, s1, s2, N, t, lr, 0.9, 0.999, 1e-8, k == 4 ? 1e-2 : 0,
                                                 GDOPT_ADAM_AMSGRAD | GDOPT_ADAM_MAXIMIZE |

@@ -312,6 +312,19 @@ static void test_kernels() {
     CHECK_THROWS(GDOPT_ERR_INVALID, "t=0",
                  gdopt::adamax_update(pa32, ga32, ma, ua, 0, 2e-3, 0.9, 0.999, 1e-8, 0, false));
 
+    // Adadelta likewise.
+    std::vector<double> pd2(30, 0.5), sa(30), ad(30), od(30, 0.5), gd2(30);
+    gdopt::optimizer adadelta("adadelta", {{"rho", 0.8}, {"maximize", 1}});
+    for (int t = 1; t <= 20; t++) {
+        for (std::size_t i = 0; i < 30; i++) gd2[i] = std::sin(0.2 * t * static_cast<double>(i + 1));
+        gdopt::adadelta_update(pd2, gd2, sa, ad, 1.0, 0.8, 1e-6, 0, true);
+        adadelta.step(0, od, gd2);
+    }
+    CHECK(same_bits(pd2, od));
+    CHECK_THROWS(GDOPT_ERR_SIZE, "acc_delta",
+                 gdopt::adadelta_update(pd2, gd2, sa, std::vector<double>(1), 1.0, 0.9, 1e-6, 0, false));
+    CHECK_THROWS(GDOPT_ERR_INVALID, "rho", gdopt::adadelta_update(pd2, gd2, sa, ad, 1.0, 1.5, 1e-6, 0, false));
+
     // Clipping by the global norm, and the shuffle.
     std::vector<double> a{3, 0}, c{0, 4, 0};
     double *grads[] = {a.data(), c.data()};

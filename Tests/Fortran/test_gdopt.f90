@@ -291,6 +291,17 @@ contains
                                              1e-8_real64, 0.0_real64, .false.), GDOPT_ERR_SIZE, gdopt_last_error(), &
                          'exp_inf and p have 2 and 6', 'adamax sizes')
 
+        ! Adadelta's first step from zero state: v = (1-rho) g^2, delta = sqrt(eps)/sqrt(v+eps) g.
+        p = 1
+        sq = 0
+        mom = 0
+        call check(gdopt_adadelta_update(p, g, sq, mom, 1.0_real64, 0.9_real64, 1e-6_real64, 0.0_real64, .false.) &
+                   == GDOPT_OK, 'adadelta')
+        ref = 1 - sqrt(1e-6_real64)/sqrt(0.1_real64*g*g + 1e-6_real64)*g
+        call check(maxval(abs(p - ref)) < 1e-15_real64, 'adadelta matches its equations')
+        call check_error(gdopt_adadelta_update(p, g, sq, mom, 1.0_real64, 1.5_real64, 1e-6_real64, 0.0_real64, &
+                                               .false.), GDOPT_ERR_INVALID, gdopt_last_error(), 'rho', 'rho = 1.5')
+
         ! The shuffle is a permutation of 0 .. n-1.
         call check(gdopt_shuffle(7_int64, 2_int64, perm) == GDOPT_OK, 'shuffle')
         permutation = .true.

@@ -17,7 +17,7 @@ func product(_ axes: [(String, [Double])]) -> [[String: Double]] {
 }
 
 /// Every kind by its C name, typed in here (not read from the library).
-let allKinds = ["sgd", "adagrad", "rmsprop", "adam", "adamw", "lion", "adamax"]
+let allKinds = ["sgd", "adagrad", "rmsprop", "adam", "adamw", "lion", "adamax", "adadelta"]
 
 let referenceCases: [Case] = {
     var cases: [Case] = []
@@ -59,6 +59,12 @@ let referenceCases: [Case] = {
         ("weight_decay", [0, 0.1]), ("maximize", [0, 1]),
     ]) {
         cases.append(Case(kind: "adamax", h: h))
+    }
+    for h in product([
+        ("lr", [1, 0.1]), ("rho", [0.9, 0.5, 1]), ("eps", [1e-6, 1e-3]), ("weight_decay", [0, 0.1]),
+        ("maximize", [0, 1]),
+    ]) {
+        cases.append(Case(kind: "adadelta", h: h))
     }
     // Clipping by norm on every kind, with a norm both below and above the gradients'.
     for kind in allKinds {

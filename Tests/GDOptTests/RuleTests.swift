@@ -22,6 +22,7 @@ import Testing
         // Lion is not in torch: Chen et al. 2023's defaults, as API.md §11 lists them.
         .lion: ["lr": 1e-4, "beta1": 0.9, "beta2": 0.99, "weight_decay": 0, "maximize": 0],
         .adamax: ["lr": 2e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0, "maximize": 0],
+        .adadelta: ["lr": 1, "rho": 0.9, "eps": 1e-6, "weight_decay": 0, "maximize": 0],
     ]
 
     @Test(arguments: OptimizerKind.allCases)

@@ -5,6 +5,7 @@ public struct HyperparameterSpec: NamedParameter, Sendable {
     public enum Domain: Sendable {
         case nonNegative  // x >= 0
         case fraction  // 0 <= x < 1
+        case unitInterval  // 0 <= x <= 1
         case boolean  // exactly 0 or 1
         case real  // any finite number
         case wholeNumber  // an integer in [0, 2^53]: a count, a seed or a limit
@@ -32,6 +33,7 @@ extension HyperparameterSpec.Domain {
         switch self {
         case .nonNegative: 0...Double.greatestFiniteMagnitude
         case .fraction: 0...(1.0).nextDown
+        case .unitInterval: 0...1
         case .boolean: 0...1
         case .real: -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
         case .wholeNumber: 0...9_007_199_254_740_992
@@ -53,6 +55,7 @@ extension HyperparameterSpec.Domain {
         switch self {
         case .nonNegative: throw fail("be >= 0")
         case .fraction: throw fail("be in [0, 1)")
+        case .unitInterval: throw fail("be in [0, 1]")
         case .boolean: throw fail("be 0 or 1")
         case .wholeNumber, .real: throw fail("be a whole number in [0, 2^53]")
         }

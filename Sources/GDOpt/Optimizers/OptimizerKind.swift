@@ -9,6 +9,7 @@ public enum OptimizerKind: UInt32, CaseIterable, Sendable, CustomStringConvertib
     case adamw = 5
     case lion = 6
     case adamax = 7
+    case adadelta = 8
 
     public init(name: String) throws(GDOptError) {
         guard let kind = Self.allCases.first(where: { $0.description == name }) else {
@@ -30,6 +31,7 @@ public enum OptimizerKind: UInt32, CaseIterable, Sendable, CustomStringConvertib
         case .adamw: "adamw"
         case .lion: "lion"
         case .adamax: "adamax"
+        case .adadelta: "adadelta"
         }
     }
 
@@ -43,6 +45,7 @@ public enum OptimizerKind: UInt32, CaseIterable, Sendable, CustomStringConvertib
         case .adamw: Adam(weightDecay: .decoupled(1e-2))
         case .lion: Lion()
         case .adamax: Adamax()
+        case .adadelta: Adadelta()
         }
     }
 

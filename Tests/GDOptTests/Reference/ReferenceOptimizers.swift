@@ -90,6 +90,19 @@ struct ReferenceOptimizer {
                 state["exp_inf"]![i] = u
                 p[i] -= lr / (1 - pow(b1, Double(t))) * (m / u)
             }
+        case "adadelta":  // torch.optim.Adadelta (Zeiler 2012), eps inside both roots
+            let rho = value("rho"), eps = value("eps"), wd = value("weight_decay")
+            for name in ["square_avg", "acc_delta"] where state[name] == nil {
+                state[name] = Array(repeating: 0, count: n)
+            }
+            for i in 0..<n {
+                let d = wd != 0 ? g[i] + wd * p[i] : g[i]
+                let v = rho * state["square_avg"]![i] + (1 - rho) * d * d
+                let delta = sqrt(state["acc_delta"]![i] + eps) / sqrt(v + eps) * d
+                state["square_avg"]![i] = v
+                state["acc_delta"]![i] = rho * state["acc_delta"]![i] + (1 - rho) * delta * delta
+                p[i] -= value("lr") * delta
+            }
         default:  // adam, adamw
             let b1 = value("beta1"), b2 = value("beta2"), lr = value("lr"), wd = value("weight_decay")
             for name in ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] where state[name] == nil {

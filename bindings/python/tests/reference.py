@@ -67,6 +67,15 @@ class Reference:
             u = np.sign(b1 * m + (1 - b1) * g)
             m[:] = b2 * m + (1 - b2) * g
             return p * (1 - lr * wd) - lr * u
+        if self.kind == "adadelta":  # torch.optim.Adadelta (Zeiler 2012): eps inside both roots
+            rho, eps = h.get("rho", 0.9), h.get("eps", 1e-6)
+            if wd:
+                g = g + wd * p
+            v, a = self.buffer("square_avg", n), self.buffer("acc_delta", n)
+            v[:] = rho * v + (1 - rho) * g * g
+            delta = np.sqrt(a + eps) / np.sqrt(v + eps) * g
+            a[:] = rho * a + (1 - rho) * delta * delta
+            return p - h.get("lr", 1.0) * delta
         if self.kind == "adamax":  # torch 2.x's _single_tensor_adamax (lerp_, addcdiv_)
             b1, b2 = h.get("betas", (0.9, 0.999))
             if wd:

@@ -21,9 +21,11 @@ CASES = [("sgd", {"momentum": 0.9}), ("sgd", {"momentum": 0.9, "nesterov": True,
          ("sgd", {"momentum": 0.5, "dampening": 0.2, "maximize": True}), ("adagrad", {"lr_decay": 0.01}),
          ("rmsprop", {"momentum": 0.9, "centered": True, "weight_decay": 0.1}), ("rmsprop", {}),
          ("adam", {}), ("adam", {"amsgrad": True, "weight_decay": 0.1}), ("adamw", {"max_grad_norm": 0.5}),
-         ("lion", {"weight_decay": 0.1}), ("adamax", {"weight_decay": 0.1})]
+         ("lion", {"weight_decay": 0.1}), ("adamax", {"weight_decay": 0.1}),
+         ("adadelta", {"weight_decay": 0.1})]
 CLASSES = {"sgd": gdopt.SGD, "adagrad": gdopt.Adagrad, "rmsprop": gdopt.RMSprop, "adam": gdopt.Adam,
-           "adamw": gdopt.AdamW, "lion": gdopt.Lion, "adamax": gdopt.Adamax}
+           "adamw": gdopt.AdamW, "lion": gdopt.Lion, "adamax": gdopt.Adamax,
+           "adadelta": gdopt.Adadelta}
 for dtype in (np.float32, np.float64):
     for kind, options in CASES:
         for n in (1003, 70001):  # a remainder after every vector width; several threads' parts

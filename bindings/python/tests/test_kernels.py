@@ -19,9 +19,11 @@ CONFIGS = [
     ("adamw", {"lr": 0.01, "weight_decay": 0.1, "amsgrad": True}),
     ("lion", {"lr": 0.01, "betas": (0.8, 0.95), "weight_decay": 0.1, "maximize": True}),
     ("adamax", {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1, "maximize": True}),
+    ("adadelta", {"lr": 0.5, "rho": 0.8, "eps": 1e-5, "weight_decay": 0.1, "maximize": True}),
 ]
 CLASSES = {"sgd": gdopt.SGD, "adagrad": gdopt.Adagrad, "rmsprop": gdopt.RMSprop, "adam": gdopt.Adam,
-           "adamw": gdopt.AdamW, "lion": gdopt.Lion, "adamax": gdopt.Adamax}
+           "adamw": gdopt.AdamW, "lion": gdopt.Lion, "adamax": gdopt.Adamax,
+           "adadelta": gdopt.Adadelta}
 
 
 def kernel_step(kind, h, p, g, state, t):
@@ -38,6 +40,9 @@ def kernel_step(kind, h, p, g, state, t):
         kernels.rmsprop_update(p, g, state.setdefault("square_avg", zeros()),
                                state.setdefault("grad_avg", zeros()) if h.get("centered") else None,
                                state.setdefault("momentum_buffer", zeros()) if h.get("momentum", 0) > 0 else None, **h)
+    elif kind == "adadelta":
+        kernels.adadelta_update(p, g, state.setdefault("square_avg", zeros()), state.setdefault("acc_delta", zeros()),
+                                **h)
     elif kind == "adamax":
         kernels.adamax_update(p, g, state.setdefault("exp_avg", zeros()), state.setdefault("exp_inf", zeros()), t=t,
                               **h)

@@ -11,7 +11,8 @@ import gdopt
 from reference import Reference
 
 CLASSES = {"sgd": gdopt.SGD, "adagrad": gdopt.Adagrad, "rmsprop": gdopt.RMSprop, "adam": gdopt.Adam,
-           "adamw": gdopt.AdamW, "lion": gdopt.Lion, "adamax": gdopt.Adamax}
+           "adamw": gdopt.AdamW, "lion": gdopt.Lion, "adamax": gdopt.Adamax,
+           "adadelta": gdopt.Adadelta}
 
 
 def grid(**axes):
@@ -33,6 +34,8 @@ CASES = (
                                  maximize=[False, True])]
     + [("adamax", h) for h in grid(lr=[2e-3, 0.05], betas=[(0.9, 0.999), (0.5, 0.9)], eps=[1e-8, 1e-3],
                                    weight_decay=[0.0, 0.1], maximize=[False, True])]
+    + [("adadelta", h) for h in grid(lr=[1.0, 0.1], rho=[0.9, 0.5, 1.0], eps=[1e-6, 1e-3], weight_decay=[0.0, 0.1],
+                                     maximize=[False, True])]
     + [(kind, {"max_grad_norm": norm, "maximize": True}) for kind in CLASSES for norm in (0.5, 100.0)]
 )
 IDS = [f"{kind}-" + "-".join(f"{k}={v}" for k, v in h.items()) for kind, h in CASES]
@@ -43,7 +46,8 @@ def reference_hyperparameters(kind, h):
     full = dict(h)
     if kind == "adamw":
         full.setdefault("weight_decay", 1e-2)
-    full.setdefault("lr", {"adagrad": 1e-2, "rmsprop": 1e-2, "lion": 1e-4, "adamax": 2e-3}.get(kind, 1e-3))
+    defaults = {"adagrad": 1e-2, "rmsprop": 1e-2, "lion": 1e-4, "adamax": 2e-3, "adadelta": 1.0}
+    full.setdefault("lr", defaults.get(kind, 1e-3))
     return full
 
 

@@ -8,7 +8,8 @@ import gdopt
 from gdopt import _gdopt
 
 CLASSES = {"sgd": gdopt.SGD, "adagrad": gdopt.Adagrad, "rmsprop": gdopt.RMSprop, "adam": gdopt.Adam,
-           "adamw": gdopt.AdamW, "lion": gdopt.Lion, "adamax": gdopt.Adamax}
+           "adamw": gdopt.AdamW, "lion": gdopt.Lion, "adamax": gdopt.Adamax,
+           "adadelta": gdopt.Adadelta}
 
 
 def test_the_kinds_listed_are_the_classes():

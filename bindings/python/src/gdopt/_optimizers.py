@@ -17,7 +17,7 @@ from ._checks import flag, name as checked_name, number, pair, whole
 # torch's class name for each kind.
 # Lion is not in torch.optim: its name is the paper's (API.md §11).
 TORCH_CLASSES = {"sgd": "SGD", "adagrad": "Adagrad", "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW",
-                 "lion": "Lion", "adamax": "Adamax"}
+                 "lion": "Lion", "adamax": "Adamax", "adadelta": "Adadelta"}
 # torch's grouped keywords: one keyword for several table entries.
 GROUPED = {"betas": ("beta1", "beta2")}
 # Keywords whose default is None, meaning off (the table's 0); they are not torch's.

@@ -142,4 +142,19 @@ class Adamax(Optimizer):
     ) -> None: ...
 
 
+class Adadelta(Optimizer):
+    def __init__(
+        self,
+        params: ArrayList | None = None,
+        *,
+        lr: float = 1.0,
+        rho: float = 0.9,
+        eps: float = 1e-06,
+        weight_decay: float = 0.0,
+        maximize: bool = False,
+        reject_nonfinite: bool = False,
+        max_grad_norm: float | None = None,
+    ) -> None: ...
+
+
 CLASSES: dict[str, type[Optimizer]]

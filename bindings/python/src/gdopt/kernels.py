@@ -21,8 +21,8 @@ from ._checks import WHOLE_MAX, flag, number, pair, whole
 from ._optimizers import defaults
 
 # The defaults are the library's tables', as the optimizer classes' are.
-_sgd, _adagrad, _rmsprop, _adam, _lion, _adamax = (
-    defaults(kind) for kind in ("sgd", "adagrad", "rmsprop", "adam", "lion", "adamax"))
+_sgd, _adagrad, _rmsprop, _adam, _lion, _adamax, _adadelta = (
+    defaults(kind) for kind in ("sgd", "adagrad", "rmsprop", "adam", "lion", "adamax", "adadelta"))
 
 
 def sgd_update(p: np.ndarray, g: np.ndarray, momentum_buffer: Optional[np.ndarray] = None, *, t: int, lr: float,
@@ -84,6 +84,14 @@ def adamax_update(p: np.ndarray, g: np.ndarray, exp_avg: np.ndarray, exp_inf: np
     _gdopt.kernel_update("adamax", (p, g, exp_avg, exp_inf, None), ("p", "g", "exp_avg", "exp_inf", ""), _step(t),
                          (number(lr, "lr"),) + pair(betas, "betas") + _numbers(eps=eps, weight_decay=weight_decay)
                          + _flags(maximize=maximize))
+
+
+def adadelta_update(p: np.ndarray, g: np.ndarray, square_avg: np.ndarray, acc_delta: np.ndarray, *,
+                    lr: float = _adadelta.lr, rho: float = _adadelta.rho, eps: float = _adadelta.eps,
+                    weight_decay: float = _adadelta.weight_decay, maximize: bool = _adadelta.maximize) -> None:
+    """Adadelta's update does not depend on the step count, so it takes no ``t``."""
+    _gdopt.kernel_update("adadelta", (p, g, square_avg, acc_delta, None), ("p", "g", "square_avg", "acc_delta", ""),
+                         1, _numbers(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay) + _flags(maximize=maximize))
 
 
 def _step(t) -> int:
