@@ -137,20 +137,33 @@ extension AdamLoop {
     }
 }
 
-extension LionLoop {
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    func run(_ range: Range<Int>) {
-        // Two loops, each with its flags constant, so that both vectorise.
-        if decay != 1 || scale != 1 {
+/// A loop whose only option is whether the gradient is transformed first (scaled, decayed):
+/// `runTwoWays` runs one of two copies of it, each with that flag constant, so both vectorise.
+protocol TwoWayLoop {
+    var transformsGradient: Bool { get }
+    func update(_ i: Int, transformed: Bool)
+}
+
+extension TwoWayLoop {
+    @inline(__always)
+    func runTwoWays(_ range: Range<Int>) {
+        if transformsGradient {
             for i in range { update(i, transformed: true) }
         } else {
             for i in range { update(i, transformed: false) }
         }
     }
+}
+
+extension LionLoop: TwoWayLoop {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    func run(_ range: Range<Int>) { runTwoWays(range) }
+
+    var transformsGradient: Bool { decay != 1 || scale != 1 }
 
     @inline(__always)
-    private func update(_ i: Int, transformed: Bool) {
+    func update(_ i: Int, transformed: Bool) {
         let d = transformed ? g[i] * scale : g[i]
         let mi = m[i]
         let c = beta1 * mi + oneMinusBeta1 * d
@@ -162,19 +175,15 @@ extension LionLoop {
     }
 }
 
-extension AdamaxLoop {
+extension AdamaxLoop: TwoWayLoop {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    func run(_ range: Range<Int>) {
-        if wd != 0 || scale != 1 {
-            for i in range { update(i, transformed: true) }
-        } else {
-            for i in range { update(i, transformed: false) }
-        }
-    }
+    func run(_ range: Range<Int>) { runTwoWays(range) }
+
+    var transformsGradient: Bool { wd != 0 || scale != 1 }
 
     @inline(__always)
-    private func update(_ i: Int, transformed: Bool) {
+    func update(_ i: Int, transformed: Bool) {
         let pi = p[i]
         let d = transformed ? effectiveGradient(g[i], pi, scale: scale, weightDecay: wd) : g[i]
         let m0 = m[i]
@@ -186,19 +195,15 @@ extension AdamaxLoop {
     }
 }
 
-extension AdadeltaLoop {
+extension AdadeltaLoop: TwoWayLoop {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    func run(_ range: Range<Int>) {
-        if wd != 0 || scale != 1 {
-            for i in range { update(i, transformed: true) }
-        } else {
-            for i in range { update(i, transformed: false) }
-        }
-    }
+    func run(_ range: Range<Int>) { runTwoWays(range) }
+
+    var transformsGradient: Bool { wd != 0 || scale != 1 }
 
     @inline(__always)
-    private func update(_ i: Int, transformed: Bool) {
+    func update(_ i: Int, transformed: Bool) {
         let pi = p[i]
         let d = transformed ? effectiveGradient(g[i], pi, scale: scale, weightDecay: wd) : g[i]
         let vi = rho * v[i] + oneMinusRho * d * d
