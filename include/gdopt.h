@@ -137,6 +137,9 @@ gdopt_status gdopt_solver_params(const char *method, const gdopt_param_info **ta
  *             "exp_avg", "exp_inf")
  *   "adadelta" lr=1 rho=0.9 (0 <= rho <= 1) eps=1e-6 weight_decay=0 maximize=0 (L2; state
  *             "square_avg", "acc_delta")
+ *   "rprop"   lr=1e-2 eta_minus=0.5 eta_plus=1.2 step_size_min=1e-6 step_size_max=50 maximize=0
+ *             (0 < eta_minus < 1 < eta_plus, checked at step time; state "prev", and "step_size",
+ *             which starts at lr)
  * and every kind has:
  *   reject_nonfinite=0  when 1, a step whose gradients hold NaN or Inf fails with
  *                       GDOPT_ERR_NONFINITE and changes nothing;
@@ -343,6 +346,19 @@ gdopt_status gdopt_adadelta_update_f32(float *p, const float *g, float *square_a
                                        double lr, double rho, double eps, double weight_decay, int maximize);
 gdopt_status gdopt_adadelta_update_f64(double *p, const double *g, double *square_avg, double *acc_delta, size_t n,
                                        double lr, double rho, double eps, double weight_decay, int maximize);
+
+/* Rprop (torch.optim.Rprop, its single-tensor code), per element: s = sign(g*prev),
+ *        f = eta_plus if s > 0, eta_minus if s < 0, 1 if s = 0;
+ *        step_size = clamp(step_size*f, step_size_min, step_size_max);  g = 0 where s < 0;
+ *        p -= sign(g)*step_size;  prev = g.
+ * Start prev at zero and step_size at the learning rate (torch's lr). No step count.
+ * INVALID unless 0 < eta_minus < 1 < eta_plus. */
+gdopt_status gdopt_rprop_update_f32(float *p, const float *g, float *prev, float *step_size, size_t n,
+                                    double eta_minus, double eta_plus, double step_size_min, double step_size_max,
+                                    int maximize);
+gdopt_status gdopt_rprop_update_f64(double *p, const double *g, double *prev, double *step_size, size_t n,
+                                    double eta_minus, double eta_plus, double step_size_min, double step_size_max,
+                                    int maximize);
 
 /* ---- Helpers ----------------------------------------------------------------------- */
 

@@ -128,6 +128,7 @@ template <> struct c_api<float> {
     static constexpr auto lion_update = gdopt_lion_update_f32;
     static constexpr auto adamax_update = gdopt_adamax_update_f32;
     static constexpr auto adadelta_update = gdopt_adadelta_update_f32;
+    static constexpr auto rprop_update = gdopt_rprop_update_f32;
     static constexpr auto clip_grad_norm = gdopt_clip_grad_norm_f32;
     static constexpr auto tape_variable = gdopt_tape_variable_f32;
     static constexpr auto tape_constant = gdopt_tape_constant_f32;
@@ -149,6 +150,7 @@ template <> struct c_api<double> {
     static constexpr auto lion_update = gdopt_lion_update_f64;
     static constexpr auto adamax_update = gdopt_adamax_update_f64;
     static constexpr auto adadelta_update = gdopt_adadelta_update_f64;
+    static constexpr auto rprop_update = gdopt_rprop_update_f64;
     static constexpr auto clip_grad_norm = gdopt_clip_grad_norm_f64;
     static constexpr auto tape_variable = gdopt_tape_variable_f64;
     static constexpr auto tape_constant = gdopt_tape_constant_f64;
@@ -506,6 +508,25 @@ void adadelta_update(P &&p, const G &g, S &&square_avg, A &&acc_delta, double lr
     detail::same_size(call, "acc_delta", n, std::size(acc_delta));
     adadelta_update(std::data(p), std::data(g), std::data(square_avg), std::data(acc_delta), n, lr, rho, eps,
                     weight_decay, maximize);
+}
+
+/* Start prev at 0 and step_size at the learning rate. */
+template <class T>
+void rprop_update(T *p, const T *g, T *prev, T *step_size, std::size_t n, double eta_minus, double eta_plus,
+                  double step_size_min, double step_size_max, bool maximize) {
+    detail::check(detail::c_api<T>::rprop_update(p, g, prev, step_size, n, eta_minus, eta_plus, step_size_min,
+                                                 step_size_max, maximize));
+}
+template <class P, class G, class V, class S, class = std::enable_if_t<detail::contiguous_v<P>>>
+void rprop_update(P &&p, const G &g, V &&prev, S &&step_size, double eta_minus, double eta_plus, double step_size_min,
+                  double step_size_max, bool maximize) {
+    const char *call = "gdopt::rprop_update";
+    const std::size_t n = std::size(p);
+    detail::same_size(call, "g", n, std::size(g));
+    detail::same_size(call, "prev", n, std::size(prev));
+    detail::same_size(call, "step_size", n, std::size(step_size));
+    rprop_update(std::data(p), std::data(g), std::data(prev), std::data(step_size), n, eta_minus, eta_plus,
+                 step_size_min, step_size_max, maximize);
 }
 
 /* Clips count buffers by their global L2 norm; returns the norm before clipping. */

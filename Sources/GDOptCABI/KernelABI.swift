@@ -257,3 +257,37 @@ public func gdopt_adadelta_update_f64(
 ) -> gdopt_status {
     withStatus { try adadelta(p, g, square_avg, acc_delta, n, lr, rho, eps, weight_decay, maximize) }
 }
+
+private func rprop<T: GDOptFloat>(
+    _ p: UnsafeMutablePointer<T>?, _ g: UnsafePointer<T>?, _ prev: UnsafeMutablePointer<T>?,
+    _ stepSize: UnsafeMutablePointer<T>?, _ n: Int, _ etaMinus: Double, _ etaPlus: Double, _ stepSizeMin: Double,
+    _ stepSizeMax: Double, _ maximize: Int32
+) throws {
+    let p = try required(p, "p")
+    let g = try required(g, "g")
+    let prev = try required(prev, "prev")
+    let stepSize = try required(stepSize, "step_size")
+    let n = try elementCount(n, of: T.self)
+    let c = Rprop(
+        etaMinus: etaMinus, etaPlus: etaPlus, stepSizeMin: stepSizeMin, stepSizeMax: stepSizeMax,
+        maximize: try flag(maximize, "maximize"))
+    try Rprop.update(parameters: p, gradients: g, previous: prev, stepSize: stepSize, count: n, configuration: c)
+}
+
+@c @implementation
+public func gdopt_rprop_update_f32(
+    _ p: UnsafeMutablePointer<Float>?, _ g: UnsafePointer<Float>?, _ prev: UnsafeMutablePointer<Float>?,
+    _ step_size: UnsafeMutablePointer<Float>?, _ n: Int, _ eta_minus: Double, _ eta_plus: Double,
+    _ step_size_min: Double, _ step_size_max: Double, _ maximize: Int32
+) -> gdopt_status {
+    withStatus { try rprop(p, g, prev, step_size, n, eta_minus, eta_plus, step_size_min, step_size_max, maximize) }
+}
+
+@c @implementation
+public func gdopt_rprop_update_f64(
+    _ p: UnsafeMutablePointer<Double>?, _ g: UnsafePointer<Double>?, _ prev: UnsafeMutablePointer<Double>?,
+    _ step_size: UnsafeMutablePointer<Double>?, _ n: Int, _ eta_minus: Double, _ eta_plus: Double,
+    _ step_size_min: Double, _ step_size_max: Double, _ maximize: Int32
+) -> gdopt_status {
+    withStatus { try rprop(p, g, prev, step_size, n, eta_minus, eta_plus, step_size_min, step_size_max, maximize) }
+}

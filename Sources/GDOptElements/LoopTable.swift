@@ -7,6 +7,7 @@ package struct LoopTable<T: GDOptFloat>: Sendable {
     package let lion: @Sendable (LionLoop<T>, Range<Int>) -> Void
     package let adamax: @Sendable (AdamaxLoop<T>, Range<Int>) -> Void
     package let adadelta: @Sendable (AdadeltaLoop<T>, Range<Int>) -> Void
+    package let rprop: @Sendable (RpropLoop<T>, Range<Int>) -> Void
     package let unaryForward: @Sendable (UnaryForward<T>) -> Void
     package let unaryBackward: @Sendable (UnaryBackward<T>) -> Void
     package let binaryForward: @Sendable (BinaryForward<T>) -> Void
@@ -27,6 +28,7 @@ package struct LoopTable<T: GDOptFloat>: Sendable {
         lion: @escaping @Sendable (LionLoop<T>, Range<Int>) -> Void,
         adamax: @escaping @Sendable (AdamaxLoop<T>, Range<Int>) -> Void,
         adadelta: @escaping @Sendable (AdadeltaLoop<T>, Range<Int>) -> Void,
+        rprop: @escaping @Sendable (RpropLoop<T>, Range<Int>) -> Void,
         unaryForward: @escaping @Sendable (UnaryForward<T>) -> Void,
         unaryBackward: @escaping @Sendable (UnaryBackward<T>) -> Void,
         binaryForward: @escaping @Sendable (BinaryForward<T>) -> Void,
@@ -35,7 +37,7 @@ package struct LoopTable<T: GDOptFloat>: Sendable {
         lossBackward: @escaping @Sendable (LossRows<T>, UnsafeMutablePointer<T>, T, Bool) -> Void
     ) {
         (self.sgd, self.adagrad, self.rmsprop, self.adam) = (sgd, adagrad, rmsprop, adam)
-        (self.lion, self.adamax, self.adadelta) = (lion, adamax, adadelta)
+        (self.lion, self.adamax, self.adadelta, self.rprop) = (lion, adamax, adadelta, rprop)
         (self.unaryForward, self.unaryBackward, self.binaryForward, self.binaryBackward) =
             (unaryForward, unaryBackward, binaryForward, binaryBackward)
         (self.lossForward, self.lossBackward) = (lossForward, lossBackward)

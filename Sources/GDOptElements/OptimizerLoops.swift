@@ -185,6 +185,35 @@ package struct AdadeltaLoop<T: GDOptFloat> {
     }
 }
 
+/// Rprop's update (GDOpt/Kernels/Rprop.swift has the equations).
+package struct RpropLoop<T: GDOptFloat> {
+    package let p: UnsafeMutablePointer<T>
+    package let g: UnsafePointer<T>
+    package let prev: UnsafeMutablePointer<T>
+    package let stepSize: UnsafeMutablePointer<T>
+    package let etaMinus: T
+    package let etaPlus: T
+    package let stepSizeMin: T
+    package let stepSizeMax: T
+    package let scale: T
+
+    @inlinable @inline(__always)
+    package init(
+        p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, prev: UnsafeMutablePointer<T>,
+        stepSize: UnsafeMutablePointer<T>, etaMinus: T, etaPlus: T, stepSizeMin: T, stepSizeMax: T, scale: T
+    ) {
+        self.p = p
+        self.g = g
+        self.prev = prev
+        self.stepSize = stepSize
+        self.etaMinus = etaMinus
+        self.etaPlus = etaPlus
+        self.stepSizeMin = stepSizeMin
+        self.stepSizeMax = stepSizeMax
+        self.scale = scale
+    }
+}
+
 /// Adam's update (AdamW: decay ≠ 1; AMSGrad: vmax).
 package struct AdamLoop<T: GDOptFloat> {
     package let p: UnsafeMutablePointer<T>

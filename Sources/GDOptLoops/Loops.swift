@@ -16,7 +16,8 @@ package enum Loops {
     private static func table<T: GDOptFloat>(_: T.Type) -> LoopTable<T> {
         LoopTable(
             sgd: { $0.run($1) }, adagrad: { $0.run($1) }, rmsprop: { $0.run($1) }, adam: { $0.run($1) },
-            lion: { $0.run($1) }, adamax: { $0.run($1) }, adadelta: { $0.run($1) }, unaryForward: { $0.run() },
+            lion: { $0.run($1) }, adamax: { $0.run($1) }, adadelta: { $0.run($1) }, rprop: { $0.run($1) },
+            unaryForward: { $0.run() },
             unaryBackward: { $0.run() },
             binaryForward: { $0.run() },
             binaryBackward: { $0.run() }, lossForward: { $0.forward() },

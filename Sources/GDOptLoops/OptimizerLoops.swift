@@ -167,10 +167,8 @@ extension LionLoop: TwoWayLoop {
         let d = transformed ? g[i] * scale : g[i]
         let mi = m[i]
         let c = beta1 * mi + oneMinusBeta1 * d
-        // sign(c) by masks, so that the loop vectorises: ±1, 0 at 0, and NaN kept.
-        let u = (1 as T).kept(if: c > 0) - (1 as T).kept(if: c < 0) + c.kept(if: c.isNaN)
         let pi = transformed ? p[i] * decay : p[i]
-        p[i] = pi - lr * u
+        p[i] = pi - lr * signOf(c)
         m[i] = flushingSubnormal(beta2 * mi + oneMinusBeta2 * d)
     }
 }
@@ -212,6 +210,34 @@ extension AdadeltaLoop: TwoWayLoop {
         a[i] = rho * a[i] + oneMinusRho * delta * delta
         p[i] = pi - lr * delta
     }
+}
+
+extension RpropLoop: TwoWayLoop {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    func run(_ range: Range<Int>) { runTwoWays(range) }
+
+    var transformsGradient: Bool { scale != 1 }
+
+    @inline(__always)
+    func update(_ i: Int, transformed: Bool) {
+        let d = transformed ? g[i] * scale : g[i]
+        let s = d * prev[i]
+        // Masks, not selects, so that the loop vectorises; a NaN product stays NaN, as in torch.
+        let factor =
+            etaPlus.kept(if: s > 0) + etaMinus.kept(if: s < 0) + (1 as T).kept(if: s == 0) + s.kept(if: s.isNaN)
+        let size = Swift.min(Swift.max(stepSize[i] * factor, stepSizeMin), stepSizeMax)
+        let kept = d.kept(if: !(s < 0))
+        stepSize[i] = size
+        prev[i] = kept
+        p[i] = p[i] - signOf(kept) * size
+    }
+}
+
+/// sign(x) as torch.sign: ±1, 0 at 0, and NaN kept; by masks, so that loops vectorise.
+@inline(__always)
+func signOf<T: GDOptFloat>(_ x: T) -> T {
+    (1 as T).kept(if: x > 0) - (1 as T).kept(if: x < 0) + x.kept(if: x.isNaN)
 }
 
 /// The gradient every kernel starts from: g·s, plus L2 weight decay wd·p when wd ≠ 0.

@@ -13,7 +13,7 @@
     X(gdopt_sgd_update_f32) X(gdopt_sgd_update_f64) X(gdopt_adagrad_update_f32) X(gdopt_adagrad_update_f64) \
     X(gdopt_rmsprop_update_f32) X(gdopt_rmsprop_update_f64) X(gdopt_adam_update_f32) X(gdopt_adam_update_f64) \
     X(gdopt_lion_update_f32) X(gdopt_lion_update_f64) X(gdopt_adamax_update_f32) X(gdopt_adamax_update_f64) \
-    X(gdopt_adadelta_update_f32) X(gdopt_adadelta_update_f64) \
+    X(gdopt_adadelta_update_f32) X(gdopt_adadelta_update_f64) X(gdopt_rprop_update_f32) X(gdopt_rprop_update_f64) \
     X(gdopt_clip_grad_norm_f32) X(gdopt_clip_grad_norm_f64) X(gdopt_shuffle) \
     X(gdopt_schedule_create) X(gdopt_schedule_set) X(gdopt_schedule_get) X(gdopt_schedule_lr) \
     X(gdopt_schedule_observe) X(gdopt_schedule_destroy) \

@@ -320,6 +320,14 @@ static void test_error_table(void) {
                  CALL(gdopt_adadelta_update_f64)((double *)params, (double *)grads, (double *)m, (double *)v, 0, 1, 0.9,
                                                  1e-6, 0, 0));
 
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_rprop_update_f32", "step_size",
+                 CALL(gdopt_rprop_update_f32)(params, grads, m, NULL, N, 0.5, 1.2, 1e-6, 50, 0));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_rprop_update_f32", "eta_plus",
+                 CALL(gdopt_rprop_update_f32)(params, grads, m, v, N, 0.5, 0.9, 1e-6, 50, 0));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_rprop_update_f64", "eta_minus=0",
+                 CALL(gdopt_rprop_update_f64)((double *)params, (double *)grads, (double *)m, (double *)v, 2, 0, 1.2,
+                                              1e-6, 50, 0));
+
     /* Helpers. */
     float *buffers[2] = {params, NULL};
     size_t lens[2] = {N, N}, zero[1] = {0};
@@ -354,20 +362,22 @@ static void test_error_table(void) {
 
 /* Every kind steps; the object and the stateless kernel give the same bits. */
 static void test_objects_equal_kernels(void) {
-    const char *kinds[] = {"sgd", "adagrad", "rmsprop", "adam", "adamw", "lion", "adamax", "adadelta"};
-    for (int k = 0; k < 8; k++) {
+    const char *kinds[] = {"sgd", "adagrad", "rmsprop", "adam", "adamw", "lion", "adamax", "adadelta", "rprop"};
+    for (int k = 0; k < 9; k++) {
         gdopt_optimizer *o = NULL;
         CHECK(CALL(gdopt_optimizer_create)(kinds[k], &o) == GDOPT_OK);
         int momentum = k == 0 || k == 2;
         if (momentum) CHECK(CALL(gdopt_optimizer_set)(o, "momentum", 0.9) == GDOPT_OK);
         if (k == 2) CHECK(CALL(gdopt_optimizer_set)(o, "centered", 1) == GDOPT_OK);
         if (k == 3 || k == 4) CHECK(CALL(gdopt_optimizer_set)(o, "amsgrad", 1) == GDOPT_OK);
-        if (k >= 5) CHECK(CALL(gdopt_optimizer_set)(o, "weight_decay", 0.1) == GDOPT_OK);
+        if (k >= 5 && k <= 7) CHECK(CALL(gdopt_optimizer_set)(o, "weight_decay", 0.1) == GDOPT_OK);
         CHECK(CALL(gdopt_optimizer_set)(o, "maximize", 1) == GDOPT_OK);
         double lr = 0;
         CHECK(CALL(gdopt_optimizer_get)(o, "lr", &lr) == GDOPT_OK && lr > 0);
         double p1[N], p2[N], g[N], s0[N] = {0}, s1[N] = {0}, s2[N] = {0};
         for (int i = 0; i < N; i++) p1[i] = p2[i] = 0.3 * i - 1;
+        if (k == 8) /* rprop's step sizes start at lr */
+            for (int i = 0; i < N; i++) s1[i] = lr;
         for (uint64_t t = 1; t <= 50; t++) {
             for (int i = 0; i < N; i++) g[i] = sin((double)(t * 7 + (uint64_t)i));
             CHECK(CALL(gdopt_optimizer_step_f64)(o, 5, p1, g, N) == GDOPT_OK);
@@ -379,6 +389,7 @@ static void test_objects_equal_kernels(void) {
             case 5: s = CALL(gdopt_lion_update_f64)(p2, g, s0, N, lr, 0.9, 0.99, 0.1, 1); break;
             case 6: s = CALL(gdopt_adamax_update_f64)(p2, g, s0, s1, N, t, lr, 0.9, 0.999, 1e-8, 0.1, 1); break;
             case 7: s = CALL(gdopt_adadelta_update_f64)(p2, g, s0, s1, N, lr, 0.9, 1e-6, 0.1, 1); break;
+            case 8: s = CALL(gdopt_rprop_update_f64)(p2, g, s0, s1, N, 0.5, 1.2, 1e-6, 50, 1); break;
             default:
                 s = CALL(gdopt_adam_update_f64)(p2, g, s0, s1, s2, N, t, lr, 0.9, 0.999, 1e-8, k == 4 ? 1e-2 : 0,
                                                 GDOPT_ADAM_AMSGRAD | GDOPT_ADAM_MAXIMIZE |

@@ -13,7 +13,7 @@ int main(int argc, char **argv) {
     const size_t n = 300000; /* above the threading threshold on 2 threads */
     float *p = calloc(n, sizeof *p), *g = malloc(n * sizeof *g);
     for (size_t i = 0; i < n; i++) g[i] = 0.001f * (float)(i % 7);
-    const char *kinds[] = {"sgd", "adagrad", "rmsprop", "adam", "adamw", "lion", "adamax", "adadelta"};
+    const char *kinds[] = {"sgd", "adagrad", "rmsprop", "adam", "adamw", "lion", "adamax", "adadelta", "rprop"};
     enum { KINDS = sizeof kinds / sizeof *kinds };
     gdopt_optimizer *o[KINDS];
     gdopt_set_num_threads(2);
@@ -50,6 +50,7 @@ int main(int argc, char **argv) {
         failures += gdopt_lion_update_f64(q, h, a, 8, 1e-3, 0.9, 0.99, 0.1, 0) != GDOPT_OK;
         failures += gdopt_adamax_update_f64(q, h, a, b, 8, (uint64_t)s, 2e-3, 0.9, 0.999, 1e-8, 0.1, 0) != GDOPT_OK;
         failures += gdopt_adadelta_update_f64(q, h, a, b, 8, 1, 0.9, 1e-6, 0.1, 0) != GDOPT_OK;
+        failures += gdopt_rprop_update_f64(q, h, a, b, 8, 0.5, 1.2, 1e-6, 50, 0) != GDOPT_OK;
     }
     for (int k = 0; k < KINDS; k++) gdopt_optimizer_destroy(o[k]);
     gdopt_tape_destroy(tape);

@@ -325,6 +325,19 @@ static void test_kernels() {
                  gdopt::adadelta_update(pd2, gd2, sa, std::vector<double>(1), 1.0, 0.9, 1e-6, 0, false));
     CHECK_THROWS(GDOPT_ERR_INVALID, "rho", gdopt::adadelta_update(pd2, gd2, sa, ad, 1.0, 1.5, 1e-6, 0, false));
 
+    // Rprop likewise, with the kernel's step sizes started at lr.
+    std::vector<double> pr2(30, 0.5), prev(30), sizes(30, 0.05), or2(30, 0.5), gr2(30);
+    gdopt::optimizer rprop("rprop", {{"lr", 0.05}});
+    for (int t = 1; t <= 20; t++) {
+        for (std::size_t i = 0; i < 30; i++) gr2[i] = std::sin(0.9 * t * static_cast<double>(i + 1));
+        gdopt::rprop_update(pr2, gr2, prev, sizes, 0.5, 1.2, 1e-6, 50, false);
+        rprop.step(0, or2, gr2);
+    }
+    CHECK(same_bits(pr2, or2));
+    CHECK_THROWS(GDOPT_ERR_SIZE, "step_size",
+                 gdopt::rprop_update(pr2, gr2, prev, std::vector<double>(1), 0.5, 1.2, 1e-6, 50, false));
+    CHECK_THROWS(GDOPT_ERR_INVALID, "eta_plus", gdopt::rprop_update(pr2, gr2, prev, sizes, 0.5, 0.9, 1e-6, 50, false));
+
     // Clipping by the global norm, and the shuffle.
     std::vector<double> a{3, 0}, c{0, 4, 0};
     double *grads[] = {a.data(), c.data()};

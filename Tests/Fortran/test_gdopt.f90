@@ -98,7 +98,8 @@ contains
         call check(gdopt_version() == '0.2.0', 'version')
         call check(gdopt_abi_version() == 1, 'abi_version')
         call check(gdopt_status_name(GDOPT_ERR_SIZE) == 'GDOPT_ERR_SIZE', 'status_name')
-        call check(gdopt_set_num_threads(2) == GDOPT_OK .and. gdopt_set_num_threads(0) == GDOPT_OK, 'set_num_threads')
+        call check(gdopt_set_num_threads(2) == GDOPT_OK, 'set_num_threads(2)')
+        call check(gdopt_set_num_threads(0) == GDOPT_OK, 'set_num_threads(0)')
         call check_error(gdopt_set_num_threads(-1), GDOPT_ERR_INVALID, gdopt_last_error(), 'gdopt_set_num_threads', &
                          'set_num_threads(-1)')
     end subroutine
@@ -112,7 +113,8 @@ contains
 
         call check(gdopt_optimizer_create('adam', adam) == GDOPT_OK, 'create adam')
         call check(gdopt_optimizer_set(adam, 'lr', 0.05_real64) == GDOPT_OK, 'set lr')
-        call check(gdopt_optimizer_get(adam, 'lr', value) == GDOPT_OK .and. value == 0.05_real64, 'get lr')
+        call check(gdopt_optimizer_get(adam, 'lr', value) == GDOPT_OK, 'get lr')
+        call check(value == 0.05_real64, 'lr is what was set')
         call check_error(gdopt_optimizer_set(adam, 'lr', -1.0_real64), GDOPT_ERR_INVALID, gdopt_last_error(), 'lr', &
                          'set lr = -1')
         call check_error(gdopt_optimizer_get(adam, 'nope', value), GDOPT_ERR_INVALID, gdopt_last_error(), 'nope', &
@@ -163,8 +165,9 @@ contains
         call check(gdopt_optimizer_create('adam', restored) == GDOPT_OK, 'create restored')
         call check(gdopt_optimizer_load(restored, 'build/fortran_adam.ckpt') == GDOPT_OK, 'load')
         p2 = p
-        call check(gdopt_optimizer_step(adam, 7, p, g) == GDOPT_OK .and. &
-                   gdopt_optimizer_step(restored, 7, p2, g) == GDOPT_OK .and. all(p == p2), 'loaded state continues')
+        call check(gdopt_optimizer_step(adam, 7, p, g) == GDOPT_OK, 'step the original')
+        call check(gdopt_optimizer_step(restored, 7, p2, g) == GDOPT_OK, 'step the loaded one')
+        call check(all(p == p2), 'loaded state continues')
         call check_error(gdopt_optimizer_load(restored, '/nonexistent/x'), GDOPT_ERR_IO, gdopt_last_error(), &
                          'nonexistent', 'load of a missing file')
         call check(gdopt_optimizer_reset(restored) == GDOPT_OK, 'reset')
@@ -302,6 +305,22 @@ contains
         call check_error(gdopt_adadelta_update(p, g, sq, mom, 1.0_real64, 1.5_real64, 1e-6_real64, 0.0_real64, &
                                                .false.), GDOPT_ERR_INVALID, gdopt_last_error(), 'rho', 'rho = 1.5')
 
+        ! Rprop's first two steps: the first moves by -sign(g)*lr; a sign change then shrinks the
+        ! step by eta_minus and holds the element still.
+        p = 1
+        mom = 0
+        sq = 0.1_real64
+        call check(gdopt_rprop_update(p, g, mom, sq, 0.5_real64, 1.2_real64, 1e-6_real64, 50.0_real64, .false.) &
+                   == GDOPT_OK, 'rprop')
+        ref = 1 - sign(1.0_real64, g)*merge(0.1_real64, 0.0_real64, g /= 0)
+        call check(all(p == ref) .and. all(mom == g), 'rprop first step')
+        ! (Separate statements: Fortran may evaluate an operand of .and. before the call that changes it.)
+        call check(gdopt_rprop_update(p, -g, mom, sq, 0.5_real64, 1.2_real64, 1e-6_real64, 50.0_real64, .false.) &
+                   == GDOPT_OK, 'rprop second step')
+        call check(all(p == ref) .and. all(sq == merge(0.05_real64, 0.1_real64, g /= 0)), 'rprop after a sign change')
+        call check_error(gdopt_rprop_update(p, g, mom, sq, 0.5_real64, 0.9_real64, 1e-6_real64, 50.0_real64, &
+                                            .false.), GDOPT_ERR_INVALID, gdopt_last_error(), 'eta_plus', 'eta_plus < 1')
+
         ! The shuffle is a permutation of 0 .. n-1.
         call check(gdopt_shuffle(7_int64, 2_int64, perm) == GDOPT_OK, 'shuffle')
         permutation = .true.
@@ -318,27 +337,28 @@ contains
         logical :: matches
         pi = acos(-1.0_real64)
         call check(gdopt_schedule_create('cosine', cosine) == GDOPT_OK, 'schedule create')
-        call check(gdopt_schedule_set(cosine, 'base_lr', 0.1_real64) == GDOPT_OK .and. &
-                   gdopt_schedule_set(cosine, 't_max', 10.0_real64) == GDOPT_OK, 'schedule set')
-        call check(gdopt_schedule_get(cosine, 't_max', value) == GDOPT_OK .and. value == 10, 'schedule get')
+        call check(gdopt_schedule_set(cosine, 'base_lr', 0.1_real64) == GDOPT_OK, 'schedule set base_lr')
+        call check(gdopt_schedule_set(cosine, 't_max', 10.0_real64) == GDOPT_OK, 'schedule set t_max')
+        call check(gdopt_schedule_get(cosine, 't_max', value) == GDOPT_OK, 'schedule get')
+        call check(value == 10, 't_max is what was set')
         matches = .true.
         do t = 0, 10
-            matches = matches .and. gdopt_schedule_lr(cosine, int(t, int64), lr) == GDOPT_OK .and. &
-                      abs(lr - 0.05_real64*(1 + cos(pi*t/10))) < 1e-15_real64
+            call check(gdopt_schedule_lr(cosine, int(t, int64), lr) == GDOPT_OK, 'schedule lr')
+            matches = matches .and. abs(lr - 0.05_real64*(1 + cos(pi*t/10))) < 1e-15_real64
         end do
         call check(matches, 'cosine schedule matches its formula')
         call check_error(gdopt_schedule_observe(cosine, 1.0_real64), GDOPT_ERR_STATE, gdopt_last_error(), 'plateau', &
                          'observe on a cosine schedule')
         call check_error(gdopt_schedule_set(cosine, 't_max', 1.5_real64), GDOPT_ERR_INVALID, gdopt_last_error(), &
                          't_max', 't_max not whole')
-        call check(gdopt_schedule_create('plateau', plateau) == GDOPT_OK .and. &
-                   gdopt_schedule_set(plateau, 'base_lr', 1.0_real64) == GDOPT_OK .and. &
-                   gdopt_schedule_set(plateau, 'patience', 1.0_real64) == GDOPT_OK, 'plateau')
+        call check(gdopt_schedule_create('plateau', plateau) == GDOPT_OK, 'plateau')
+        call check(gdopt_schedule_set(plateau, 'base_lr', 1.0_real64) == GDOPT_OK, 'plateau base_lr')
+        call check(gdopt_schedule_set(plateau, 'patience', 1.0_real64) == GDOPT_OK, 'plateau patience')
         do t = 1, 3
             call check(gdopt_schedule_observe(plateau, 1.0_real64) == GDOPT_OK, 'observe')
         end do
-        call check(gdopt_schedule_lr(plateau, 0_int64, lr) == GDOPT_OK .and. abs(lr - 0.1_real64) < 1e-15_real64, &
-                   'plateau reduces the rate')
+        call check(gdopt_schedule_lr(plateau, 0_int64, lr) == GDOPT_OK, 'plateau lr')
+        call check(abs(lr - 0.1_real64) < 1e-15_real64, 'plateau reduces the rate')
         call gdopt_schedule_destroy(cosine)
         call gdopt_schedule_destroy(plateau)
     end subroutine
@@ -380,7 +400,8 @@ contains
         iterations = 0
         call check(gdopt_solver_create('lbfgs', lbfgs) == GDOPT_OK, 'solver create')
         call check(gdopt_solver_set(lbfgs, 'gtol', 1e-8_real64) == GDOPT_OK, 'solver set')
-        call check(gdopt_solver_get(lbfgs, 'gtol', value) == GDOPT_OK .and. value == 1e-8_real64, 'solver get')
+        call check(gdopt_solver_get(lbfgs, 'gtol', value) == GDOPT_OK, 'solver get')
+        call check(value == 1e-8_real64, 'gtol is what was set')
         call check_error(gdopt_solver_set(lbfgs, 'c2', 2.0_real64), GDOPT_ERR_INVALID, gdopt_last_error(), 'c2', &
                          'c2 = 2')
         call check(gdopt_solver_set_progress(lbfgs, count_iterations, c_loc(iterations)) == GDOPT_OK, 'set_progress')
@@ -390,10 +411,11 @@ contains
         call check(gdopt_solver_set_progress(lbfgs) == GDOPT_OK, 'remove the progress callback')
 
         ! Ask/tell: the same points as minimize, bit for bit; a checkpoint mid-run continues.
-        call check(gdopt_solver_create('lbfgs', stepped) == GDOPT_OK .and. &
-                   gdopt_solver_set(stepped, 'gtol', 1e-8_real64) == GDOPT_OK, 'ask/tell solver')
+        call check(gdopt_solver_create('lbfgs', stepped) == GDOPT_OK, 'ask/tell solver')
+        call check(gdopt_solver_set(stepped, 'gtol', 1e-8_real64) == GDOPT_OK, 'ask/tell gtol')
         call check(gdopt_solver_begin(stepped, y) == GDOPT_OK, 'begin')
-        call check(gdopt_solver_dimension(stepped, n) == GDOPT_OK .and. n == 10, 'dimension')
+        call check(gdopt_solver_dimension(stepped, n) == GDOPT_OK, 'dimension')
+        call check(n == 10, 'dimension is 10')
         evaluations = 0
         do
             call check(gdopt_solver_ask(stepped, y, task) == GDOPT_OK, 'ask')
@@ -407,11 +429,12 @@ contains
             end if
         end do
         call check(all(y == x), 'ask/tell visits the same points as minimize')
-        call check(gdopt_solver_result(stepped, res_c) == GDOPT_OK .and. res_c%iterations == res%iterations, 'result')
+        call check(gdopt_solver_result(stepped, res_c) == GDOPT_OK, 'result')
+        call check(res_c%iterations == res%iterations, 'the same iterations as minimize')
         call check_error(gdopt_solver_tell(stepped, 1.0_real64, g), GDOPT_ERR_STATE, gdopt_last_error(), '', &
                          'tell after DONE')
-        call check(gdopt_solver_create('lbfgs', resumed) == GDOPT_OK .and. &
-                   gdopt_solver_load(resumed, 'build/fortran_solver.ckpt') == GDOPT_OK, 'solver load')
+        call check(gdopt_solver_create('lbfgs', resumed) == GDOPT_OK, 'solver to load into')
+        call check(gdopt_solver_load(resumed, 'build/fortran_solver.ckpt') == GDOPT_OK, 'solver load')
         do
             call check(gdopt_solver_ask(resumed, y, task) == GDOPT_OK, 'ask after load')
             if (task == GDOPT_TASK_DONE) exit
@@ -442,8 +465,8 @@ contains
         call check(gdopt_solver_set_bounds(lbfgs) == GDOPT_OK, 'clear the bounds')
 
         ! Gradient-free tell, and stop.
-        call check(gdopt_solver_create('random_search', random) == GDOPT_OK .and. &
-                   gdopt_solver_set(random, 'max_iter', 50.0_real64) == GDOPT_OK, 'random search')
+        call check(gdopt_solver_create('random_search', random) == GDOPT_OK, 'random search')
+        call check(gdopt_solver_set(random, 'max_iter', 50.0_real64) == GDOPT_OK, 'random search max_iter')
         z = 0
         samples = 0
         call check(gdopt_solver_begin(random, z) == GDOPT_OK, 'begin random')
@@ -456,8 +479,8 @@ contains
                 if (samples == 20) call check(gdopt_solver_stop(random) == GDOPT_OK, 'stop')
             end if
         end do
-        call check(gdopt_solver_result(random, res) == GDOPT_OK .and. res%reason == GDOPT_STOPPED_BY_CALLBACK .and. &
-                   res%iterations == 20, 'stopped after 20 samples')
+        call check(gdopt_solver_result(random, res) == GDOPT_OK, 'random result')
+        call check(res%reason == GDOPT_STOPPED_BY_CALLBACK .and. res%iterations == 20, 'stopped after 20 samples')
         call gdopt_solver_destroy(resumed)
         call check(gdopt_solver_create('lbfgs', resumed) == GDOPT_OK, 'a solver without a run')
         call check_error(gdopt_solver_stop(resumed), GDOPT_ERR_STATE, gdopt_last_error(), '', 'stop without a run')

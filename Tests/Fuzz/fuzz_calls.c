@@ -18,8 +18,8 @@
  * target ran 6.7k programs/s, at 8 about TODO. */
 enum { N = 16, STATE_CAP = 4096, MAX_CALLS = 8 };
 
-static const char *const kinds[] = {"sgd",  "adagrad", "rmsprop",  "adam",  "adamw",
-                                    "lion", "adamax",  "adadelta", "nadam", ""};
+static const char *const kinds[] = {"sgd",    "adagrad",  "rmsprop", "adam",  "adamw", "lion",
+                                    "adamax", "adadelta", "rprop",   "nadam", ""};
 static const char *const names[] = {"lr",
                                     "momentum",
                                     "dampening",
@@ -168,7 +168,7 @@ static void kernel_call(world *w, fuzz_bytes *in) {
     int flag = fuzz_byte(in) % 3, flags = fuzz_byte(in) % 9;
     double *state = fuzz_byte(in) % 6 ? w->s0 : NULL;
     gdopt_status s;
-    switch (fuzz_byte(in) % 7) {
+    switch (fuzz_byte(in) % 8) {
     case 0: s = gdopt_sgd_update_f64(w->p64, w->g64, state, n, t, lr, a, b, c, flag, flags % 2); break;
     case 1: s = gdopt_adagrad_update_f64(w->p64, w->g64, state, n, t, lr, a, b, c, flag); break;
     case 2:
@@ -177,6 +177,7 @@ static void kernel_call(world *w, fuzz_bytes *in) {
     case 3: s = gdopt_lion_update_f64(w->p64, w->g64, state, n, lr, a, b, c, flag); break;
     case 4: s = gdopt_adamax_update_f64(w->p64, w->g64, state, w->s1, n, t, lr, a, b, c, d, flag); break;
     case 5: s = gdopt_adadelta_update_f64(w->p64, w->g64, state, w->s1, n, lr, a, b, c, flag); break;
+    case 6: s = gdopt_rprop_update_f64(w->p64, w->g64, state, w->s1, n, a, b, c, d, flag); break;
     default: s = gdopt_adam_update_f64(w->p64, w->g64, state, w->s1, w->s2, n, t, lr, a, b, c, d, flags); break;
     }
     if (fuzz_checked(s) != GDOPT_OK)

@@ -17,7 +17,7 @@ func product(_ axes: [(String, [Double])]) -> [[String: Double]] {
 }
 
 /// Every kind by its C name, typed in here (not read from the library).
-let allKinds = ["sgd", "adagrad", "rmsprop", "adam", "adamw", "lion", "adamax", "adadelta"]
+let allKinds = ["sgd", "adagrad", "rmsprop", "adam", "adamw", "lion", "adamax", "adadelta", "rprop"]
 
 let referenceCases: [Case] = {
     var cases: [Case] = []
@@ -65,6 +65,12 @@ let referenceCases: [Case] = {
         ("maximize", [0, 1]),
     ]) {
         cases.append(Case(kind: "adadelta", h: h))
+    }
+    for h in product([
+        ("lr", [1e-2, 0.1]), ("eta_minus", [0.5, 0.3]), ("eta_plus", [1.2, 2]), ("step_size_min", [1e-6, 0.05]),
+        ("step_size_max", [50, 0.2]), ("maximize", [0, 1]),
+    ]) {
+        cases.append(Case(kind: "rprop", h: h))
     }
     // Clipping by norm on every kind, with a norm both below and above the gradients'.
     for kind in allKinds {

@@ -17,6 +17,9 @@ let contractDefaults: [String: [String: Double]] = [
     "lion": ["lr": 1e-4, "beta1": 0.9, "beta2": 0.99, "weight_decay": 0, "maximize": 0],
     "adamax": ["lr": 2e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0, "maximize": 0],
     "adadelta": ["lr": 1, "rho": 0.9, "eps": 1e-6, "weight_decay": 0, "maximize": 0],
+    "rprop": [
+        "lr": 1e-2, "eta_minus": 0.5, "eta_plus": 1.2, "step_size_min": 1e-6, "step_size_max": 50, "maximize": 0,
+    ],
 ]
 
 @Suite struct OptimizerTests {
@@ -41,7 +44,8 @@ let contractDefaults: [String: [String: Double]] = [
         #expect(try adam.get("beta1") == 0.9)
         #expect(
             throws: GDOptError.invalid(
-                "kind \"lbfgs\" is unknown; expected one of sgd, adagrad, rmsprop, adam, adamw, lion, adamax, adadelta")
+                "kind \"lbfgs\" is unknown; expected one of sgd, adagrad, rmsprop, adam, adamw, lion, adamax, adadelta, rprop"
+            )
         ) {
             try Optimizer(kind: "lbfgs")
         }

@@ -23,6 +23,9 @@ import Testing
         .lion: ["lr": 1e-4, "beta1": 0.9, "beta2": 0.99, "weight_decay": 0, "maximize": 0],
         .adamax: ["lr": 2e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0, "maximize": 0],
         .adadelta: ["lr": 1, "rho": 0.9, "eps": 1e-6, "weight_decay": 0, "maximize": 0],
+        .rprop: [
+            "lr": 1e-2, "eta_minus": 0.5, "eta_plus": 1.2, "step_size_min": 1e-6, "step_size_max": 50, "maximize": 0,
+        ],
     ]
 
     @Test(arguments: OptimizerKind.allCases)

@@ -82,7 +82,7 @@ module gdopt
         gdopt_optimizer_check, gdopt_optimizer_reset, gdopt_optimizer_save, gdopt_optimizer_load, &
         gdopt_optimizer_destroy
     public :: gdopt_sgd_update, gdopt_adagrad_update, gdopt_rmsprop_update, gdopt_adam_update, gdopt_lion_update, &
-        gdopt_adamax_update, gdopt_adadelta_update, &
+        gdopt_adamax_update, gdopt_adadelta_update, gdopt_rprop_update, &
         gdopt_shuffle
     public :: gdopt_schedule_create, gdopt_schedule_set, gdopt_schedule_get, gdopt_schedule_lr, &
         gdopt_schedule_observe, gdopt_schedule_destroy
@@ -118,6 +118,9 @@ module gdopt
     end interface
     interface gdopt_adadelta_update
         module procedure adadelta_update_f32, adadelta_update_f64
+    end interface
+    interface gdopt_rprop_update
+        module procedure rprop_update_f32, rprop_update_f64
     end interface
 
     ! The C functions. Arrays are passed as c_ptr: the wrappers check them and take c_loc.
@@ -343,6 +346,15 @@ module gdopt
             integer(c_int), value :: maximize
             integer(c_int32_t) :: status
         end function
+        function c_rprop_update(p, g, prev, step_size, n, eta_minus, eta_plus, step_size_min, step_size_max, &
+                                maximize) bind(c) result(status)
+            import :: c_ptr, c_size_t, c_double, c_int, c_int32_t
+            type(c_ptr), value :: p, g, prev, step_size
+            integer(c_size_t), value :: n
+            real(c_double), value :: eta_minus, eta_plus, step_size_min, step_size_max
+            integer(c_int), value :: maximize
+            integer(c_int32_t) :: status
+        end function
         function c_lion_update(p, g, exp_avg, n, lr, beta1, beta2, weight_decay, maximize) bind(c) result(status)
             import :: c_ptr, c_size_t, c_double, c_int, c_int32_t
             type(c_ptr), value :: p, g, exp_avg
@@ -397,6 +409,8 @@ module gdopt
     procedure(c_adamax_update), bind(c, name='gdopt_adamax_update_f64') :: c_adamax_update_f64
     procedure(c_adadelta_update), bind(c, name='gdopt_adadelta_update_f32') :: c_adadelta_update_f32
     procedure(c_adadelta_update), bind(c, name='gdopt_adadelta_update_f64') :: c_adadelta_update_f64
+    procedure(c_rprop_update), bind(c, name='gdopt_rprop_update_f32') :: c_rprop_update_f32
+    procedure(c_rprop_update), bind(c, name='gdopt_rprop_update_f64') :: c_rprop_update_f64
 
 contains
 
@@ -682,6 +696,31 @@ contains
                          square_avg, acc_delta)
         if (status == GDOPT_OK) status = done(c_adadelta_update_f64(c_loc(p), c_loc(g), c_loc(square_avg), &
             c_loc(acc_delta), size(p, kind=c_size_t), lr, rho, eps, weight_decay, c_flag(maximize)))
+    end function
+
+    !> Start prev at 0 and step_size at the learning rate.
+    integer function rprop_update_f32(p, g, prev, step_size, eta_minus, eta_plus, step_size_min, step_size_max, &
+                                      maximize) result(status)
+        real(real32), intent(inout), target :: p(..), prev(..), step_size(..)
+        real(real32), intent(in), target :: g(..)
+        real(real64), intent(in) :: eta_minus, eta_plus, step_size_min, step_size_max
+        logical, intent(in) :: maximize
+        status = checked('gdopt_rprop_update_f32', [character(9) :: 'p', 'g', 'prev', 'step_size'], p, g, prev, &
+                         step_size)
+        if (status == GDOPT_OK) status = done(c_rprop_update_f32(c_loc(p), c_loc(g), c_loc(prev), c_loc(step_size), &
+            size(p, kind=c_size_t), eta_minus, eta_plus, step_size_min, step_size_max, c_flag(maximize)))
+    end function
+
+    integer function rprop_update_f64(p, g, prev, step_size, eta_minus, eta_plus, step_size_min, step_size_max, &
+                                      maximize) result(status)
+        real(real64), intent(inout), target :: p(..), prev(..), step_size(..)
+        real(real64), intent(in), target :: g(..)
+        real(real64), intent(in) :: eta_minus, eta_plus, step_size_min, step_size_max
+        logical, intent(in) :: maximize
+        status = checked('gdopt_rprop_update_f64', [character(9) :: 'p', 'g', 'prev', 'step_size'], p, g, prev, &
+                         step_size)
+        if (status == GDOPT_OK) status = done(c_rprop_update_f64(c_loc(p), c_loc(g), c_loc(prev), c_loc(step_size), &
+            size(p, kind=c_size_t), eta_minus, eta_plus, step_size_min, step_size_max, c_flag(maximize)))
     end function
 
     !> perm(1:n) receives a permutation of 0 .. n-1 (gdopt.h's; the same in every language).

@@ -71,6 +71,10 @@ extension AdamLoop: RangeKernel {
     package func callAsFunction(_ range: Range<Int>) { Vectors.loops(T.self).adam(self, range) }
 }
 
+extension RpropLoop: RangeKernel {
+    package func callAsFunction(_ range: Range<Int>) { Vectors.loops(T.self).rprop(self, range) }
+}
+
 extension AdadeltaLoop: RangeKernel {
     package func callAsFunction(_ range: Range<Int>) { Vectors.loops(T.self).adadelta(self, range) }
 }

@@ -134,7 +134,8 @@ public final class Optimizer {
         let plan = derived.plan
         let fresh = plan.needed.subtracting(state.present)  // the roles in `added`
         for (role, buffer) in added {
-            if plan.initialValue != 0 { buffer.fill(with: T(plan.initialValue)) }
+            let start = plan.initialValue(role)
+            if start != 0 { buffer.fill(with: T(start)) }
             state[role] = buffer
         }
         try rule.update(

@@ -10,6 +10,7 @@ public enum OptimizerKind: UInt32, CaseIterable, Sendable, CustomStringConvertib
     case lion = 6
     case adamax = 7
     case adadelta = 8
+    case rprop = 9
 
     public init(name: String) throws(GDOptError) {
         guard let kind = Self.allCases.first(where: { $0.description == name }) else {
@@ -32,6 +33,7 @@ public enum OptimizerKind: UInt32, CaseIterable, Sendable, CustomStringConvertib
         case .lion: "lion"
         case .adamax: "adamax"
         case .adadelta: "adadelta"
+        case .rprop: "rprop"
         }
     }
 
@@ -46,6 +48,7 @@ public enum OptimizerKind: UInt32, CaseIterable, Sendable, CustomStringConvertib
         case .lion: Lion()
         case .adamax: Adamax()
         case .adadelta: Adadelta()
+        case .rprop: Rprop()
         }
     }
 

@@ -36,7 +36,10 @@ protocol SteppingRule: OptimizerRule {
 
 struct StatePlan {
     let needed: BufferSet
-    var initialValue = 0.0
+    /// The value each new buffer starts at, by role; 0 where none is given.
+    var initialValues: [Double] = []
+
+    func initialValue(_ role: Int) -> Double { role < initialValues.count ? initialValues[role] : 0 }
 }
 
 /// One slot's buffers for one step. `fresh` marks the state buffers created for this step:

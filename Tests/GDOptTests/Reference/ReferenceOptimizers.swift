@@ -103,6 +103,19 @@ struct ReferenceOptimizer {
                 state["acc_delta"]![i] = rho * state["acc_delta"]![i] + (1 - rho) * delta * delta
                 p[i] -= value("lr") * delta
             }
+        case "rprop":  // torch 2.x's _single_tensor_rprop: the step size is clamped on every step
+            if state["prev"] == nil { state["prev"] = Array(repeating: 0, count: n) }
+            if state["step_size"] == nil { state["step_size"] = Array(repeating: value("lr"), count: n) }
+            for i in 0..<n {
+                var d = g[i]
+                let s = d * state["prev"]![i]
+                let factor = s > 0 ? value("eta_plus") : s < 0 ? value("eta_minus") : 1
+                let size = min(max(state["step_size"]![i] * factor, value("step_size_min")), value("step_size_max"))
+                if s < 0 { d = 0 }
+                state["step_size"]![i] = size
+                state["prev"]![i] = d
+                p[i] -= (d > 0 ? 1 : d < 0 ? -1 : 0) * size
+            }
         default:  // adam, adamw
             let b1 = value("beta1"), b2 = value("beta2"), lr = value("lr"), wd = value("weight_decay")
             for name in ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] where state[name] == nil {

@@ -67,6 +67,14 @@ class Reference:
             u = np.sign(b1 * m + (1 - b1) * g)
             m[:] = b2 * m + (1 - b2) * g
             return p * (1 - lr * wd) - lr * u
+        if self.kind == "rprop":  # torch 2.x's _single_tensor_rprop: the step size is clamped on every step
+            (eta_minus, eta_plus), (low, high) = h.get("etas", (0.5, 1.2)), h.get("step_sizes", (1e-6, 50.0))
+            prev, size = self.buffer("prev", n), self.buffer("step_size", n, h.get("lr", 1e-2))
+            s = np.sign(g * prev)
+            size[:] = np.clip(size * np.where(s > 0, eta_plus, np.where(s < 0, eta_minus, 1.0)), low, high)
+            g = np.where(s < 0, 0.0, g)
+            prev[:] = g
+            return p - np.sign(g) * size
         if self.kind == "adadelta":  # torch.optim.Adadelta (Zeiler 2012): eps inside both roots
             rho, eps = h.get("rho", 0.9), h.get("eps", 1e-6)
             if wd:

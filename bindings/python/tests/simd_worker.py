@@ -22,10 +22,10 @@ CASES = [("sgd", {"momentum": 0.9}), ("sgd", {"momentum": 0.9, "nesterov": True,
          ("rmsprop", {"momentum": 0.9, "centered": True, "weight_decay": 0.1}), ("rmsprop", {}),
          ("adam", {}), ("adam", {"amsgrad": True, "weight_decay": 0.1}), ("adamw", {"max_grad_norm": 0.5}),
          ("lion", {"weight_decay": 0.1}), ("adamax", {"weight_decay": 0.1}),
-         ("adadelta", {"weight_decay": 0.1})]
+         ("adadelta", {"weight_decay": 0.1}), ("rprop", {"maximize": True})]
 CLASSES = {"sgd": gdopt.SGD, "adagrad": gdopt.Adagrad, "rmsprop": gdopt.RMSprop, "adam": gdopt.Adam,
            "adamw": gdopt.AdamW, "lion": gdopt.Lion, "adamax": gdopt.Adamax,
-           "adadelta": gdopt.Adadelta}
+           "adadelta": gdopt.Adadelta, "rprop": gdopt.Rprop}
 for dtype in (np.float32, np.float64):
     for kind, options in CASES:
         for n in (1003, 70001):  # a remainder after every vector width; several threads' parts

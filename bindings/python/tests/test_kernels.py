@@ -20,10 +20,11 @@ CONFIGS = [
     ("lion", {"lr": 0.01, "betas": (0.8, 0.95), "weight_decay": 0.1, "maximize": True}),
     ("adamax", {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1, "maximize": True}),
     ("adadelta", {"lr": 0.5, "rho": 0.8, "eps": 1e-5, "weight_decay": 0.1, "maximize": True}),
+    ("rprop", {"lr": 0.05, "etas": (0.4, 1.5), "step_sizes": (1e-4, 1.0), "maximize": True}),
 ]
 CLASSES = {"sgd": gdopt.SGD, "adagrad": gdopt.Adagrad, "rmsprop": gdopt.RMSprop, "adam": gdopt.Adam,
            "adamw": gdopt.AdamW, "lion": gdopt.Lion, "adamax": gdopt.Adamax,
-           "adadelta": gdopt.Adadelta}
+           "adadelta": gdopt.Adadelta, "rprop": gdopt.Rprop}
 
 
 def kernel_step(kind, h, p, g, state, t):
@@ -40,6 +41,10 @@ def kernel_step(kind, h, p, g, state, t):
         kernels.rmsprop_update(p, g, state.setdefault("square_avg", zeros()),
                                state.setdefault("grad_avg", zeros()) if h.get("centered") else None,
                                state.setdefault("momentum_buffer", zeros()) if h.get("momentum", 0) > 0 else None, **h)
+    elif kind == "rprop":
+        options = {k: v for k, v in h.items() if k != "lr"}
+        kernels.rprop_update(p, g, state.setdefault("prev", zeros()),
+                             state.setdefault("step_size", np.full_like(p, h.get("lr", 1e-2))), **options)
     elif kind == "adadelta":
         kernels.adadelta_update(p, g, state.setdefault("square_avg", zeros()), state.setdefault("acc_delta", zeros()),
                                 **h)

@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 
 import gdopt
+from gdopt._optimizers import GROUPED
 from reference import Reference
 
 CLASSES = {"sgd": gdopt.SGD, "adagrad": gdopt.Adagrad, "rmsprop": gdopt.RMSprop, "adam": gdopt.Adam,
            "adamw": gdopt.AdamW, "lion": gdopt.Lion, "adamax": gdopt.Adamax,
-           "adadelta": gdopt.Adadelta}
+           "adadelta": gdopt.Adadelta, "rprop": gdopt.Rprop}
 
 
 def grid(**axes):
@@ -36,6 +37,8 @@ CASES = (
                                    weight_decay=[0.0, 0.1], maximize=[False, True])]
     + [("adadelta", h) for h in grid(lr=[1.0, 0.1], rho=[0.9, 0.5, 1.0], eps=[1e-6, 1e-3], weight_decay=[0.0, 0.1],
                                      maximize=[False, True])]
+    + [("rprop", h) for h in grid(lr=[1e-2, 0.1], etas=[(0.5, 1.2), (0.3, 2.0)], step_sizes=[(1e-6, 50.0), (0.05, 0.2)],
+                                  maximize=[False, True])]
     + [(kind, {"max_grad_norm": norm, "maximize": True}) for kind in CLASSES for norm in (0.5, 100.0)]
 )
 IDS = [f"{kind}-" + "-".join(f"{k}={v}" for k, v in h.items()) for kind, h in CASES]
@@ -46,7 +49,7 @@ def reference_hyperparameters(kind, h):
     full = dict(h)
     if kind == "adamw":
         full.setdefault("weight_decay", 1e-2)
-    defaults = {"adagrad": 1e-2, "rmsprop": 1e-2, "lion": 1e-4, "adamax": 2e-3, "adadelta": 1.0}
+    defaults = {"adagrad": 1e-2, "rmsprop": 1e-2, "lion": 1e-4, "adamax": 2e-3, "adadelta": 1.0, "rprop": 1e-2}
     full.setdefault("lr", defaults.get(kind, 1e-3))
     return full
 
@@ -115,7 +118,7 @@ def test_python_path_equals_c_path_bit_for_bit(kind, h, dtype):
     assert lib.gdopt_optimizer_create(kind.encode(), ctypes.byref(handle)) == 0
     opt = CLASSES[kind](**h)
     for name, value in h.items():
-        pairs = {"beta1": value[0], "beta2": value[1]} if name == "betas" else {name: value}
+        pairs = dict(zip(GROUPED[name], value)) if name in GROUPED else {name: value}
         for key, v in pairs.items():
             assert lib.gdopt_optimizer_set(handle, key.encode(), float(v)) == 0
     step = lib.gdopt_optimizer_step_f32 if dtype == np.float32 else lib.gdopt_optimizer_step_f64

@@ -9,7 +9,7 @@ from gdopt import _gdopt
 
 CLASSES = {"sgd": gdopt.SGD, "adagrad": gdopt.Adagrad, "rmsprop": gdopt.RMSprop, "adam": gdopt.Adam,
            "adamw": gdopt.AdamW, "lion": gdopt.Lion, "adamax": gdopt.Adamax,
-           "adadelta": gdopt.Adadelta}
+           "adadelta": gdopt.Adadelta, "rprop": gdopt.Rprop}
 
 
 def test_the_kinds_listed_are_the_classes():

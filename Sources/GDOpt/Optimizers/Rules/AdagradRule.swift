@@ -26,7 +26,7 @@ public struct Adagrad: OptimizerRule {
 }
 
 extension Adagrad: SteppingRule {
-    var statePlan: StatePlan { StatePlan(needed: .first, initialValue: initialAccumulatorValue) }
+    var statePlan: StatePlan { StatePlan(needed: .first, initialValues: [initialAccumulatorValue]) }
 
     @_specialize(where T == Float)
     @_specialize(where T == Double)

@@ -17,9 +17,11 @@ from ._checks import flag, name as checked_name, number, pair, whole
 # torch's class name for each kind.
 # Lion is not in torch.optim: its name is the paper's (API.md §11).
 TORCH_CLASSES = {"sgd": "SGD", "adagrad": "Adagrad", "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW",
-                 "lion": "Lion", "adamax": "Adamax", "adadelta": "Adadelta"}
+                 "lion": "Lion", "adamax": "Adamax", "adadelta": "Adadelta",
+                 "rprop": "Rprop"}
 # torch's grouped keywords: one keyword for several table entries.
-GROUPED = {"betas": ("beta1", "beta2")}
+GROUPED = {"betas": ("beta1", "beta2"), "etas": ("eta_minus", "eta_plus"),
+           "step_sizes": ("step_size_min", "step_size_max")}
 # Keywords whose default is None, meaning off (the table's 0); they are not torch's.
 NONE_MEANS_OFF = ("max_grad_norm",)
 

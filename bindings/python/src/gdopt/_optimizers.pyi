@@ -157,4 +157,18 @@ class Adadelta(Optimizer):
     ) -> None: ...
 
 
+class Rprop(Optimizer):
+    def __init__(
+        self,
+        params: ArrayList | None = None,
+        *,
+        lr: float = 0.01,
+        etas: tuple[float, float] = (0.5, 1.2),
+        step_sizes: tuple[float, float] = (1e-06, 50.0),
+        maximize: bool = False,
+        reject_nonfinite: bool = False,
+        max_grad_norm: float | None = None,
+    ) -> None: ...
+
+
 CLASSES: dict[str, type[Optimizer]]

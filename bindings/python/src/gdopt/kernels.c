@@ -7,17 +7,17 @@
 /* Kernels over at least this many elements run without the GIL. */
 enum { RELEASE_GIL_ABOVE = 16384 };
 
-enum kernel { SGD, ADAGRAD, RMSPROP, ADAM, LION, ADAMAX, ADADELTA, UNKNOWN };
+enum kernel { SGD, ADAGRAD, RMSPROP, ADAM, LION, ADAMAX, ADADELTA, RPROP, UNKNOWN };
 
 static enum kernel kernel_named(const char *kind) {
-    static const char *const names[] = {"sgd", "adagrad", "rmsprop", "adam", "lion", "adamax", "adadelta"};
+    static const char *const names[] = {"sgd", "adagrad", "rmsprop", "adam", "lion", "adamax", "adadelta", "rprop"};
     for (int k = SGD; k < UNKNOWN; k++)
         if (!strcmp(kind, names[k])) return (enum kernel)k;
     return UNKNOWN;
 }
 
 /* kernel_update(kind, (p, g, s0, s1, s2), names, t, hyperparameters): one kernel call of
- * the optimizer kind named ("sgd", "adagrad", "rmsprop", "adam", "lion", "adamax" or "adadelta").
+ * the optimizer kind named ("sgd", "adagrad", "rmsprop", "adam", "lion", "adamax", "adadelta" or "rprop").
  * The state buffers may be None (NULL: the library says which one it needed); names are
  * the arrays' argument names, for errors; hyperparameters is a tuple in the C kernel's
  * argument order. Every array must have p's dtype and length. */
@@ -53,6 +53,7 @@ PyObject *kernel_update(PyObject *module, PyObject *args) {
              : kind == LION     ? PyArg_ParseTuple(h, "ddddi", &lr, &a, &b, &c, &flag1)
              : kind == ADAMAX   ? PyArg_ParseTuple(h, "dddddi", &lr, &a, &b, &c, &d, &flag1)
              : kind == ADADELTA ? PyArg_ParseTuple(h, "ddddi", &lr, &a, &b, &c, &flag1)
+             : kind == RPROP    ? PyArg_ParseTuple(h, "ddddi", &a, &b, &c, &d, &flag1)
                                 : (PyErr_Format(PyExc_ValueError, "unknown kernel %s", kind_name), 0);
     if (!ok) goto fail;
     size_t n = arrays[0].n;
@@ -85,6 +86,10 @@ PyObject *kernel_update(PyObject *module, PyObject *args) {
     case ADADELTA:
         status = f64 ? gdopt_adadelta_update_f64(p, g, s0, s1, n, lr, a, b, c, flag1)
                      : gdopt_adadelta_update_f32(p, g, s0, s1, n, lr, a, b, c, flag1);
+        break;
+    case RPROP:
+        status = f64 ? gdopt_rprop_update_f64(p, g, s0, s1, n, a, b, c, d, flag1)
+                     : gdopt_rprop_update_f32(p, g, s0, s1, n, a, b, c, d, flag1);
         break;
     default:
         status = f64 ? gdopt_adam_update_f64(p, g, s0, s1, s2, n, t, lr, a, b, c, d, flag1)

@@ -21,8 +21,8 @@ from ._checks import WHOLE_MAX, flag, number, pair, whole
 from ._optimizers import defaults
 
 # The defaults are the library's tables', as the optimizer classes' are.
-_sgd, _adagrad, _rmsprop, _adam, _lion, _adamax, _adadelta = (
-    defaults(kind) for kind in ("sgd", "adagrad", "rmsprop", "adam", "lion", "adamax", "adadelta"))
+_sgd, _adagrad, _rmsprop, _adam, _lion, _adamax, _adadelta, _rprop = (
+    defaults(kind) for kind in ("sgd", "adagrad", "rmsprop", "adam", "lion", "adamax", "adadelta", "rprop"))
 
 
 def sgd_update(p: np.ndarray, g: np.ndarray, momentum_buffer: Optional[np.ndarray] = None, *, t: int, lr: float,
@@ -92,6 +92,15 @@ def adadelta_update(p: np.ndarray, g: np.ndarray, square_avg: np.ndarray, acc_de
     """Adadelta's update does not depend on the step count, so it takes no ``t``."""
     _gdopt.kernel_update("adadelta", (p, g, square_avg, acc_delta, None), ("p", "g", "square_avg", "acc_delta", ""),
                          1, _numbers(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay) + _flags(maximize=maximize))
+
+
+def rprop_update(p: np.ndarray, g: np.ndarray, prev: np.ndarray, step_size: np.ndarray, *,
+                 etas: tuple[float, float] = _rprop.etas, step_sizes: tuple[float, float] = _rprop.step_sizes,
+                 maximize: bool = _rprop.maximize) -> None:
+    """Start ``prev`` at 0 and ``step_size`` at the learning rate (torch's lr), as the Rprop class
+    does; the update takes no ``t`` and no ``lr``."""
+    _gdopt.kernel_update("rprop", (p, g, prev, step_size, None), ("p", "g", "prev", "step_size", ""), 1,
+                         pair(etas, "etas") + pair(step_sizes, "step_sizes") + _flags(maximize=maximize))
 
 
 def _step(t) -> int:
