@@ -139,6 +139,9 @@ extension AdamLoop {
 
 /// A loop whose only option is whether the gradient is transformed first (scaled, decayed):
 /// `runTwoWays` runs one of two copies of it, each with that flag constant, so both vectorise.
+/// Each loop keeps its own `@_specialize` `run`: with `run` in this extension instead, the
+/// square roots in Adadelta's loop became calls to `_stdlib_squareRootf` and it stopped
+/// vectorising (objdump).
 protocol TwoWayLoop {
     var transformsGradient: Bool { get }
     func update(_ i: Int, transformed: Bool)
