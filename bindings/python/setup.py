@@ -15,7 +15,8 @@ LIBRARY = ROOT / "build" / "lib" / "libgdopt.so"
 class BuildWithLibrary(build_ext):
     def run(self):
         if not LIBRARY.exists():
-            subprocess.check_call(["make", "-C", str(ROOT)])
+            # Only the C library: the package needs neither gfortran nor the Fortran module.
+            subprocess.check_call(["make", "-C", str(ROOT), "build/lib/libgdopt.so"])
         super().run()
         folders = [Path(self.build_lib) / "gdopt"]
         if self.inplace:
