@@ -1,4 +1,4 @@
-import Synchronization
+import Glibc
 
 /// A reverse-mode automatic differentiation tape over dense tensors (micrograd's design
 /// on arrays): an append-only list of nodes, each op computing its value when recorded;
@@ -419,7 +419,20 @@ public final class Tape<T: GDOptFloat> {
 /// nodes (years of recording) the tag refuses new nodes instead.
 final class NodeIDs {
     static let serialBits: Int64 = 47
-    private static let registry = Mutex(Registry())
+    // A pthread mutex, as the handle table and the worker pool use: ThreadSanitizer sees it.
+    // Synchronization.Mutex's futex is invisible to it, and `make test-tsan` reported races on
+    // the registry that the lock prevents (in one run of several).
+    nonisolated(unsafe) private static let lock: UnsafeMutablePointer<pthread_mutex_t> = {
+        let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        pthread_mutex_init(lock, nil)
+        return lock
+    }()
+    nonisolated(unsafe) private static var registry = Registry()
+    private static func withRegistry<R>(_ body: (inout Registry) -> R) -> R {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        return body(&registry)
+    }
     private struct Registry {
         var live = Set<Int64>()
         var used: [Int64: Int64] = [:]  // tag -> the next serial of the tapes that held it
@@ -430,7 +443,7 @@ final class NodeIDs {
     private(set) var nextSerial: Int64
 
     init() throws(GDOptError) {
-        let claimed: (Int64, Int64)? = Self.registry.withLock { r in
+        let claimed: (Int64, Int64)? = Self.withRegistry { r in
             for _ in 0..<65535 {
                 r.cursor = r.cursor % 65535 + 1
                 if !r.live.contains(r.cursor) {
@@ -446,7 +459,7 @@ final class NodeIDs {
 
     deinit {
         let (tag, serial) = (tag, nextSerial)
-        Self.registry.withLock { r in
+        Self.withRegistry { r in
             r.live.remove(tag)
             r.used[tag] = serial
         }
