@@ -29,7 +29,6 @@ module gdopt
     integer, parameter, public :: GDOPT_CONVERGED_GTOL = 1, GDOPT_CONVERGED_FTOL = 2, GDOPT_CONVERGED_XTOL = 3, &
         GDOPT_MAX_ITER = 4, GDOPT_MAX_EVALS = 5, GDOPT_STOPPED_BY_CALLBACK = 6, GDOPT_LINESEARCH_FAILED = 7
     integer, parameter, public :: GDOPT_ADAM_DECOUPLED = 1, GDOPT_ADAM_AMSGRAD = 2, GDOPT_ADAM_MAXIMIZE = 4
-    integer, parameter :: GDOPT_F32 = 1, GDOPT_F64 = 2
 
     type, public :: gdopt_optimizer
         type(c_ptr), private :: handle = c_null_ptr
