@@ -112,6 +112,9 @@ gdopt_status gdopt_optimizer_params(const char *kind, const gdopt_param_info **t
 /* A kind's state buffers by torch's names ("exp_avg", "momentum_buffer", ...), in the
  * order of gdopt_slot_info.buffers' bits (an addition to the contract). */
 gdopt_status gdopt_optimizer_state_names(const char *kind, const char *const **names, size_t *count);
+/* A kind's scalar state by torch's names (nadam: "mu_product"; asgd: "eta", "mu"; none for
+ * the other kinds: *count = 0), kept per slot as doubles (an addition to the contract). */
+gdopt_status gdopt_optimizer_scalar_names(const char *kind, const char *const **names, size_t *count);
 gdopt_status gdopt_schedule_kinds(const char *const **names, size_t *count);
 gdopt_status gdopt_schedule_params(const char *kind, const gdopt_param_info **table, size_t *count);
 /* Every method takes every option (one table); a method ignores those it does not use. */
@@ -140,6 +143,13 @@ gdopt_status gdopt_solver_params(const char *method, const gdopt_param_info **ta
  *   "rprop"   lr=1e-2 eta_minus=0.5 eta_plus=1.2 step_size_min=1e-6 step_size_max=50 maximize=0
  *             (0 < eta_minus < 1 < eta_plus, checked at step time; state "prev", and "step_size",
  *             which starts at lr)
+ *   "nadam"   lr=2e-3 beta1=0.9 beta2=0.999 eps=1e-8 weight_decay=0 momentum_decay=4e-3
+ *             decoupled_weight_decay=0 maximize=0 (state "exp_avg", "exp_avg_sq"; scalar state
+ *             "mu_product", which starts at 1)
+ *   "radam"   lr=1e-3 beta1=0.9 beta2=0.999 eps=1e-8 weight_decay=0 decoupled_weight_decay=0
+ *             maximize=0 (state "exp_avg", "exp_avg_sq")
+ *   "asgd"    lr=1e-2 lambd=1e-4 alpha=0.75 t0=1e6 weight_decay=0 maximize=0 (L2; state "ax";
+ *             scalar state "eta", which starts at lr, and "mu", which starts at 1)
  * and every kind has:
  *   reject_nonfinite=0  when 1, a step whose gradients hold NaN or Inf fails with
  *                       GDOPT_ERR_NONFINITE and changes nothing;
@@ -259,6 +269,13 @@ gdopt_status gdopt_optimizer_state_set_f32(gdopt_optimizer *o, size_t slot, uint
 gdopt_status gdopt_optimizer_state_set_f64(gdopt_optimizer *o, size_t slot, uint64_t step, size_t n,
                                            const char *const *names, const double *const *buffers, size_t count);
 
+/* A slot's scalar state value `name` (gdopt_optimizer_scalar_names). state_set starts each at
+ * its first-step value; scalar_set then sets one, to load a state_dict.
+ * Errors: NULL, INVALID (no state, a name the kind does not have, a value out of its range:
+ * mu_product and mu in (0, 1], eta finite and >= 0; nothing changes), STATE. */
+gdopt_status gdopt_optimizer_scalar_get(const gdopt_optimizer *o, size_t slot, const char *name, double *value);
+gdopt_status gdopt_optimizer_scalar_set(gdopt_optimizer *o, size_t slot, const char *name, double value);
+
 /* Frees the optimizer and all its state. NULL is a no-op. A handle that was destroyed
  * is recognised by later calls, which fail with GDOPT_ERR_STATE until its memory is
  * reused by a later create; using it is still a bug. */
@@ -359,6 +376,51 @@ gdopt_status gdopt_rprop_update_f32(float *p, const float *g, float *prev, float
 gdopt_status gdopt_rprop_update_f64(double *p, const double *g, double *prev, double *step_size, size_t n,
                                     double eta_minus, double eta_plus, double step_size_min, double step_size_max,
                                     int maximize);
+
+/* NAdam (torch.optim.NAdam, its single-tensor code), with t >= 1 and psi = momentum_decay:
+ *        if decoupled_weight_decay: p *= 1 - lr*wd, else g += wd*p.
+ *        mu_t = beta1*(1 - 0.5*0.96^(t*psi)), mu_next = beta1*(1 - 0.5*0.96^((t+1)*psi)),
+ *        *mu_product *= mu_t;  m += (1-beta1)*(g - m);  v = beta2*v + (1-beta2)*g^2;
+ *        d = sqrt(v/(1-beta2^t)) + eps;
+ *        p += (-lr*(1-mu_t)/(1-*mu_product))*g/d;  p += (-lr*mu_next/(1-*mu_product*mu_next))*m/d.
+ * *mu_product (in/out) is the product of the earlier mu_t: start it at 1. It is written only
+ * when the call succeeds; INVALID unless 0 < *mu_product <= 1. Start m and v at zero. */
+gdopt_status gdopt_nadam_update_f32(float *p, const float *g, float *exp_avg, float *exp_avg_sq, double *mu_product,
+                                    size_t n, uint64_t t, double lr, double beta1, double beta2, double eps,
+                                    double weight_decay, double momentum_decay, int decoupled_weight_decay,
+                                    int maximize);
+gdopt_status gdopt_nadam_update_f64(double *p, const double *g, double *exp_avg, double *exp_avg_sq,
+                                    double *mu_product, size_t n, uint64_t t, double lr, double beta1, double beta2,
+                                    double eps, double weight_decay, double momentum_decay, int decoupled_weight_decay,
+                                    int maximize);
+
+/* RAdam (torch.optim.RAdam, its single-tensor code), with t >= 1:
+ *        if decoupled_weight_decay: p *= 1 - lr*wd, else g += wd*p.
+ *        m += (1-beta1)*(g - m);  v = beta2*v + (1-beta2)*g^2;  bc1 = 1-beta1^t, bc2 = 1-beta2^t;
+ *        rho_inf = 2/(1-beta2) - 1,  rho_t = rho_inf - 2*t*beta2^t/bc2;
+ *        if rho_t > 5: r = sqrt((rho_t-4)(rho_t-2)rho_inf / ((rho_inf-4)(rho_inf-2)rho_t)),
+ *                      p -= (m/bc1)*lr*(sqrt(bc2)/(sqrt(v) + eps))*r;
+ *        else:         p -= (m/bc1)*lr.
+ * Start m and v at zero. */
+gdopt_status gdopt_radam_update_f32(float *p, const float *g, float *exp_avg, float *exp_avg_sq, size_t n,
+                                    uint64_t t, double lr, double beta1, double beta2, double eps,
+                                    double weight_decay, int decoupled_weight_decay, int maximize);
+gdopt_status gdopt_radam_update_f64(double *p, const double *g, double *exp_avg, double *exp_avg_sq, size_t n,
+                                    uint64_t t, double lr, double beta1, double beta2, double eps,
+                                    double weight_decay, int decoupled_weight_decay, int maximize);
+
+/* ASGD (torch.optim.ASGD, its single-tensor code), with t >= 1:
+ *        g += wd*p;  p *= 1 - lambd*(*eta);  p -= (*eta)*g;
+ *        ax += (p - ax)*(*mu) if *mu != 1, else ax = p;
+ *        then *eta = lr/(1 + lambd*lr*t)^alpha and *mu = 1/max(1, t - t0).
+ * *eta and *mu (in/out) start at lr and 1; they are written only when the call succeeds.
+ * INVALID unless *eta is finite and >= 0 and 0 < *mu <= 1. Start ax at zero. */
+gdopt_status gdopt_asgd_update_f32(float *p, const float *g, float *ax, double *eta, double *mu, size_t n,
+                                   uint64_t t, double lr, double lambd, double alpha, double t0, double weight_decay,
+                                   int maximize);
+gdopt_status gdopt_asgd_update_f64(double *p, const double *g, double *ax, double *eta, double *mu, size_t n,
+                                   uint64_t t, double lr, double lambd, double alpha, double t0, double weight_decay,
+                                   int maximize);
 
 /* ---- Helpers ----------------------------------------------------------------------- */
 

@@ -291,3 +291,130 @@ public func gdopt_rprop_update_f64(
 ) -> gdopt_status {
     withStatus { try rprop(p, g, prev, step_size, n, eta_minus, eta_plus, step_size_min, step_size_max, maximize) }
 }
+
+private func nadam<T: GDOptFloat>(
+    _ p: UnsafeMutablePointer<T>?, _ g: UnsafePointer<T>?, _ expAvg: UnsafeMutablePointer<T>?,
+    _ expAvgSq: UnsafeMutablePointer<T>?, _ muProduct: UnsafeMutablePointer<Double>?, _ n: Int, _ t: UInt64,
+    _ lr: Double, _ beta1: Double, _ beta2: Double, _ eps: Double, _ weightDecay: Double, _ momentumDecay: Double,
+    _ decoupled: Int32, _ maximize: Int32
+) throws {
+    let p = try required(p, "p")
+    let g = try required(g, "g")
+    let expAvg = try required(expAvg, "exp_avg")
+    let expAvgSq = try required(expAvgSq, "exp_avg_sq")
+    let muProduct = try required(muProduct, "mu_product")
+    let n = try elementCount(n, of: T.self)
+    let c = NAdam(
+        learningRate: lr, beta1: beta1, beta2: beta2, epsilon: eps, weightDecay: weightDecay,
+        momentumDecay: momentumDecay, decoupledWeightDecay: try flag(decoupled, "decoupled_weight_decay"),
+        maximize: try flag(maximize, "maximize"))
+    var product = muProduct.pointee
+    try NAdam.update(
+        parameters: p, gradients: g, firstMoment: expAvg, secondMoment: expAvgSq, muProduct: &product, count: n,
+        step: t, configuration: c)
+    muProduct.pointee = product
+}
+
+@c @implementation
+public func gdopt_nadam_update_f32(
+    _ p: UnsafeMutablePointer<Float>?, _ g: UnsafePointer<Float>?, _ exp_avg: UnsafeMutablePointer<Float>?,
+    _ exp_avg_sq: UnsafeMutablePointer<Float>?, _ mu_product: UnsafeMutablePointer<Double>?, _ n: Int, _ t: UInt64,
+    _ lr: Double, _ beta1: Double, _ beta2: Double, _ eps: Double, _ weight_decay: Double, _ momentum_decay: Double,
+    _ decoupled_weight_decay: Int32, _ maximize: Int32
+) -> gdopt_status {
+    withStatus {
+        try nadam(
+            p, g, exp_avg, exp_avg_sq, mu_product, n, t, lr, beta1, beta2, eps, weight_decay, momentum_decay,
+            decoupled_weight_decay, maximize)
+    }
+}
+
+@c @implementation
+public func gdopt_nadam_update_f64(
+    _ p: UnsafeMutablePointer<Double>?, _ g: UnsafePointer<Double>?, _ exp_avg: UnsafeMutablePointer<Double>?,
+    _ exp_avg_sq: UnsafeMutablePointer<Double>?, _ mu_product: UnsafeMutablePointer<Double>?, _ n: Int, _ t: UInt64,
+    _ lr: Double, _ beta1: Double, _ beta2: Double, _ eps: Double, _ weight_decay: Double, _ momentum_decay: Double,
+    _ decoupled_weight_decay: Int32, _ maximize: Int32
+) -> gdopt_status {
+    withStatus {
+        try nadam(
+            p, g, exp_avg, exp_avg_sq, mu_product, n, t, lr, beta1, beta2, eps, weight_decay, momentum_decay,
+            decoupled_weight_decay, maximize)
+    }
+}
+
+private func radam<T: GDOptFloat>(
+    _ p: UnsafeMutablePointer<T>?, _ g: UnsafePointer<T>?, _ expAvg: UnsafeMutablePointer<T>?,
+    _ expAvgSq: UnsafeMutablePointer<T>?, _ n: Int, _ t: UInt64, _ lr: Double, _ beta1: Double, _ beta2: Double,
+    _ eps: Double, _ weightDecay: Double, _ decoupled: Int32, _ maximize: Int32
+) throws {
+    let p = try required(p, "p")
+    let g = try required(g, "g")
+    let expAvg = try required(expAvg, "exp_avg")
+    let expAvgSq = try required(expAvgSq, "exp_avg_sq")
+    let n = try elementCount(n, of: T.self)
+    let c = RAdam(
+        learningRate: lr, beta1: beta1, beta2: beta2, epsilon: eps, weightDecay: weightDecay,
+        decoupledWeightDecay: try flag(decoupled, "decoupled_weight_decay"), maximize: try flag(maximize, "maximize"))
+    try RAdam.update(
+        parameters: p, gradients: g, firstMoment: expAvg, secondMoment: expAvgSq, count: n, step: t, configuration: c)
+}
+
+@c @implementation
+public func gdopt_radam_update_f32(
+    _ p: UnsafeMutablePointer<Float>?, _ g: UnsafePointer<Float>?, _ exp_avg: UnsafeMutablePointer<Float>?,
+    _ exp_avg_sq: UnsafeMutablePointer<Float>?, _ n: Int, _ t: UInt64, _ lr: Double, _ beta1: Double,
+    _ beta2: Double, _ eps: Double, _ weight_decay: Double, _ decoupled_weight_decay: Int32, _ maximize: Int32
+) -> gdopt_status {
+    withStatus {
+        try radam(p, g, exp_avg, exp_avg_sq, n, t, lr, beta1, beta2, eps, weight_decay, decoupled_weight_decay, maximize)
+    }
+}
+
+@c @implementation
+public func gdopt_radam_update_f64(
+    _ p: UnsafeMutablePointer<Double>?, _ g: UnsafePointer<Double>?, _ exp_avg: UnsafeMutablePointer<Double>?,
+    _ exp_avg_sq: UnsafeMutablePointer<Double>?, _ n: Int, _ t: UInt64, _ lr: Double, _ beta1: Double,
+    _ beta2: Double, _ eps: Double, _ weight_decay: Double, _ decoupled_weight_decay: Int32, _ maximize: Int32
+) -> gdopt_status {
+    withStatus {
+        try radam(p, g, exp_avg, exp_avg_sq, n, t, lr, beta1, beta2, eps, weight_decay, decoupled_weight_decay, maximize)
+    }
+}
+
+private func asgd<T: GDOptFloat>(
+    _ p: UnsafeMutablePointer<T>?, _ g: UnsafePointer<T>?, _ ax: UnsafeMutablePointer<T>?,
+    _ eta: UnsafeMutablePointer<Double>?, _ mu: UnsafeMutablePointer<Double>?, _ n: Int, _ t: UInt64, _ lr: Double,
+    _ lambd: Double, _ alpha: Double, _ t0: Double, _ weightDecay: Double, _ maximize: Int32
+) throws {
+    let p = try required(p, "p")
+    let g = try required(g, "g")
+    let ax = try required(ax, "ax")
+    let eta = try required(eta, "eta"), mu = try required(mu, "mu")
+    let n = try elementCount(n, of: T.self)
+    let c = ASGD(
+        learningRate: lr, lambd: lambd, alpha: alpha, t0: t0, weightDecay: weightDecay,
+        maximize: try flag(maximize, "maximize"))
+    var (newEta, newMu) = (eta.pointee, mu.pointee)
+    try ASGD.update(
+        parameters: p, gradients: g, average: ax, eta: &newEta, mu: &newMu, count: n, step: t, configuration: c)
+    (eta.pointee, mu.pointee) = (newEta, newMu)
+}
+
+@c @implementation
+public func gdopt_asgd_update_f32(
+    _ p: UnsafeMutablePointer<Float>?, _ g: UnsafePointer<Float>?, _ ax: UnsafeMutablePointer<Float>?,
+    _ eta: UnsafeMutablePointer<Double>?, _ mu: UnsafeMutablePointer<Double>?, _ n: Int, _ t: UInt64, _ lr: Double,
+    _ lambd: Double, _ alpha: Double, _ t0: Double, _ weight_decay: Double, _ maximize: Int32
+) -> gdopt_status {
+    withStatus { try asgd(p, g, ax, eta, mu, n, t, lr, lambd, alpha, t0, weight_decay, maximize) }
+}
+
+@c @implementation
+public func gdopt_asgd_update_f64(
+    _ p: UnsafeMutablePointer<Double>?, _ g: UnsafePointer<Double>?, _ ax: UnsafeMutablePointer<Double>?,
+    _ eta: UnsafeMutablePointer<Double>?, _ mu: UnsafeMutablePointer<Double>?, _ n: Int, _ t: UInt64, _ lr: Double,
+    _ lambd: Double, _ alpha: Double, _ t0: Double, _ weight_decay: Double, _ maximize: Int32
+) -> gdopt_status {
+    withStatus { try asgd(p, g, ax, eta, mu, n, t, lr, lambd, alpha, t0, weight_decay, maximize) }
+}

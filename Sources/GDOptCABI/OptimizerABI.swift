@@ -205,3 +205,22 @@ public func gdopt_optimizer_state_set_f64(
 ) -> gdopt_status {
     withStatus { try stateSet(o, slot, step, n, names, buffers, count) }
 }
+
+@c @implementation
+public func gdopt_optimizer_scalar_get(
+    _ o: OpaquePointer?, _ slot: Int, _ name: UnsafePointer<CChar>?, _ value: UnsafeMutablePointer<Double>?
+) -> gdopt_status {
+    withStatus {
+        let opt = try optimizer(o)
+        let name = try string(name, "name")
+        let value = try required(value, "value")
+        value.pointee = try opt.scalarState(slot: slot, name: name)
+    }
+}
+
+@c @implementation
+public func gdopt_optimizer_scalar_set(_ o: OpaquePointer?, _ slot: Int, _ name: UnsafePointer<CChar>?, _ value: Double)
+    -> gdopt_status
+{
+    withStatus { try optimizer(o).setScalarState(slot: slot, name: try string(name, "name"), value: value) }
+}

@@ -35,6 +35,7 @@ private struct CParams {
 nonisolated(unsafe) private let optimizerKinds = CNames(OptimizerKind.allCases.map(\.description))
 nonisolated(unsafe) private let optimizerParams = OptimizerKind.allCases.map { CParams($0.hyperparameters) }
 nonisolated(unsafe) private let optimizerStateNames = OptimizerKind.allCases.map { CNames($0.stateNames) }
+nonisolated(unsafe) private let optimizerScalarNames = OptimizerKind.allCases.map { CNames($0.scalarStateNames) }
 nonisolated(unsafe) private let scheduleKinds = CNames(ScheduleKind.allCases.map(\.rawValue))
 nonisolated(unsafe) private let scheduleParams = ScheduleKind.allCases.map { CParams($0.parameters) }
 nonisolated(unsafe) private let solverMethods = CNames(SolverMethod.allCases.map(\.rawValue))
@@ -82,6 +83,14 @@ public func gdopt_optimizer_state_names(
     _ count: UnsafeMutablePointer<Int>?
 ) -> gdopt_status {
     withStatus { try hand(optimizerStateNames[try optimizerIndex(kind)], names, count) }
+}
+
+@c @implementation
+public func gdopt_optimizer_scalar_names(
+    _ kind: UnsafePointer<CChar>?, _ names: UnsafeMutablePointer<UnsafePointer<UnsafePointer<CChar>?>?>?,
+    _ count: UnsafeMutablePointer<Int>?
+) -> gdopt_status {
+    withStatus { try hand(optimizerScalarNames[try optimizerIndex(kind)], names, count) }
 }
 
 @c @implementation

@@ -8,6 +8,9 @@ package struct LoopTable<T: GDOptFloat>: Sendable {
     package let adamax: @Sendable (AdamaxLoop<T>, Range<Int>) -> Void
     package let adadelta: @Sendable (AdadeltaLoop<T>, Range<Int>) -> Void
     package let rprop: @Sendable (RpropLoop<T>, Range<Int>) -> Void
+    package let nadam: @Sendable (NAdamLoop<T>, Range<Int>) -> Void
+    package let radam: @Sendable (RAdamLoop<T>, Range<Int>) -> Void
+    package let asgd: @Sendable (ASGDLoop<T>, Range<Int>) -> Void
     package let unaryForward: @Sendable (UnaryForward<T>) -> Void
     package let unaryBackward: @Sendable (UnaryBackward<T>) -> Void
     package let binaryForward: @Sendable (BinaryForward<T>) -> Void
@@ -29,6 +32,9 @@ package struct LoopTable<T: GDOptFloat>: Sendable {
         adamax: @escaping @Sendable (AdamaxLoop<T>, Range<Int>) -> Void,
         adadelta: @escaping @Sendable (AdadeltaLoop<T>, Range<Int>) -> Void,
         rprop: @escaping @Sendable (RpropLoop<T>, Range<Int>) -> Void,
+        nadam: @escaping @Sendable (NAdamLoop<T>, Range<Int>) -> Void,
+        radam: @escaping @Sendable (RAdamLoop<T>, Range<Int>) -> Void,
+        asgd: @escaping @Sendable (ASGDLoop<T>, Range<Int>) -> Void,
         unaryForward: @escaping @Sendable (UnaryForward<T>) -> Void,
         unaryBackward: @escaping @Sendable (UnaryBackward<T>) -> Void,
         binaryForward: @escaping @Sendable (BinaryForward<T>) -> Void,
@@ -38,6 +44,7 @@ package struct LoopTable<T: GDOptFloat>: Sendable {
     ) {
         (self.sgd, self.adagrad, self.rmsprop, self.adam) = (sgd, adagrad, rmsprop, adam)
         (self.lion, self.adamax, self.adadelta, self.rprop) = (lion, adamax, adadelta, rprop)
+        (self.nadam, self.radam, self.asgd) = (nadam, radam, asgd)
         (self.unaryForward, self.unaryBackward, self.binaryForward, self.binaryBackward) =
             (unaryForward, unaryBackward, binaryForward, binaryBackward)
         (self.lossForward, self.lossBackward) = (lossForward, lossBackward)

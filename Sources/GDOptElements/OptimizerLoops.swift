@@ -255,3 +255,117 @@ package struct AdamLoop<T: GDOptFloat> {
         self.scale = scale
     }
 }
+
+/// NAdam's update (GDOpt/Kernels/NAdam.swift has the equations).
+package struct NAdamLoop<T: GDOptFloat> {
+    package let p: UnsafeMutablePointer<T>
+    package let g: UnsafePointer<T>
+    package let m: UnsafeMutablePointer<T>
+    package let v: UnsafeMutablePointer<T>
+    package let gradientStep: T
+    package let momentumStep: T
+    package let biasCorrection2: T
+    package let oneMinusBeta1: T
+    package let beta2: T
+    package let oneMinusBeta2: T
+    package let eps: T
+    package let l2: T
+    package let decay: T
+    package let scale: T
+
+    @inlinable @inline(__always)
+    package init(
+        p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, m: UnsafeMutablePointer<T>, v: UnsafeMutablePointer<T>,
+        gradientStep: T, momentumStep: T, biasCorrection2: T, oneMinusBeta1: T, beta2: T, oneMinusBeta2: T, eps: T,
+        l2: T, decay: T, scale: T
+    ) {
+        self.p = p
+        self.g = g
+        self.m = m
+        self.v = v
+        self.gradientStep = gradientStep
+        self.momentumStep = momentumStep
+        self.biasCorrection2 = biasCorrection2
+        self.oneMinusBeta1 = oneMinusBeta1
+        self.beta2 = beta2
+        self.oneMinusBeta2 = oneMinusBeta2
+        self.eps = eps
+        self.l2 = l2
+        self.decay = decay
+        self.scale = scale
+    }
+}
+
+/// RAdam's update (GDOpt/Kernels/RAdam.swift has the equations).
+package struct RAdamLoop<T: GDOptFloat> {
+    package let p: UnsafeMutablePointer<T>
+    package let g: UnsafePointer<T>
+    package let m: UnsafeMutablePointer<T>
+    package let v: UnsafeMutablePointer<T>
+    package let lr: T
+    package let biasCorrection1: T
+    package let biasCorrection2Sqrt: T
+    package let rectification: T
+    package let rectified: Bool
+    package let oneMinusBeta1: T
+    package let beta2: T
+    package let oneMinusBeta2: T
+    package let eps: T
+    package let l2: T
+    package let decay: T
+    package let scale: T
+
+    @inlinable @inline(__always)
+    package init(
+        p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, m: UnsafeMutablePointer<T>, v: UnsafeMutablePointer<T>,
+        lr: T, biasCorrection1: T, biasCorrection2Sqrt: T, rectification: T, rectified: Bool, oneMinusBeta1: T,
+        beta2: T, oneMinusBeta2: T, eps: T, l2: T, decay: T, scale: T
+    ) {
+        self.p = p
+        self.g = g
+        self.m = m
+        self.v = v
+        self.lr = lr
+        self.biasCorrection1 = biasCorrection1
+        self.biasCorrection2Sqrt = biasCorrection2Sqrt
+        self.rectification = rectification
+        self.rectified = rectified
+        self.oneMinusBeta1 = oneMinusBeta1
+        self.beta2 = beta2
+        self.oneMinusBeta2 = oneMinusBeta2
+        self.eps = eps
+        self.l2 = l2
+        self.decay = decay
+        self.scale = scale
+    }
+}
+
+/// ASGD's update (GDOpt/Kernels/ASGD.swift has the equations).
+package struct ASGDLoop<T: GDOptFloat> {
+    package let p: UnsafeMutablePointer<T>
+    package let g: UnsafePointer<T>
+    package let ax: UnsafeMutablePointer<T>
+    package let decay: T
+    package let eta: T
+    package let mu: T
+    /// μ ≠ 1: ax moves toward p; otherwise it is a copy of p.
+    package let averaging: Bool
+    package let wd: T
+    package let scale: T
+
+    @inlinable @inline(__always)
+    package init(
+        p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, ax: UnsafeMutablePointer<T>, decay: T, eta: T, mu: T,
+        averaging: Bool, wd: T, scale: T
+    ) {
+        self.p = p
+        self.g = g
+        self.ax = ax
+        self.decay = decay
+        self.eta = eta
+        self.mu = mu
+        self.averaging = averaging
+        self.wd = wd
+        self.scale = scale
+    }
+}

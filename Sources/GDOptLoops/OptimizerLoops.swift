@@ -237,6 +237,81 @@ extension RpropLoop: TwoWayLoop {
     }
 }
 
+extension NAdamLoop: TwoWayLoop {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    func run(_ range: Range<Int>) { runTwoWays(range) }
+
+    var transformsGradient: Bool { l2 != 0 || decay != 1 || scale != 1 }
+
+    @inline(__always)
+    func update(_ i: Int, transformed: Bool) {
+        let p0 = p[i]
+        let d = transformed ? effectiveGradient(g[i], p0, scale: scale, weightDecay: l2) : g[i]
+        let m0 = m[i]
+        let mi = flushingSubnormal(m0 + oneMinusBeta1 * (d - m0))
+        let vi = beta2 * v[i] + oneMinusBeta2 * d * d
+        m[i] = mi
+        v[i] = vi
+        let denominator = (vi / biasCorrection2).squareRoot() + eps
+        let pi = (transformed ? p0 * decay : p0) + gradientStep * d / denominator
+        p[i] = pi + momentumStep * mi / denominator
+    }
+}
+
+extension RAdamLoop {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    func run(_ range: Range<Int>) {
+        // One loop per combination, each with its flags constant, so that each vectorises.
+        switch (l2 != 0 || decay != 1 || scale != 1, rectified) {
+        case (false, false): for i in range { update(i, transformed: false, rectified: false) }
+        case (false, true): for i in range { update(i, transformed: false, rectified: true) }
+        case (true, false): for i in range { update(i, transformed: true, rectified: false) }
+        case (true, true): for i in range { update(i, transformed: true, rectified: true) }
+        }
+    }
+
+    @inline(__always)
+    private func update(_ i: Int, transformed: Bool, rectified: Bool) {
+        let p0 = p[i]
+        let d = transformed ? effectiveGradient(g[i], p0, scale: scale, weightDecay: l2) : g[i]
+        let pi = transformed ? p0 * decay : p0
+        let m0 = m[i]
+        let mi = flushingSubnormal(m0 + oneMinusBeta1 * (d - m0))
+        let vi = beta2 * v[i] + oneMinusBeta2 * d * d
+        m[i] = mi
+        v[i] = vi
+        let corrected = mi / biasCorrection1 * lr
+        p[i] =
+            rectified
+            ? pi - corrected * (biasCorrection2Sqrt / (vi.squareRoot() + eps)) * rectification : pi - corrected
+    }
+}
+
+extension ASGDLoop {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    func run(_ range: Range<Int>) {
+        // One loop per combination, each with its flags constant, so that each vectorises.
+        switch (wd != 0 || scale != 1, averaging) {
+        case (false, false): for i in range { update(i, transformed: false, averaging: false) }
+        case (false, true): for i in range { update(i, transformed: false, averaging: true) }
+        case (true, false): for i in range { update(i, transformed: true, averaging: false) }
+        case (true, true): for i in range { update(i, transformed: true, averaging: true) }
+        }
+    }
+
+    @inline(__always)
+    private func update(_ i: Int, transformed: Bool, averaging: Bool) {
+        let p0 = p[i]
+        let d = transformed ? effectiveGradient(g[i], p0, scale: scale, weightDecay: wd) : g[i]
+        let pi = p0 * decay - eta * d
+        p[i] = pi
+        ax[i] = averaging ? ax[i] + (pi - ax[i]) * mu : pi
+    }
+}
+
 /// sign(x) as torch.sign: ±1, 0 at 0, and NaN kept; by masks, so that loops vectorise.
 @inline(__always)
 func signOf<T: GDOptFloat>(_ x: T) -> T {

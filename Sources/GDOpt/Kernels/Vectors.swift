@@ -86,3 +86,15 @@ extension AdamaxLoop: RangeKernel {
 extension LionLoop: RangeKernel {
     package func callAsFunction(_ range: Range<Int>) { Vectors.loops(T.self).lion(self, range) }
 }
+
+extension NAdamLoop: RangeKernel {
+    package func callAsFunction(_ range: Range<Int>) { Vectors.loops(T.self).nadam(self, range) }
+}
+
+extension RAdamLoop: RangeKernel {
+    package func callAsFunction(_ range: Range<Int>) { Vectors.loops(T.self).radam(self, range) }
+}
+
+extension ASGDLoop: RangeKernel {
+    package func callAsFunction(_ range: Range<Int>) { Vectors.loops(T.self).asgd(self, range) }
+}

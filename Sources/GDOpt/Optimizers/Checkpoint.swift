@@ -1,15 +1,17 @@
-/// The optimizer checkpoint format, version 1 (docs/checkpoint-format.md). Everything is
+/// The optimizer checkpoint format, version 2 (docs/checkpoint-format.md). Everything is
 /// little-endian:
 ///
 ///     magic "GDOPTCKP" · u32 version · u32 kind · u32 H · H × f64 hyperparameters
-///     u64 S · S × slot { u64 id · u32 dtype · u32 buffer mask · u64 n · u64 t · buffers }
+///     u64 S · S × slot { u64 id · u32 dtype · u32 buffer mask · u64 n · u64 t
+///                        · u64 rows · u64 cols · u32 K · K × f64 scalar state · buffers }
 ///     u32 CRC-32 (IEEE) of every byte before it
 ///
 /// Slots are written in increasing id order; each buffer present in the mask follows as
-/// n elements of the slot's dtype.
+/// n elements of the slot's dtype. Version 1, which loads too, has no rows, cols or scalars.
 enum Checkpoint {
     static let magic: [UInt8] = Array("GDOPTCKP".utf8)
-    static let version: UInt32 = 1
+    static let version: UInt32 = 2
+    static let readable: ClosedRange<UInt32> = 1...2
 
     static func encode(_ optimizer: Optimizer, into out: inout CheckpointWriter) {
         out.bytes(magic)
@@ -26,6 +28,10 @@ enum Checkpoint {
             out.u32(UInt32(slot.present.rawValue))
             out.u64(UInt64(slot.count))
             out.u64(slot.step)
+            out.u64(0)  // rows and cols: the factored shape, for the kinds that use one (none yet)
+            out.u64(0)
+            out.u32(UInt32(slot.scalars.count))
+            for value in slot.scalars { out.u64(value.bitPattern) }
             for role in 0..<3 {
                 if let buffer = slot[role] {
                     // Native byte order is little-endian on every platform gdopt builds for.
@@ -50,8 +56,10 @@ enum Checkpoint {
         let stored = ByteReader(data: data, limit: data.count).u32(at: data.count - 4)
         let actual = crc32(UnsafeRawBufferPointer(rebasing: data[..<(data.count - 4)]))
         let formatVersion = try reader.u32()
-        guard formatVersion == version else {
-            throw .format("checkpoint format version \(formatVersion) is not supported (expected \(version))")
+        guard readable.contains(formatVersion) else {
+            throw .format(
+                "checkpoint format version \(formatVersion) is not supported (expected \(readable.lowerBound) to "
+                    + "\(readable.upperBound))")
         }
         guard stored == actual else {
             throw .format(
@@ -101,7 +109,24 @@ enum Checkpoint {
             let step = try reader.u64()
             guard n > 0, n <= UInt64(Int.max / 8) else { throw .format("slot \(id) has n=\(n)") }
             guard step > 0 else { throw .format("slot \(id) has step count 0") }
-            let slot = Slot(dtype: dtype, count: Int(n), step: step)
+            var scalars: [Double] = []
+            if formatVersion >= 2 {
+                let (rows, cols) = (try reader.u64(), try reader.u64())
+                guard rows == 0, cols == 0 else { throw .format("slot \(id) has shape \(rows)x\(cols)") }
+                let scalarCount = try reader.u32()
+                guard scalarCount == kind.scalarStateNames.count else {
+                    throw .format(
+                        "slot \(id) has \(scalarCount) scalars, \(kind) has \(kind.scalarStateNames.count)")
+                }
+                for spec in kind.scalarState {
+                    let value = Double(bitPattern: try reader.u64())
+                    do { try spec.check(value) } catch { throw .format("slot \(id): \(error.message)") }
+                    scalars.append(value)
+                }
+            } else if !kind.scalarStateNames.isEmpty {
+                throw .format("a version 1 checkpoint cannot hold \(kind)'s scalar state")
+            }
+            let slot = Slot(dtype: dtype, count: Int(n), step: step, scalars: scalars)
             for (role, member) in BufferSet.all.enumerated() where mask & UInt32(member.rawValue) != 0 {
                 let bytes = try reader.take(
                     Int(n) * dtype.byteCount, what: "slot \(id) buffer \(kind.stateNames[role])")

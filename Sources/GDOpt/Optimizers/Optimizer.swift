@@ -130,8 +130,8 @@ public final class Optimizer {
         let (existing, clip) = try prepare(slot: id, gradients: gradients, count: count)
         let added = try missingBuffers(slot: id, of: existing, dtype: T.dtype, count: count)
         reserved[id] = nil
-        let state = existing ?? Slot(dtype: T.dtype, count: count)
         let plan = derived.plan
+        let state = existing ?? Slot(dtype: T.dtype, count: count, scalars: plan.scalarStarts)
         let fresh = plan.needed.subtracting(state.present)  // the roles in `added`
         for (role, buffer) in added {
             let start = plan.initialValue(role)

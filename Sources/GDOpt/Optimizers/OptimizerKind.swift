@@ -11,6 +11,9 @@ public enum OptimizerKind: UInt32, CaseIterable, Sendable, CustomStringConvertib
     case adamax = 7
     case adadelta = 8
     case rprop = 9
+    case nadam = 10
+    case radam = 11
+    case asgd = 12
 
     public init(name: String) throws(GDOptError) {
         guard let kind = Self.allCases.first(where: { $0.description == name }) else {
@@ -34,6 +37,9 @@ public enum OptimizerKind: UInt32, CaseIterable, Sendable, CustomStringConvertib
         case .adamax: "adamax"
         case .adadelta: "adadelta"
         case .rprop: "rprop"
+        case .nadam: "nadam"
+        case .radam: "radam"
+        case .asgd: "asgd"
         }
     }
 
@@ -49,6 +55,9 @@ public enum OptimizerKind: UInt32, CaseIterable, Sendable, CustomStringConvertib
         case .adamax: Adamax()
         case .adadelta: Adadelta()
         case .rprop: Rprop()
+        case .nadam: NAdam()
+        case .radam: RAdam()
+        case .asgd: ASGD()
         }
     }
 
@@ -58,4 +67,10 @@ public enum OptimizerKind: UInt32, CaseIterable, Sendable, CustomStringConvertib
 
     /// torch's names for a slot's state buffers, in checkpoint order.
     public var stateNames: [String] { type(of: defaultRule).stateNames }
+
+    /// torch's names for a slot's scalar state, in checkpoint order.
+    public var scalarStateNames: [String] { type(of: defaultRule).scalarState.map(\.name) }
+
+    /// The slot's scalar state, in checkpoint order.
+    public var scalarState: [ScalarStateSpec] { type(of: defaultRule).scalarState }
 }

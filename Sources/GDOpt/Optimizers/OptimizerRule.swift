@@ -11,6 +11,9 @@ public protocol OptimizerRule: Configurable, Equatable {
     var kind: OptimizerKind { get }
     /// torch's names for a slot's state buffers, in checkpoint order.
     static var stateNames: [String] { get }
+    /// A slot's scalar state (NAdam's mu_product, ASGD's eta and mu), kept as doubles, in
+    /// checkpoint order.
+    static var scalarState: [ScalarStateSpec] { get }
     /// The checks that span several values. As in torch they are made when stepping, so
     /// that values set one at a time by name can be set in any order.
     func checkCombination() throws(GDOptError)
@@ -18,6 +21,7 @@ public protocol OptimizerRule: Configurable, Equatable {
 
 extension OptimizerRule {
     public func checkCombination() throws(GDOptError) {}
+    public static var scalarState: [ScalarStateSpec] { [] }
 
     /// Every check a kernel makes of its configuration.
     func validate() throws(GDOptError) {
@@ -38,6 +42,8 @@ struct StatePlan {
     let needed: BufferSet
     /// The value each new buffer starts at, by role; 0 where none is given.
     var initialValues: [Double] = []
+    /// The scalar state's start values, in the order of `scalarStateNames`.
+    var scalarStarts: [Double] = []
 
     func initialValue(_ role: Int) -> Double { role < initialValues.count ? initialValues[role] : 0 }
 }
@@ -72,4 +78,29 @@ public struct GradientPolicy: Configurable, Equatable {
     public static let hyperparameters: [Hyperparameter<Self>] = [
         .init("reject_nonfinite", \.rejectNonfinite), .init("max_grad_norm", \.maxGradNorm),
     ]
+}
+
+/// One scalar of a slot's state: torch's name and the values it can hold.
+public struct ScalarStateSpec: Sendable {
+    public let name: String
+    public let range: ClosedRange<Double>
+    /// Where the value starts, for error messages.
+    let start: String
+
+    init(_ name: String, _ range: ClosedRange<Double>, start: String) {
+        (self.name, self.range, self.start) = (name, range, start)
+    }
+
+    /// Products of factors in (0, 1): never 0, at most 1.
+    static let positiveFraction = Double.leastNonzeroMagnitude...1
+
+    func check(_ value: Double) throws(GDOptError) {
+        guard range.contains(value) else {
+            let low = range.lowerBound == 0 ? ">= 0" : "> 0"
+            let high = range.upperBound == 1 ? " and <= 1" : " and finite"
+            throw GDOptError(
+                .invalid, "\(name)=\(value) must be \(low)\(high) (it starts at \(start))", argument: name,
+                value: "\(value)")
+        }
+    }
 }

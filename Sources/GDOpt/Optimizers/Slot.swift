@@ -15,15 +15,18 @@ final class Slot {
     let count: Int
     var step: UInt64
     var buffers: (AlignedBuffer?, AlignedBuffer?, AlignedBuffer?)
+    /// The kind's scalar state (`scalarStateNames`), set when the slot is created.
+    var scalars: [Double]
 
     init(
         dtype: DType, count: Int, step: UInt64 = 0,
-        buffers: (AlignedBuffer?, AlignedBuffer?, AlignedBuffer?) = (nil, nil, nil)
+        buffers: (AlignedBuffer?, AlignedBuffer?, AlignedBuffer?) = (nil, nil, nil), scalars: [Double] = []
     ) {
         self.dtype = dtype
         self.count = count
         self.step = step
         self.buffers = buffers
+        self.scalars = scalars
     }
 
     subscript(role: Int) -> AlignedBuffer? {
@@ -44,7 +47,7 @@ final class Slot {
     }
 
     func copy() throws(GDOptError) -> Slot {
-        let twin = Slot(dtype: dtype, count: count, step: step)
+        let twin = Slot(dtype: dtype, count: count, step: step, scalars: scalars)
         for role in 0..<3 { twin[role] = try self[role]?.copy() }
         return twin
     }

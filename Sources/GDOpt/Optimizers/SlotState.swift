@@ -55,7 +55,7 @@ extension Optimizer {
         guard step >= 1 else { throw .invalid("step=0 must be >= 1: a slot's state exists from its first step") }
         try Allocation.checkBudget(
             vectors: buffers.count, count: count, stride: T.dtype.byteCount, what: "slot \(UInt(bitPattern: id))")
-        let state = Slot(dtype: T.dtype, count: count, step: step)
+        let state = Slot(dtype: T.dtype, count: count, step: step, scalars: rule.statePlan.scalarStarts)
         for (name, values) in buffers {
             let role = try role(of: name)
             guard state[role] == nil else { throw .invalid("buffer \(name) is given twice") }
@@ -65,6 +65,31 @@ extension Optimizer {
         }
         slots[id] = state
         reserved[id] = nil
+    }
+
+    /// One of a slot's scalar state values by its torch name (NAdam's "mu_product", ASGD's "eta" and "mu").
+    public func scalarState(slot id: Int, name: String) throws(GDOptError) -> Double {
+        guard let state = slots[id] else { throw .invalid("slot \(UInt(bitPattern: id)) has no state") }
+        return state.scalars[try scalarIndex(of: name)]
+    }
+
+    /// Sets one of a slot's scalar state values (after `setState`, to load a torch state_dict);
+    /// a value out of its range throws `.invalid` and changes nothing.
+    public func setScalarState(slot id: Int, name: String, value: Double) throws(GDOptError) {
+        guard let state = slots[id] else { throw .invalid("slot \(UInt(bitPattern: id)) has no state") }
+        let index = try scalarIndex(of: name)
+        try kind.scalarState[index].check(value)
+        state.scalars[index] = value
+    }
+
+    private func scalarIndex(of name: String) throws(GDOptError) -> Int {
+        guard let index = kind.scalarStateNames.firstIndex(of: name) else {
+            let names = kind.scalarStateNames
+            throw .invalid(
+                "name \"\(name)\" is not a scalar state of \(kind); "
+                    + (names.isEmpty ? "it has none" : "it has \(names.joined(separator: ", "))"))
+        }
+        return index
     }
 
     private func role(of name: String) throws(GDOptError) -> Int {

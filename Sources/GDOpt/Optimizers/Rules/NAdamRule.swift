@@ -1,0 +1,46 @@
+/// torch.optim.NAdam's configuration; the update is `NAdam.update`.
+public struct NAdam: OptimizerRule {
+    public var learningRate: Double
+    public var beta1: Double
+    public var beta2: Double
+    public var epsilon: Double
+    public var weightDecay: Double
+    /// ψ in μ_t = β1·(1 − ½·0.96^(t·ψ)).
+    public var momentumDecay: Double
+    /// Decay the params (p·(1 − lr·wd), AdamW's form) instead of adding wd·p to the gradient.
+    public var decoupledWeightDecay: Bool
+    public var maximize: Bool
+
+    public init(
+        learningRate: Double = 2e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8,
+        weightDecay: Double = 0, momentumDecay: Double = 4e-3, decoupledWeightDecay: Bool = false,
+        maximize: Bool = false
+    ) {
+        (self.learningRate, self.beta1, self.beta2, self.epsilon) = (learningRate, beta1, beta2, epsilon)
+        (self.weightDecay, self.momentumDecay) = (weightDecay, momentumDecay)
+        (self.decoupledWeightDecay, self.maximize) = (decoupledWeightDecay, maximize)
+    }
+
+    public static let hyperparameters: [Hyperparameter<Self>] = [
+        .init("lr", \.learningRate), .init("beta1", \.beta1, .fraction), .init("beta2", \.beta2, .fraction),
+        .init("eps", \.epsilon), .init("weight_decay", \.weightDecay), .init("momentum_decay", \.momentumDecay),
+        .init("decoupled_weight_decay", \.decoupledWeightDecay), .init("maximize", \.maximize),
+    ]
+    public static let stateNames = ["exp_avg", "exp_avg_sq"]
+    /// The product μ_1·…·μ_t, which starts at 1.
+    public static let scalarState = [ScalarStateSpec("mu_product", ScalarStateSpec.positiveFraction, start: "1")]
+    public var kind: OptimizerKind { .nadam }
+}
+
+extension NAdam: SteppingRule {
+    var statePlan: StatePlan { StatePlan(needed: BufferSet([.first, .second]), scalarStarts: [1]) }
+
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    func update<T: GDOptFloat>(_ s: SlotStep<T>) throws(GDOptError) {
+        try NAdam.run(
+            parameters: s.parameters, gradients: s.gradients, firstMoment: s.buffer(0)!, secondMoment: s.buffer(1)!,
+            muProduct: &s.slot.scalars[0], count: s.count, step: s.step, configuration: self,
+            clipCoefficient: s.clipCoefficient)
+    }
+}
