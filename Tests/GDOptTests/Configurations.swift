@@ -17,7 +17,7 @@ func product(_ axes: [(String, [Double])]) -> [[String: Double]] {
 }
 
 /// Every kind by its C name, typed in here (not read from the library).
-let allKinds = ["sgd", "adagrad", "rmsprop", "adam", "adamw", "lion", "adamax", "adadelta", "rprop"]
+let allKinds = ["sgd", "adagrad", "rmsprop", "adam", "adamw", "lion", "adamax", "adadelta", "rprop", "nadam", "radam", "asgd"]
 
 let referenceCases: [Case] = {
     var cases: [Case] = []
@@ -71,6 +71,26 @@ let referenceCases: [Case] = {
         ("step_size_max", [50, 0.2]), ("maximize", [0, 1]),
     ]) {
         cases.append(Case(kind: "rprop", h: h))
+    }
+    for h in product([
+        ("lr", [2e-3, 0.05]), ("beta1", [0.9, 0.5]), ("beta2", [0.999, 0.9]), ("weight_decay", [0, 0.1]),
+        ("momentum_decay", [4e-3, 0.1]), ("decoupled_weight_decay", [0, 1]), ("maximize", [0, 1]),
+    ]) {
+        cases.append(Case(kind: "nadam", h: h))
+    }
+    // beta2 = 0.999 rectifies from step 6 on, 0.9 from step 5 (rho_t > 5); eps 1e-3 shows in the rectified steps.
+    for h in product([
+        ("lr", [1e-3, 0.05]), ("beta1", [0.9, 0.5]), ("beta2", [0.999, 0.9]), ("eps", [1e-8, 1e-3]),
+        ("weight_decay", [0, 0.1]), ("decoupled_weight_decay", [0, 1]), ("maximize", [0, 1]),
+    ]) {
+        cases.append(Case(kind: "radam", h: h))
+    }
+    // t0 = 10 starts the averaging (mu != 1) within the run.
+    for h in product([
+        ("lr", [1e-2, 0.1]), ("lambd", [1e-4, 0.1]), ("alpha", [0.75, 0.5]), ("t0", [1e6, 10]),
+        ("weight_decay", [0, 0.1]), ("maximize", [0, 1]),
+    ]) {
+        cases.append(Case(kind: "asgd", h: h))
     }
     // Clipping by norm on every kind, with a norm both below and above the gradients'.
     for kind in allKinds {

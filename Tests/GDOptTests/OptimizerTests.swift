@@ -20,6 +20,15 @@ let contractDefaults: [String: [String: Double]] = [
     "rprop": [
         "lr": 1e-2, "eta_minus": 0.5, "eta_plus": 1.2, "step_size_min": 1e-6, "step_size_max": 50, "maximize": 0,
     ],
+    "nadam": [
+        "lr": 2e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0, "momentum_decay": 4e-3,
+        "decoupled_weight_decay": 0, "maximize": 0,
+    ],
+    "radam": [
+        "lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0, "decoupled_weight_decay": 0,
+        "maximize": 0,
+    ],
+    "asgd": ["lr": 1e-2, "lambd": 1e-4, "alpha": 0.75, "t0": 1e6, "weight_decay": 0, "maximize": 0],
 ]
 
 @Suite struct OptimizerTests {
@@ -44,7 +53,7 @@ let contractDefaults: [String: [String: Double]] = [
         #expect(try adam.get("beta1") == 0.9)
         #expect(
             throws: GDOptError.invalid(
-                "kind \"lbfgs\" is unknown; expected one of sgd, adagrad, rmsprop, adam, adamw, lion, adamax, adadelta, rprop"
+                "kind \"lbfgs\" is unknown; expected one of sgd, adagrad, rmsprop, adam, adamw, lion, adamax, adadelta, rprop, nadam, radam, asgd"
             )
         ) {
             try Optimizer(kind: "lbfgs")

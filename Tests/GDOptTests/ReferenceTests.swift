@@ -41,6 +41,10 @@ import Testing
                 #expect(abs(buffer[i] - expected) <= 1e-12 * max(abs(expected), 1e-300), "buffer \(role) \(name)[\(i)]")
             }
         }
+        for name in optimizer.kind.scalarStateNames {
+            let value = try optimizer.scalarState(slot: 7, name: name), expected = state[name]![0]
+            #expect(abs(value - expected) <= 1e-15 * abs(expected), "\(name): \(value) vs \(expected)")
+        }
         #expect(optimizer.stepCount(slot: 7) == UInt64(Self.steps))
     }
 
@@ -61,6 +65,9 @@ import Testing
                     state[name] = buffer.map(Double.init)
                 }
             }
+            for name in optimizer.kind.scalarStateNames where t > 1 {
+                state[name] = [try optimizer.scalarState(slot: 0, name: name)]
+            }
             let before = state
             reference.step(&expected, g.map(Double.init), &state, t: t)
             let old = params
@@ -70,7 +77,7 @@ import Testing
             // its inputs count; second-order ones (sums of squares) cannot.
             let wd = h["weight_decay"] ?? 0
             let lr = h["lr"]!
-            let firstOrder: Set = ["momentum_buffer", "exp_avg", "grad_avg"]
+            let firstOrder: Set = ["momentum_buffer", "exp_avg", "grad_avg", "ax"]
             let tolerance = 16 * Double(Float.ulpOfOne)
             for i in 0..<Self.n {
                 let input = Double(abs(g[i])) + wd * Double(abs(old[i]))

@@ -26,6 +26,15 @@ import Testing
         .rprop: [
             "lr": 1e-2, "eta_minus": 0.5, "eta_plus": 1.2, "step_size_min": 1e-6, "step_size_max": 50, "maximize": 0,
         ],
+        .nadam: [
+            "lr": 2e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0, "momentum_decay": 4e-3,
+            "decoupled_weight_decay": 0, "maximize": 0,
+        ],
+        .radam: [
+            "lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0, "decoupled_weight_decay": 0,
+            "maximize": 0,
+        ],
+        .asgd: ["lr": 1e-2, "lambd": 1e-4, "alpha": 0.75, "t0": 1e6, "weight_decay": 0, "maximize": 0],
     ]
 
     @Test(arguments: OptimizerKind.allCases)

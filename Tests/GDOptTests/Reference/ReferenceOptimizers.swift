@@ -116,6 +116,57 @@ struct ReferenceOptimizer {
                 state["prev"]![i] = d
                 p[i] -= (d > 0 ? 1 : d < 0 ? -1 : 0) * size
             }
+        case "nadam":  // torch 2.x's _single_tensor_nadam: lerp_ for exp_avg, two addcdiv_ for p
+            let b1 = value("beta1"), b2 = value("beta2"), lr = value("lr"), wd = value("weight_decay")
+            let psi = value("momentum_decay"), decoupled = flag("decoupled_weight_decay"), step = Double(t)
+            for name in ["exp_avg", "exp_avg_sq"] where state[name] == nil { state[name] = Array(repeating: 0, count: n) }
+            let mu = b1 * (1 - 0.5 * pow(0.96, step * psi)), muNext = b1 * (1 - 0.5 * pow(0.96, (step + 1) * psi))
+            let product = (state["mu_product"]?[0] ?? 1) * mu
+            state["mu_product"] = [product]
+            for i in 0..<n {
+                let d = !decoupled && wd != 0 ? g[i] + wd * p[i] : g[i]
+                if decoupled { p[i] *= 1 - lr * wd }
+                let m = state["exp_avg"]![i] + (1 - b1) * (d - state["exp_avg"]![i])
+                let v = b2 * state["exp_avg_sq"]![i] + (1 - b2) * d * d
+                state["exp_avg"]![i] = m
+                state["exp_avg_sq"]![i] = v
+                let denominator = sqrt(v / (1 - pow(b2, step))) + value("eps")
+                p[i] += -lr * (1 - mu) / (1 - product) * d / denominator
+                p[i] += -lr * muNext / (1 - product * muNext) * m / denominator
+            }
+        case "radam":  // torch 2.x's _single_tensor_radam
+            let b1 = value("beta1"), b2 = value("beta2"), lr = value("lr"), wd = value("weight_decay")
+            let decoupled = flag("decoupled_weight_decay"), step = Double(t)
+            for name in ["exp_avg", "exp_avg_sq"] where state[name] == nil { state[name] = Array(repeating: 0, count: n) }
+            let bc1 = 1 - pow(b1, step), bc2 = 1 - pow(b2, step)
+            let rhoInf = 2 / (1 - b2) - 1
+            let rho = rhoInf - 2 * step * pow(b2, step) / bc2
+            for i in 0..<n {
+                let d = !decoupled && wd != 0 ? g[i] + wd * p[i] : g[i]
+                if decoupled { p[i] *= 1 - lr * wd }
+                let m = state["exp_avg"]![i] + (1 - b1) * (d - state["exp_avg"]![i])
+                let v = b2 * state["exp_avg_sq"]![i] + (1 - b2) * d * d
+                state["exp_avg"]![i] = m
+                state["exp_avg_sq"]![i] = v
+                if rho > 5 {
+                    let r = sqrt((rho - 4) * (rho - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rho))
+                    p[i] -= m / bc1 * lr * (sqrt(bc2) / (sqrt(v) + value("eps"))) * r
+                } else {
+                    p[i] -= m / bc1 * lr
+                }
+            }
+        case "asgd":  // torch 2.x's _single_tensor_asgd
+            let lr = value("lr"), lambd = value("lambd"), wd = value("weight_decay")
+            if state["ax"] == nil { state["ax"] = Array(repeating: 0, count: n) }
+            let eta = state["eta"]?[0] ?? lr, mu = state["mu"]?[0] ?? 1
+            for i in 0..<n {
+                let d = wd != 0 ? g[i] + wd * p[i] : g[i]
+                p[i] *= 1 - lambd * eta
+                p[i] -= eta * d
+                state["ax"]![i] = mu != 1 ? state["ax"]![i] + (p[i] - state["ax"]![i]) * mu : p[i]
+            }
+            state["eta"] = [lr / pow(1 + lambd * lr * Double(t), value("alpha"))]
+            state["mu"] = [1 / max(1, Double(t) - value("t0"))]
         default:  // adam, adamw
             let b1 = value("beta1"), b2 = value("beta2"), lr = value("lr"), wd = value("weight_decay")
             for name in ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] where state[name] == nil {
