@@ -272,7 +272,7 @@ gdopt_status gdopt_optimizer_state_set_f64(gdopt_optimizer *o, size_t slot, uint
 /* A slot's scalar state value `name` (gdopt_optimizer_scalar_names). state_set starts each at
  * its first-step value; scalar_set then sets one, to load a state_dict.
  * Errors: NULL, INVALID (no state, a name the kind does not have, a value out of its range:
- * mu_product and mu in (0, 1], eta finite and >= 0; nothing changes), STATE. */
+ * mu_product and mu in [0, 1], eta finite and >= 0; nothing changes), STATE. */
 gdopt_status gdopt_optimizer_scalar_get(const gdopt_optimizer *o, size_t slot, const char *name, double *value);
 gdopt_status gdopt_optimizer_scalar_set(gdopt_optimizer *o, size_t slot, const char *name, double value);
 
@@ -384,7 +384,8 @@ gdopt_status gdopt_rprop_update_f64(double *p, const double *g, double *prev, do
  *        d = sqrt(v/(1-beta2^t)) + eps;
  *        p += (-lr*(1-mu_t)/(1-*mu_product))*g/d;  p += (-lr*mu_next/(1-*mu_product*mu_next))*m/d.
  * *mu_product (in/out) is the product of the earlier mu_t: start it at 1. It is written only
- * when the call succeeds; INVALID unless 0 < *mu_product <= 1. Start m and v at zero. */
+ * when the call succeeds (it reaches 0 after some thousand steps, as in torch, where it is a
+ * float32); INVALID unless 0 <= *mu_product <= 1. Start m and v at zero. */
 gdopt_status gdopt_nadam_update_f32(float *p, const float *g, float *exp_avg, float *exp_avg_sq, double *mu_product,
                                     size_t n, uint64_t t, double lr, double beta1, double beta2, double eps,
                                     double weight_decay, double momentum_decay, int decoupled_weight_decay,
@@ -414,7 +415,7 @@ gdopt_status gdopt_radam_update_f64(double *p, const double *g, double *exp_avg,
  *        ax += (p - ax)*(*mu) if *mu != 1, else ax = p;
  *        then *eta = lr/(1 + lambd*lr*t)^alpha and *mu = 1/max(1, t - t0).
  * *eta and *mu (in/out) start at lr and 1; they are written only when the call succeeds.
- * INVALID unless *eta is finite and >= 0 and 0 < *mu <= 1. Start ax at zero. */
+ * INVALID unless *eta is finite and >= 0 and 0 <= *mu <= 1. Start ax at zero. */
 gdopt_status gdopt_asgd_update_f32(float *p, const float *g, float *ax, double *eta, double *mu, size_t n,
                                    uint64_t t, double lr, double lambd, double alpha, double t0, double weight_decay,
                                    int maximize);

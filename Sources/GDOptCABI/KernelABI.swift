@@ -367,7 +367,8 @@ public func gdopt_radam_update_f32(
     _ beta2: Double, _ eps: Double, _ weight_decay: Double, _ decoupled_weight_decay: Int32, _ maximize: Int32
 ) -> gdopt_status {
     withStatus {
-        try radam(p, g, exp_avg, exp_avg_sq, n, t, lr, beta1, beta2, eps, weight_decay, decoupled_weight_decay, maximize)
+        try radam(
+            p, g, exp_avg, exp_avg_sq, n, t, lr, beta1, beta2, eps, weight_decay, decoupled_weight_decay, maximize)
     }
 }
 
@@ -378,7 +379,8 @@ public func gdopt_radam_update_f64(
     _ beta2: Double, _ eps: Double, _ weight_decay: Double, _ decoupled_weight_decay: Int32, _ maximize: Int32
 ) -> gdopt_status {
     withStatus {
-        try radam(p, g, exp_avg, exp_avg_sq, n, t, lr, beta1, beta2, eps, weight_decay, decoupled_weight_decay, maximize)
+        try radam(
+            p, g, exp_avg, exp_avg_sq, n, t, lr, beta1, beta2, eps, weight_decay, decoupled_weight_decay, maximize)
     }
 }
 

@@ -328,6 +328,82 @@ static void test_error_table(void) {
                  CALL(gdopt_rprop_update_f64)((double *)params, (double *)grads, (double *)m, (double *)v, 2, 0, 1.2,
                                               1e-6, 50, 0));
 
+    double product = 1, eta = 0.01, mu = 1;
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_nadam_update_f32", "mu_product",
+                 CALL(gdopt_nadam_update_f32)(params, grads, m, v, NULL, N, 1, 2e-3, 0.9, 0.999, 1e-8, 0, 4e-3, 0, 0));
+    product = 1.5;
+    EXPECT_ERROR(
+        GDOPT_ERR_INVALID, "gdopt_nadam_update_f32", "mu_product=1.5",
+        CALL(gdopt_nadam_update_f32)(params, grads, m, v, &product, N, 1, 2e-3, 0.9, 0.999, 1e-8, 0, 4e-3, 0, 0));
+    CHECK(product == 1.5); /* a failed call leaves the scalar state as it was */
+    product = NAN;
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_nadam_update_f64", "mu_product=nan",
+                 CALL(gdopt_nadam_update_f64)((double *)params, (double *)grads, (double *)m, (double *)v, &product, 2,
+                                              1, 2e-3, 0.9, 0.999, 1e-8, 0, 4e-3, 0, 0));
+    product = 1;
+    EXPECT_ERROR(
+        GDOPT_ERR_INVALID, "gdopt_nadam_update_f32", "decoupled_weight_decay=2",
+        CALL(gdopt_nadam_update_f32)(params, grads, m, v, &product, N, 1, 2e-3, 0.9, 0.999, 1e-8, 0, 4e-3, 2, 0));
+    EXPECT_ERROR(
+        GDOPT_ERR_INVALID, "gdopt_nadam_update_f32", "momentum_decay=-1",
+        CALL(gdopt_nadam_update_f32)(params, grads, m, v, &product, N, 1, 2e-3, 0.9, 0.999, 1e-8, 0, -1, 0, 0));
+    CHECK(product == 1);
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_radam_update_f32", "exp_avg_sq",
+                 CALL(gdopt_radam_update_f32)(params, grads, m, NULL, N, 1, 1e-3, 0.9, 0.999, 1e-8, 0, 0, 0));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_radam_update_f64", "t=0",
+                 CALL(gdopt_radam_update_f64)((double *)params, (double *)grads, (double *)m, (double *)v, 2, 0, 1e-3,
+                                              0.9, 0.999, 1e-8, 0, 0, 0));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_radam_update_f32", "beta2=1",
+                 CALL(gdopt_radam_update_f32)(params, grads, m, v, N, 1, 1e-3, 0.9, 1, 1e-8, 0, 0, 0));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_asgd_update_f32", "eta",
+                 CALL(gdopt_asgd_update_f32)(params, grads, m, NULL, &mu, N, 1, 0.01, 1e-4, 0.75, 1e6, 0, 0));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_asgd_update_f32", "mu",
+                 CALL(gdopt_asgd_update_f32)(params, grads, m, &eta, NULL, N, 1, 0.01, 1e-4, 0.75, 1e6, 0, 0));
+    eta = -1;
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_asgd_update_f32", "eta=-1",
+                 CALL(gdopt_asgd_update_f32)(params, grads, m, &eta, &mu, N, 1, 0.01, 1e-4, 0.75, 1e6, 0, 0));
+    eta = INFINITY;
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_asgd_update_f64", "eta=inf",
+                 CALL(gdopt_asgd_update_f64)((double *)params, (double *)grads, (double *)m, &eta, &mu, 2, 1, 0.01,
+                                             1e-4, 0.75, 1e6, 0, 0));
+    eta = 0.01, mu = 2;
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_asgd_update_f32", "mu=2",
+                 CALL(gdopt_asgd_update_f32)(params, grads, m, &eta, &mu, N, 1, 0.01, 1e-4, 0.75, 1e6, 0, 0));
+    mu = 1;
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_asgd_update_f32", "t0=nan",
+                 CALL(gdopt_asgd_update_f32)(params, grads, m, &eta, &mu, N, 1, 0.01, 1e-4, 0.75, NAN, 0, 0));
+    CHECK(eta == 0.01 && mu == 1);
+
+    /* Scalar state by name. */
+    gdopt_optimizer *nadam = NULL;
+    double scalar = 0;
+    CHECK(CALL(gdopt_optimizer_create)("nadam", &nadam) == GDOPT_OK);
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_scalar_get", "slot 0 has no state",
+                 CALL(gdopt_optimizer_scalar_get)(nadam, 0, "mu_product", &scalar));
+    CHECK(CALL(gdopt_optimizer_step_f32)(nadam, 0, params, grads, N) == GDOPT_OK);
+    CHECK(CALL(gdopt_optimizer_scalar_get)(nadam, 0, "mu_product", &scalar) == GDOPT_OK);
+    CHECK(scalar == 0.9 * (1 - 0.5 * pow(0.96, 4e-3)));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_scalar_get", "value",
+                 CALL(gdopt_optimizer_scalar_get)(nadam, 0, "mu_product", NULL));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_scalar_get", "\"eta\" is not a scalar state of nadam",
+                 CALL(gdopt_optimizer_scalar_get)(nadam, 0, "eta", &scalar));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_scalar_set", "mu_product=-0.5",
+                 CALL(gdopt_optimizer_scalar_set)(nadam, 0, "mu_product", -0.5));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_scalar_set", "mu_product=nan",
+                 CALL(gdopt_optimizer_scalar_set)(nadam, 0, "mu_product", NAN));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_scalar_set", "name",
+                 CALL(gdopt_optimizer_scalar_set)(nadam, 0, NULL, 0.5));
+    CHECK(CALL(gdopt_optimizer_scalar_get)(nadam, 0, "mu_product", &scalar) == GDOPT_OK);
+    CHECK(scalar == 0.9 * (1 - 0.5 * pow(0.96, 4e-3)));
+    CHECK(CALL(gdopt_optimizer_scalar_set)(nadam, 0, "mu_product", 0.25) == GDOPT_OK);
+    CHECK(CALL(gdopt_optimizer_scalar_get)(nadam, 0, "mu_product", &scalar) == GDOPT_OK && scalar == 0.25);
+    CALL(gdopt_optimizer_destroy)(nadam);
+    CHECK(CALL(gdopt_optimizer_create)("adam", &nadam) == GDOPT_OK);
+    CHECK(CALL(gdopt_optimizer_step_f32)(nadam, 0, params, grads, N) == GDOPT_OK);
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_scalar_get", "it has none",
+                 CALL(gdopt_optimizer_scalar_get)(nadam, 0, "mu", &scalar));
+    CALL(gdopt_optimizer_destroy)(nadam);
+
     /* Helpers. */
     float *buffers[2] = {params, NULL};
     size_t lens[2] = {N, N}, zero[1] = {0};
@@ -362,19 +438,23 @@ static void test_error_table(void) {
 
 /* Every kind steps; the object and the stateless kernel give the same bits. */
 static void test_objects_equal_kernels(void) {
-    const char *kinds[] = {"sgd", "adagrad", "rmsprop", "adam", "adamw", "lion", "adamax", "adadelta", "rprop"};
-    for (int k = 0; k < 9; k++) {
+    const char *kinds[] = {"sgd",    "adagrad",  "rmsprop", "adam",  "adamw", "lion",
+                           "adamax", "adadelta", "rprop",   "nadam", "radam", "asgd"};
+    for (int k = 0; k < 12; k++) {
         gdopt_optimizer *o = NULL;
         CHECK(CALL(gdopt_optimizer_create)(kinds[k], &o) == GDOPT_OK);
         int momentum = k == 0 || k == 2;
         if (momentum) CHECK(CALL(gdopt_optimizer_set)(o, "momentum", 0.9) == GDOPT_OK);
         if (k == 2) CHECK(CALL(gdopt_optimizer_set)(o, "centered", 1) == GDOPT_OK);
         if (k == 3 || k == 4) CHECK(CALL(gdopt_optimizer_set)(o, "amsgrad", 1) == GDOPT_OK);
-        if (k >= 5 && k <= 7) CHECK(CALL(gdopt_optimizer_set)(o, "weight_decay", 0.1) == GDOPT_OK);
+        if ((k >= 5 && k <= 7) || k >= 9) CHECK(CALL(gdopt_optimizer_set)(o, "weight_decay", 0.1) == GDOPT_OK);
+        if (k == 9 || k == 10) CHECK(CALL(gdopt_optimizer_set)(o, "decoupled_weight_decay", 1) == GDOPT_OK);
+        if (k == 11) CHECK(CALL(gdopt_optimizer_set)(o, "t0", 20) == GDOPT_OK); /* averaging from step 21 */
         CHECK(CALL(gdopt_optimizer_set)(o, "maximize", 1) == GDOPT_OK);
         double lr = 0;
         CHECK(CALL(gdopt_optimizer_get)(o, "lr", &lr) == GDOPT_OK && lr > 0);
         double p1[N], p2[N], g[N], s0[N] = {0}, s1[N] = {0}, s2[N] = {0};
+        double product = 1, eta = lr, mu = 1; /* nadam's and asgd's scalar state */
         for (int i = 0; i < N; i++) p1[i] = p2[i] = 0.3 * i - 1;
         if (k == 8) /* rprop's step sizes start at lr */
             for (int i = 0; i < N; i++) s1[i] = lr;
@@ -390,6 +470,11 @@ static void test_objects_equal_kernels(void) {
             case 6: s = CALL(gdopt_adamax_update_f64)(p2, g, s0, s1, N, t, lr, 0.9, 0.999, 1e-8, 0.1, 1); break;
             case 7: s = CALL(gdopt_adadelta_update_f64)(p2, g, s0, s1, N, lr, 0.9, 1e-6, 0.1, 1); break;
             case 8: s = CALL(gdopt_rprop_update_f64)(p2, g, s0, s1, N, 0.5, 1.2, 1e-6, 50, 1); break;
+            case 9:
+                s = CALL(gdopt_nadam_update_f64)(p2, g, s0, s1, &product, N, t, lr, 0.9, 0.999, 1e-8, 0.1, 4e-3, 1, 1);
+                break;
+            case 10: s = CALL(gdopt_radam_update_f64)(p2, g, s0, s1, N, t, lr, 0.9, 0.999, 1e-8, 0.1, 1, 1); break;
+            case 11: s = CALL(gdopt_asgd_update_f64)(p2, g, s0, &eta, &mu, N, t, lr, 1e-4, 0.75, 20, 0.1, 1); break;
             default:
                 s = CALL(gdopt_adam_update_f64)(p2, g, s0, s1, s2, N, t, lr, 0.9, 0.999, 1e-8, k == 4 ? 1e-2 : 0,
                                                 GDOPT_ADAM_AMSGRAD | GDOPT_ADAM_MAXIMIZE |

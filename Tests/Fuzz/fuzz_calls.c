@@ -18,8 +18,8 @@
  * target ran 6.7k programs/s, at 8 about TODO. */
 enum { N = 16, STATE_CAP = 4096, MAX_CALLS = 8 };
 
-static const char *const kinds[] = {"sgd",    "adagrad",  "rmsprop", "adam",  "adamw", "lion",
-                                    "adamax", "adadelta", "rprop",   "nadam", ""};
+static const char *const kinds[] = {"sgd",      "adagrad", "rmsprop", "adam",  "adamw", "lion",      "adamax",
+                                    "adadelta", "rprop",   "nadam",   "radam", "asgd",  "adafactor", ""};
 static const char *const names[] = {"lr",
                                     "momentum",
                                     "dampening",
@@ -36,6 +36,10 @@ static const char *const names[] = {"lr",
                                     "initial_accumulator_value",
                                     "reject_nonfinite",
                                     "max_grad_norm",
+                                    "momentum_decay",
+                                    "decoupled_weight_decay",
+                                    "lambd",
+                                    "t0",
                                     "bogus"};
 static const char *const schedules[] = {"constant",     "step",      "exponential", "cosine", "warmup_cosine",
                                         "inverse_time", "one_cycle", "plateau",     "linear"};
@@ -117,7 +121,9 @@ static void optimizer_call(world *w, fuzz_bytes *in) {
     size_t slot = fuzz_byte(in) % 4, n = pick_n(in);
     gdopt_status s;
     switch (fuzz_byte(in) % 9) {
-    case 0: s = gdopt_optimizer_set(w->optimizer, names[fuzz_byte(in) % 17], pick_value(in)); break;
+    case 0:
+        s = gdopt_optimizer_set(w->optimizer, names[fuzz_byte(in) % (sizeof names / sizeof *names)], pick_value(in));
+        break;
     case 1: s = gdopt_optimizer_step_f32(w->optimizer, slot, w->p32, w->g32, n); break;
     case 2: s = gdopt_optimizer_step_f64(w->optimizer, slot, w->p64, w->g64, n); break;
     case 3: s = gdopt_optimizer_check_f32(w->optimizer, slot, w->p32, fuzz_byte(in) % 8 ? w->g32 : NULL, n); break;
@@ -142,7 +148,7 @@ static void optimizer_call(world *w, fuzz_bytes *in) {
     case 7: s = gdopt_optimizer_reset(w->optimizer); break;
     default: {
         double value = 0;
-        s = gdopt_optimizer_get(w->optimizer, names[fuzz_byte(in) % 17], &value);
+        s = gdopt_optimizer_get(w->optimizer, names[fuzz_byte(in) % (sizeof names / sizeof *names)], &value);
         break;
     }
     }
@@ -162,13 +168,16 @@ static void kernel_call(world *w, fuzz_bytes *in) {
     double saved[5][N];
     double *buffers[5] = {w->p64, w->g64, w->s0, w->s1, w->s2};
     for (int i = 0; i < 5; i++) memcpy(saved[i], buffers[i], sizeof saved[i]);
+    /* nadam's and asgd's scalar state: hostile values too */
+    double scalars[2] = {fuzz_byte(in) % 4 ? 1 : pick_value(in), fuzz_byte(in) % 4 ? 0.5 : pick_value(in)};
+    const double saved_scalars[2] = {scalars[0], scalars[1]};
     size_t n = pick_n(in);
     uint64_t t = fuzz_byte(in) == 0 ? 0 : fuzz_byte(in) == 1 ? UINT64_MAX : (uint64_t)fuzz_byte(in) + 1;
     double lr = pick_value(in), a = pick_value(in), b = pick_value(in), c = pick_value(in), d = pick_value(in);
     int flag = fuzz_byte(in) % 3, flags = fuzz_byte(in) % 9;
     double *state = fuzz_byte(in) % 6 ? w->s0 : NULL;
     gdopt_status s;
-    switch (fuzz_byte(in) % 8) {
+    switch (fuzz_byte(in) % 11) {
     case 0: s = gdopt_sgd_update_f64(w->p64, w->g64, state, n, t, lr, a, b, c, flag, flags % 2); break;
     case 1: s = gdopt_adagrad_update_f64(w->p64, w->g64, state, n, t, lr, a, b, c, flag); break;
     case 2:
@@ -178,10 +187,18 @@ static void kernel_call(world *w, fuzz_bytes *in) {
     case 4: s = gdopt_adamax_update_f64(w->p64, w->g64, state, w->s1, n, t, lr, a, b, c, d, flag); break;
     case 5: s = gdopt_adadelta_update_f64(w->p64, w->g64, state, w->s1, n, lr, a, b, c, flag); break;
     case 6: s = gdopt_rprop_update_f64(w->p64, w->g64, state, w->s1, n, a, b, c, d, flag); break;
+    case 7:
+        s = gdopt_nadam_update_f64(w->p64, w->g64, state, w->s1, scalars, n, t, lr, a, b, c, d, pick_value(in), flag,
+                                   flags % 2);
+        break;
+    case 8: s = gdopt_radam_update_f64(w->p64, w->g64, state, w->s1, n, t, lr, a, b, c, d, flag, flags % 2); break;
+    case 9: s = gdopt_asgd_update_f64(w->p64, w->g64, state, scalars, scalars + 1, n, t, lr, a, b, c, d, flag); break;
     default: s = gdopt_adam_update_f64(w->p64, w->g64, state, w->s1, w->s2, n, t, lr, a, b, c, d, flags); break;
     }
-    if (fuzz_checked(s) != GDOPT_OK)
+    if (fuzz_checked(s) != GDOPT_OK) {
         for (int i = 0; i < 5; i++) FUZZ_REQUIRE(memcmp(saved[i], buffers[i], sizeof saved[i]) == 0);
+        FUZZ_REQUIRE(memcmp(saved_scalars, scalars, sizeof scalars) == 0);
+    }
 }
 
 static void schedule_call(world *w, fuzz_bytes *in) {

@@ -17,7 +17,9 @@ func product(_ axes: [(String, [Double])]) -> [[String: Double]] {
 }
 
 /// Every kind by its C name, typed in here (not read from the library).
-let allKinds = ["sgd", "adagrad", "rmsprop", "adam", "adamw", "lion", "adamax", "adadelta", "rprop", "nadam", "radam", "asgd"]
+let allKinds = [
+    "sgd", "adagrad", "rmsprop", "adam", "adamw", "lion", "adamax", "adadelta", "rprop", "nadam", "radam", "asgd",
+]
 
 let referenceCases: [Case] = {
     var cases: [Case] = []

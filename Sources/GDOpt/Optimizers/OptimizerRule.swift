@@ -91,15 +91,11 @@ public struct ScalarStateSpec: Sendable {
         (self.name, self.range, self.start) = (name, range, start)
     }
 
-    /// Products of factors in (0, 1): never 0, at most 1.
-    static let positiveFraction = Double.leastNonzeroMagnitude...1
-
     func check(_ value: Double) throws(GDOptError) {
         guard range.contains(value) else {
-            let low = range.lowerBound == 0 ? ">= 0" : "> 0"
-            let high = range.upperBound == 1 ? " and <= 1" : " and finite"
+            let bounds = range.upperBound == 1 ? "in [0, 1]" : "finite and >= 0"
             throw GDOptError(
-                .invalid, "\(name)=\(value) must be \(low)\(high) (it starts at \(start))", argument: name,
+                .invalid, "\(name)=\(value) must be \(bounds) (it starts at \(start))", argument: name,
                 value: "\(value)")
         }
     }

@@ -119,7 +119,9 @@ struct ReferenceOptimizer {
         case "nadam":  // torch 2.x's _single_tensor_nadam: lerp_ for exp_avg, two addcdiv_ for p
             let b1 = value("beta1"), b2 = value("beta2"), lr = value("lr"), wd = value("weight_decay")
             let psi = value("momentum_decay"), decoupled = flag("decoupled_weight_decay"), step = Double(t)
-            for name in ["exp_avg", "exp_avg_sq"] where state[name] == nil { state[name] = Array(repeating: 0, count: n) }
+            for name in ["exp_avg", "exp_avg_sq"] where state[name] == nil {
+                state[name] = Array(repeating: 0, count: n)
+            }
             let mu = b1 * (1 - 0.5 * pow(0.96, step * psi)), muNext = b1 * (1 - 0.5 * pow(0.96, (step + 1) * psi))
             let product = (state["mu_product"]?[0] ?? 1) * mu
             state["mu_product"] = [product]
@@ -137,7 +139,9 @@ struct ReferenceOptimizer {
         case "radam":  // torch 2.x's _single_tensor_radam
             let b1 = value("beta1"), b2 = value("beta2"), lr = value("lr"), wd = value("weight_decay")
             let decoupled = flag("decoupled_weight_decay"), step = Double(t)
-            for name in ["exp_avg", "exp_avg_sq"] where state[name] == nil { state[name] = Array(repeating: 0, count: n) }
+            for name in ["exp_avg", "exp_avg_sq"] where state[name] == nil {
+                state[name] = Array(repeating: 0, count: n)
+            }
             let bc1 = 1 - pow(b1, step), bc2 = 1 - pow(b2, step)
             let rhoInf = 2 / (1 - b2) - 1
             let rho = rhoInf - 2 * step * pow(b2, step) / bc2

@@ -27,7 +27,7 @@ public struct ASGD: OptimizerRule {
     /// The step size η, which starts at lr, and the averaging weight μ, which starts at 1.
     public static let scalarState = [
         ScalarStateSpec("eta", 0...Double.greatestFiniteMagnitude, start: "lr"),
-        ScalarStateSpec("mu", ScalarStateSpec.positiveFraction, start: "1"),
+        ScalarStateSpec("mu", 0...1, start: "1"),
     ]
     public var kind: OptimizerKind { .asgd }
 }

@@ -28,7 +28,7 @@ public struct NAdam: OptimizerRule {
     ]
     public static let stateNames = ["exp_avg", "exp_avg_sq"]
     /// The product μ_1·…·μ_t, which starts at 1.
-    public static let scalarState = [ScalarStateSpec("mu_product", ScalarStateSpec.positiveFraction, start: "1")]
+    public static let scalarState = [ScalarStateSpec("mu_product", 0...1, start: "1")]
     public var kind: OptimizerKind { .nadam }
 }
 
