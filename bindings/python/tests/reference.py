@@ -92,6 +92,50 @@ class Reference:
             m[:] = m + (1 - b1) * (g - m)
             u[:] = np.maximum(b2 * u, np.abs(g) + h.get("eps", 1e-8))
             return p - h.get("lr", 2e-3) / (1 - b1 ** t) * (m / u)
+        if self.kind == "nadam":  # torch 2.x's _single_tensor_nadam (lerp_, two addcdiv_)
+            b1, b2 = h.get("betas", (0.9, 0.999))
+            lr, psi = h.get("lr", 2e-3), h.get("momentum_decay", 4e-3)
+            if h.get("decoupled_weight_decay"):
+                p = p * (1 - lr * wd)
+            elif wd:
+                g = g + wd * p
+            mu, mu_next = b1 * (1 - 0.5 * 0.96 ** (t * psi)), b1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi))
+            product = self.state.get("mu_product", 1.0) * mu
+            self.state["mu_product"] = product
+            m, v = self.buffer("exp_avg", n), self.buffer("exp_avg_sq", n)
+            m[:] = m + (1 - b1) * (g - m)
+            v[:] = b2 * v + (1 - b2) * g * g
+            d = np.sqrt(v / (1 - b2 ** t)) + h.get("eps", 1e-8)
+            p = p + -lr * (1 - mu) / (1 - product) * g / d
+            return p + -lr * mu_next / (1 - product * mu_next) * m / d
+        if self.kind == "radam":  # torch 2.x's _single_tensor_radam
+            b1, b2 = h.get("betas", (0.9, 0.999))
+            lr = h.get("lr", 1e-3)
+            if h.get("decoupled_weight_decay"):
+                p = p * (1 - lr * wd)
+            elif wd:
+                g = g + wd * p
+            m, v = self.buffer("exp_avg", n), self.buffer("exp_avg_sq", n)
+            m[:] = m + (1 - b1) * (g - m)
+            v[:] = b2 * v + (1 - b2) * g * g
+            bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
+            rho_inf = 2 / (1 - b2) - 1
+            rho = rho_inf - 2 * t * b2 ** t / bc2
+            if rho <= 5:
+                return p - m / bc1 * lr
+            r = np.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+            return p - m / bc1 * lr * (np.sqrt(bc2) / (np.sqrt(v) + h.get("eps", 1e-8))) * r
+        if self.kind == "asgd":  # torch 2.x's _single_tensor_asgd
+            lr, lambd = h.get("lr", 1e-2), h.get("lambd", 1e-4)
+            eta, mu = self.state.get("eta", lr), self.state.get("mu", 1.0)
+            if wd:
+                g = g + wd * p
+            p = p * (1 - lambd * eta) - eta * g
+            ax = self.buffer("ax", n)
+            ax[:] = ax + (p - ax) * mu if mu != 1 else p
+            self.state["eta"] = lr / (1 + lambd * lr * t) ** h.get("alpha", 0.75)
+            self.state["mu"] = 1 / max(1, t - h.get("t0", 1e6))
+            return p
         # adam / adamw
         b1, b2 = h.get("betas", (0.9, 0.999))
         lr = h.get("lr", 1e-3)

@@ -21,10 +21,16 @@ CONFIGS = [
     ("adamax", {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1, "maximize": True}),
     ("adadelta", {"lr": 0.5, "rho": 0.8, "eps": 1e-5, "weight_decay": 0.1, "maximize": True}),
     ("rprop", {"lr": 0.05, "etas": (0.4, 1.5), "step_sizes": (1e-4, 1.0), "maximize": True}),
+    ("nadam", {"lr": 0.01, "betas": (0.8, 0.99), "weight_decay": 0.1, "momentum_decay": 0.01, "maximize": True}),
+    ("nadam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("radam", {"lr": 0.01, "betas": (0.8, 0.9), "eps": 1e-6, "weight_decay": 0.1, "maximize": True}),
+    ("radam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("asgd", {"lr": 0.05, "lambd": 0.01, "alpha": 0.5, "t0": 10, "weight_decay": 0.1, "maximize": True}),
 ]
 CLASSES = {"sgd": gdopt.SGD, "adagrad": gdopt.Adagrad, "rmsprop": gdopt.RMSprop, "adam": gdopt.Adam,
            "adamw": gdopt.AdamW, "lion": gdopt.Lion, "adamax": gdopt.Adamax,
-           "adadelta": gdopt.Adadelta, "rprop": gdopt.Rprop}
+           "adadelta": gdopt.Adadelta, "rprop": gdopt.Rprop, "nadam": gdopt.NAdam, "radam": gdopt.RAdam,
+           "asgd": gdopt.ASGD}
 
 
 def kernel_step(kind, h, p, g, state, t):
@@ -53,6 +59,17 @@ def kernel_step(kind, h, p, g, state, t):
                               **h)
     elif kind == "lion":
         kernels.lion_update(p, g, state.setdefault("exp_avg", zeros()), **h)
+    elif kind == "nadam":
+        state["mu_product"] = kernels.nadam_update(p, g, state.setdefault("exp_avg", zeros()),
+                                                   state.setdefault("exp_avg_sq", zeros()), t=t,
+                                                   mu_product=state.get("mu_product", 1.0), **h)
+    elif kind == "radam":
+        kernels.radam_update(p, g, state.setdefault("exp_avg", zeros()), state.setdefault("exp_avg_sq", zeros()), t=t,
+                             **h)
+    elif kind == "asgd":
+        state["eta"], state["mu"] = kernels.asgd_update(p, g, state.setdefault("ax", zeros()), t=t,
+                                                        eta=state.get("eta", h.get("lr", 1e-2)),
+                                                        mu=state.get("mu", 1.0), **h)
     else:
         options = dict(h)
         if kind == "adamw":

@@ -13,7 +13,8 @@ from reference import Reference
 
 CLASSES = {"sgd": gdopt.SGD, "adagrad": gdopt.Adagrad, "rmsprop": gdopt.RMSprop, "adam": gdopt.Adam,
            "adamw": gdopt.AdamW, "lion": gdopt.Lion, "adamax": gdopt.Adamax,
-           "adadelta": gdopt.Adadelta, "rprop": gdopt.Rprop}
+           "adadelta": gdopt.Adadelta, "rprop": gdopt.Rprop, "nadam": gdopt.NAdam, "radam": gdopt.RAdam,
+           "asgd": gdopt.ASGD}
 
 
 def grid(**axes):
@@ -39,6 +40,14 @@ CASES = (
                                      maximize=[False, True])]
     + [("rprop", h) for h in grid(lr=[1e-2, 0.1], etas=[(0.5, 1.2), (0.3, 2.0)], step_sizes=[(1e-6, 50.0), (0.05, 0.2)],
                                   maximize=[False, True])]
+    + [("nadam", h) for h in grid(lr=[2e-3, 0.05], betas=[(0.9, 0.999), (0.5, 0.9)], weight_decay=[0.0, 0.1],
+                                  momentum_decay=[4e-3, 0.1], decoupled_weight_decay=[False, True],
+                                  maximize=[False, True])]
+    + [("radam", h) for h in grid(lr=[1e-3, 0.05], betas=[(0.9, 0.999), (0.5, 0.9)], eps=[1e-8, 1e-3],
+                                  weight_decay=[0.0, 0.1], decoupled_weight_decay=[False, True],
+                                  maximize=[False, True])]
+    + [("asgd", h) for h in grid(lr=[1e-2, 0.1], lambd=[1e-4, 0.1], alpha=[0.75, 0.5], t0=[1e6, 10.0],
+                                 weight_decay=[0.0, 0.1], maximize=[False, True])]
     + [(kind, {"max_grad_norm": norm, "maximize": True}) for kind in CLASSES for norm in (0.5, 100.0)]
 )
 IDS = [f"{kind}-" + "-".join(f"{k}={v}" for k, v in h.items()) for kind, h in CASES]
@@ -49,7 +58,8 @@ def reference_hyperparameters(kind, h):
     full = dict(h)
     if kind == "adamw":
         full.setdefault("weight_decay", 1e-2)
-    defaults = {"adagrad": 1e-2, "rmsprop": 1e-2, "lion": 1e-4, "adamax": 2e-3, "adadelta": 1.0, "rprop": 1e-2}
+    defaults = {"adagrad": 1e-2, "rmsprop": 1e-2, "lion": 1e-4, "adamax": 2e-3, "adadelta": 1.0, "rprop": 1e-2,
+                "nadam": 2e-3, "asgd": 1e-2}
     full.setdefault("lr", defaults.get(kind, 1e-3))
     return full
 
@@ -68,7 +78,8 @@ def test_float64_trajectory_matches_reference(kind, h):
         np.testing.assert_allclose(p, expected, rtol=1e-12, atol=1e-300)
 
 
-FIRST_ORDER = ("momentum_buffer", "exp_avg", "grad_avg")
+FIRST_ORDER = ("momentum_buffer", "exp_avg", "grad_avg", "ax")
+SCALARS = ("mu_product", "eta", "mu")  # NAdam's and ASGD's scalar state, floats in state_dict
 
 
 @pytest.mark.parametrize("kind,h", CASES, ids=IDS)
@@ -87,7 +98,8 @@ def test_float32_each_step_within_a_few_ulps(kind, h):
         reference.t = t - 1
         saved = opt.state_dict()["state"].get(0, {})
         reference.state = {k: v.astype(np.float64) for k, v in saved.items() if isinstance(v, np.ndarray)}
-        before = {k: v.copy() for k, v in reference.state.items()}
+        reference.state.update({k: v for k, v in saved.items() if k in SCALARS})
+        before = {k: np.copy(v) for k, v in reference.state.items()}
         expected = reference.step(p.astype(np.float64), g.astype(np.float64))
         old = p.astype(np.float64)
         opt.step(p, g)

@@ -1,5 +1,7 @@
 """state_dict, save/load, reset, lr, defaults and threads."""
 import inspect
+import pathlib
+import sys
 import threading
 
 import numpy as np
@@ -7,8 +9,11 @@ import pytest
 
 import gdopt
 from gdopt import _gdopt
+from gdopt._optimizers import GROUPED
 
-CLASSES = [gdopt.SGD, gdopt.Adagrad, gdopt.RMSprop, gdopt.Adam, gdopt.AdamW]
+CLASSES = [gdopt.SGD, gdopt.Adagrad, gdopt.RMSprop, gdopt.Adam, gdopt.AdamW, gdopt.Lion, gdopt.Adamax,
+           gdopt.Adadelta, gdopt.Rprop, gdopt.NAdam, gdopt.RAdam, gdopt.ASGD]
+DATA = pathlib.Path(__file__).parent / "data"
 
 
 @pytest.mark.parametrize("cls", CLASSES)
@@ -18,8 +23,8 @@ def test_python_defaults_are_the_librarys(cls):
         if name == "params":  # the arrays bound at construction (issue 14), not a hyperparameter
             continue
         default = parameter.default
-        if name == "betas":
-            assert (library.get("beta1"), library.get("beta2")) == default
+        if name in GROUPED:
+            assert tuple(library.get(member) for member in GROUPED[name]) == default
         elif name == "max_grad_norm":
             assert default is None and library.get(name) == 0
         else:
@@ -48,6 +53,52 @@ def test_state_dict_round_trip_continues_identically(cls):
     assert p32.tobytes() == q32.tobytes() and p64.tobytes() == q64.tobytes()
     state["state"][0]["step"] = 99  # a copy: changing it does not touch the optimizer
     assert a.state_dict()["state"][0]["step"] == 6
+
+
+def test_scalar_state_is_in_the_state_dict_and_checked():
+    opt = gdopt.ASGD(lr=0.05, t0=1)
+    p = np.ones(3)
+    for _ in range(3):
+        opt.step(p, np.array([1.0, -2.0, 0.5]))
+    state = opt.state_dict()
+    assert state["state"][0]["eta"] == 0.05 / (1 + 1e-4 * 0.05 * 3) ** 0.75 and state["state"][0]["mu"] == 0.5
+    fresh = gdopt.ASGD(lr=0.05, t0=1)
+    for bad, message in ((2.0, "mu=2.0 must be in \\[0, 1\\]"), (float("nan"), "mu=nan")):
+        with pytest.raises(ValueError, match=message):
+            fresh.load_state_dict({**state, "state": {0: {**state["state"][0], "mu": bad}}})
+    missing = {k: v for k, v in state["state"][0].items() if k != "eta"}
+    with pytest.raises(ValueError, match="has no 'eta'"):
+        fresh.load_state_dict({**state, "state": {0: missing}})
+    assert fresh.state_dict()["state"] == {}  # nothing changed
+    fresh.load_state_dict(state)
+    q = p.copy()
+    opt.step(p, np.array([0.3, 0.2, 0.1]))
+    fresh.step(q, np.array([0.3, 0.2, 0.1]))
+    assert p.tobytes() == q.tobytes() and fresh.state_dict()["state"][0]["mu"] == 1 / 3
+
+
+@pytest.mark.parametrize("name, cls, options", [("adam", gdopt.AdamW, {"amsgrad": True}),
+                                                ("rmsprop", gdopt.RMSprop, {"centered": True, "momentum": 0.5})])
+def test_format_1_checkpoints_still_load(name, cls, options):
+    """Files written by gdopt 0.2.0 (data/make_v1_checkpoints.py) load and continue exactly as
+    the run that never stopped."""
+    sys.path.insert(0, str(DATA))
+    from make_v1_checkpoints import trajectory
+    params, grads = trajectory(name, np.float32 if name == "adam" else np.float64)
+    straight = cls(params, lr=0.01, **options)
+    for t in range(3):
+        straight.step([g[t] for g in grads])
+    resumed = [p.copy() for p in params]  # the params when the file was saved
+    loaded = cls(resumed, lr=0.5)
+    loaded.load(str(DATA / f"{name}-format1.ckpt"))
+    expected, got = straight.state_dict(), loaded.state_dict()
+    assert got["hyperparameters"] == expected["hyperparameters"]
+    for slot, entry in expected["state"].items():
+        for key, value in entry.items():
+            assert np.array_equal(got["state"][slot][key], value), key
+    straight.step([g[3] for g in grads])
+    loaded.step([g[3] for g in grads])
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(resumed, params))
 
 
 def test_bad_state_dicts_are_rejected_and_change_nothing():

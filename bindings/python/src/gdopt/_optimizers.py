@@ -18,7 +18,7 @@ from ._checks import flag, name as checked_name, number, pair, whole
 # Lion is not in torch.optim: its name is the paper's (API.md §11).
 TORCH_CLASSES = {"sgd": "SGD", "adagrad": "Adagrad", "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW",
                  "lion": "Lion", "adamax": "Adamax", "adadelta": "Adadelta",
-                 "rprop": "Rprop"}
+                 "rprop": "Rprop", "nadam": "NAdam", "radam": "RAdam", "asgd": "ASGD"}
 # torch's grouped keywords: one keyword for several table entries.
 GROUPED = {"betas": ("beta1", "beta2"), "etas": ("eta_minus", "eta_plus"),
            "step_sizes": ("step_size_min", "step_size_max")}
@@ -128,7 +128,8 @@ class Optimizer:
     def state_dict(self) -> dict:
         """The hyperparameters and every slot's state as plain data with numpy copies:
         ``{"kind", "hyperparameters": {name: value}, "state": {slot: {"step", "dtype", "n", buffers...}}}``,
-        with torch's buffer names (``exp_avg``, ``momentum_buffer``, ...)."""
+        with torch's buffer names (``exp_avg``, ``momentum_buffer``, ...) and scalar state as floats
+        (NAdam's ``mu_product``, ASGD's ``eta`` and ``mu``)."""
         buffers = _gdopt.optimizer_state_names(self.kind)
         state = {}
         for slot in self._handle.slots():
@@ -139,6 +140,8 @@ class Optimizer:
                 if mask >> bit & 1:
                     entry[name] = np.empty(n, dtype)
                     self._handle.state_get(slot, name, entry[name])
+            for name in _gdopt.optimizer_scalar_names(self.kind):
+                entry[name] = self._handle.scalar_get(slot, name)
             state[slot] = entry
         return {"kind": self.kind, "hyperparameters": {name: self.get(name) for name in _parameters(self.kind)},
                 "state": state}
@@ -190,6 +193,8 @@ class Optimizer:
                                      f"got {array.dtype} of shape {array.shape}")
                 arrays.append(np.ascontiguousarray(array, dtype=dtype_name))
             scratch.state_set(slot, step, dtype_name == "float64", n, tuple(present), tuple(arrays))
+            for name in _gdopt.optimizer_scalar_names(self.kind):
+                scratch.scalar_set(slot, name, number(entry_of(entry, name, what), f"{what}[{name!r}]"))
         self._handle.deserialize(scratch.serialize())
 
     def __repr__(self) -> str:

@@ -171,4 +171,53 @@ class Rprop(Optimizer):
     ) -> None: ...
 
 
+class NAdam(Optimizer):
+    def __init__(
+        self,
+        params: ArrayList | None = None,
+        *,
+        lr: float = 0.002,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-08,
+        weight_decay: float = 0.0,
+        momentum_decay: float = 0.004,
+        decoupled_weight_decay: bool = False,
+        maximize: bool = False,
+        reject_nonfinite: bool = False,
+        max_grad_norm: float | None = None,
+    ) -> None: ...
+
+
+class RAdam(Optimizer):
+    def __init__(
+        self,
+        params: ArrayList | None = None,
+        *,
+        lr: float = 0.001,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-08,
+        weight_decay: float = 0.0,
+        decoupled_weight_decay: bool = False,
+        maximize: bool = False,
+        reject_nonfinite: bool = False,
+        max_grad_norm: float | None = None,
+    ) -> None: ...
+
+
+class ASGD(Optimizer):
+    def __init__(
+        self,
+        params: ArrayList | None = None,
+        *,
+        lr: float = 0.01,
+        lambd: float = 0.0001,
+        alpha: float = 0.75,
+        t0: float = 1000000.0,
+        weight_decay: float = 0.0,
+        maximize: bool = False,
+        reject_nonfinite: bool = False,
+        max_grad_norm: float | None = None,
+    ) -> None: ...
+
+
 CLASSES: dict[str, type[Optimizer]]

@@ -7,17 +7,20 @@
 /* Kernels over at least this many elements run without the GIL. */
 enum { RELEASE_GIL_ABOVE = 16384 };
 
-enum kernel { SGD, ADAGRAD, RMSPROP, ADAM, LION, ADAMAX, ADADELTA, RPROP, UNKNOWN };
+enum kernel { SGD, ADAGRAD, RMSPROP, ADAM, LION, ADAMAX, ADADELTA, RPROP, NADAM, RADAM, ASGD, UNKNOWN };
 
 static enum kernel kernel_named(const char *kind) {
-    static const char *const names[] = {"sgd", "adagrad", "rmsprop", "adam", "lion", "adamax", "adadelta", "rprop"};
+    static const char *const names[] = {"sgd",      "adagrad", "rmsprop", "adam",  "lion", "adamax",
+                                        "adadelta", "rprop",   "nadam",   "radam", "asgd"};
     for (int k = SGD; k < UNKNOWN; k++)
         if (!strcmp(kind, names[k])) return (enum kernel)k;
     return UNKNOWN;
 }
 
-/* kernel_update(kind, (p, g, s0, s1, s2), names, t, hyperparameters): one kernel call of
- * the optimizer kind named ("sgd", "adagrad", "rmsprop", "adam", "lion", "adamax", "adadelta" or "rprop").
+/* kernel_update(kind, (p, g, s0, s1, s2), names, t, hyperparameters[, scalars]): one kernel
+ * call of the optimizer kind named (one of kernel_named's names). nadam and asgd take their
+ * scalar state as a tuple of floats (mu_product; eta, mu) and return it updated; the others
+ * return None.
  * The state buffers may be None (NULL: the library says which one it needed); names are
  * the arrays' argument names, for errors; hyperparameters is a tuple in the C kernel's
  * argument order. Every array must have p's dtype and length. */
@@ -27,8 +30,10 @@ PyObject *kernel_update(PyObject *module, PyObject *args) {
     PyObject *objects[5], *h;
     const char *names[5];
     unsigned long long t;
-    if (!PyArg_ParseTuple(args, "s(OOOOO)(sssss)KO!", &kind_name, &objects[0], &objects[1], &objects[2], &objects[3],
-                          &objects[4], &names[0], &names[1], &names[2], &names[3], &names[4], &t, &PyTuple_Type, &h))
+    double scalars[2] = {0, 0};
+    if (!PyArg_ParseTuple(args, "s(OOOOO)(sssss)KO!|(dd)", &kind_name, &objects[0], &objects[1], &objects[2],
+                          &objects[3], &objects[4], &names[0], &names[1], &names[2], &names[3], &names[4], &t,
+                          &PyTuple_Type, &h, &scalars[0], &scalars[1]))
         return NULL;
     enum kernel kind = kernel_named(kind_name);
     Array arrays[5] = {0};
@@ -44,7 +49,7 @@ PyObject *kernel_update(PyObject *module, PyObject *args) {
         }
         pointers[i] = arrays[i].view.buf;
     }
-    double lr, a, b, c, d;
+    double lr, a, b, c, d, e;
     int flag1 = 0, flag2 = 0;
     int ok = kind == SGD        ? PyArg_ParseTuple(h, "ddddii", &lr, &a, &b, &c, &flag1, &flag2)
              : kind == ADAGRAD  ? PyArg_ParseTuple(h, "ddddi", &lr, &a, &b, &c, &flag1)
@@ -54,6 +59,9 @@ PyObject *kernel_update(PyObject *module, PyObject *args) {
              : kind == ADAMAX   ? PyArg_ParseTuple(h, "dddddi", &lr, &a, &b, &c, &d, &flag1)
              : kind == ADADELTA ? PyArg_ParseTuple(h, "ddddi", &lr, &a, &b, &c, &flag1)
              : kind == RPROP    ? PyArg_ParseTuple(h, "ddddi", &a, &b, &c, &d, &flag1)
+             : kind == NADAM    ? PyArg_ParseTuple(h, "ddddddii", &lr, &a, &b, &c, &d, &e, &flag1, &flag2)
+             : kind == RADAM    ? PyArg_ParseTuple(h, "dddddii", &lr, &a, &b, &c, &d, &flag1, &flag2)
+             : kind == ASGD     ? PyArg_ParseTuple(h, "dddddi", &lr, &a, &b, &c, &d, &flag1)
                                 : (PyErr_Format(PyExc_ValueError, "unknown kernel %s", kind_name), 0);
     if (!ok) goto fail;
     size_t n = arrays[0].n;
@@ -91,6 +99,18 @@ PyObject *kernel_update(PyObject *module, PyObject *args) {
         status = f64 ? gdopt_rprop_update_f64(p, g, s0, s1, n, a, b, c, d, flag1)
                      : gdopt_rprop_update_f32(p, g, s0, s1, n, a, b, c, d, flag1);
         break;
+    case NADAM:
+        status = f64 ? gdopt_nadam_update_f64(p, g, s0, s1, scalars, n, t, lr, a, b, c, d, e, flag1, flag2)
+                     : gdopt_nadam_update_f32(p, g, s0, s1, scalars, n, t, lr, a, b, c, d, e, flag1, flag2);
+        break;
+    case RADAM:
+        status = f64 ? gdopt_radam_update_f64(p, g, s0, s1, n, t, lr, a, b, c, d, flag1, flag2)
+                     : gdopt_radam_update_f32(p, g, s0, s1, n, t, lr, a, b, c, d, flag1, flag2);
+        break;
+    case ASGD:
+        status = f64 ? gdopt_asgd_update_f64(p, g, s0, scalars, scalars + 1, n, t, lr, a, b, c, d, flag1)
+                     : gdopt_asgd_update_f32(p, g, s0, scalars, scalars + 1, n, t, lr, a, b, c, d, flag1);
+        break;
     default:
         status = f64 ? gdopt_adam_update_f64(p, g, s0, s1, s2, n, t, lr, a, b, c, d, flag1)
                      : gdopt_adam_update_f32(p, g, s0, s1, s2, n, t, lr, a, b, c, d, flag1);
@@ -98,7 +118,10 @@ PyObject *kernel_update(PyObject *module, PyObject *args) {
     }
     if (saved) PyEval_RestoreThread(saved);
     release(arrays, 5);
-    return status == GDOPT_OK ? Py_NewRef(Py_None) : raise_status(status);
+    if (status != GDOPT_OK) return raise_status(status);
+    return kind == NADAM  ? PyFloat_FromDouble(scalars[0])
+           : kind == ASGD ? Py_BuildValue("(dd)", scalars[0], scalars[1])
+                          : Py_NewRef(Py_None);
 fail:
     release(arrays, 5);
     return NULL;

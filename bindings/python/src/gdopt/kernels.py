@@ -21,8 +21,9 @@ from ._checks import WHOLE_MAX, flag, number, pair, whole
 from ._optimizers import defaults
 
 # The defaults are the library's tables', as the optimizer classes' are.
-_sgd, _adagrad, _rmsprop, _adam, _lion, _adamax, _adadelta, _rprop = (
-    defaults(kind) for kind in ("sgd", "adagrad", "rmsprop", "adam", "lion", "adamax", "adadelta", "rprop"))
+_sgd, _adagrad, _rmsprop, _adam, _lion, _adamax, _adadelta, _rprop, _nadam, _radam, _asgd = (
+    defaults(kind) for kind in ("sgd", "adagrad", "rmsprop", "adam", "lion", "adamax", "adadelta", "rprop", "nadam",
+                                "radam", "asgd"))
 
 
 def sgd_update(p: np.ndarray, g: np.ndarray, momentum_buffer: Optional[np.ndarray] = None, *, t: int, lr: float,
@@ -101,6 +102,39 @@ def rprop_update(p: np.ndarray, g: np.ndarray, prev: np.ndarray, step_size: np.n
     does; the update takes no ``t`` and no ``lr``."""
     _gdopt.kernel_update("rprop", (p, g, prev, step_size, None), ("p", "g", "prev", "step_size", ""), 1,
                          pair(etas, "etas") + pair(step_sizes, "step_sizes") + _flags(maximize=maximize))
+
+
+def nadam_update(p: np.ndarray, g: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray, *, t: int,
+                 mu_product: float = 1.0, lr: float = _nadam.lr, betas: tuple[float, float] = _nadam.betas,
+                 eps: float = _nadam.eps, weight_decay: float = _nadam.weight_decay,
+                 momentum_decay: float = _nadam.momentum_decay,
+                 decoupled_weight_decay: bool = _nadam.decoupled_weight_decay,
+                 maximize: bool = _nadam.maximize) -> float:
+    """Returns the new ``mu_product``: pass it back at the next step (it starts at 1)."""
+    return _gdopt.kernel_update("nadam", (p, g, exp_avg, exp_avg_sq, None), ("p", "g", "exp_avg", "exp_avg_sq", ""),
+                                _step(t), (number(lr, "lr"),) + pair(betas, "betas")
+                                + _numbers(eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay)
+                                + _flags(decoupled_weight_decay=decoupled_weight_decay, maximize=maximize),
+                                (number(mu_product, "mu_product"), 0.0))
+
+
+def radam_update(p: np.ndarray, g: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray, *, t: int,
+                 lr: float = _radam.lr, betas: tuple[float, float] = _radam.betas, eps: float = _radam.eps,
+                 weight_decay: float = _radam.weight_decay, decoupled_weight_decay: bool = _radam.decoupled_weight_decay,
+                 maximize: bool = _radam.maximize) -> None:
+    _gdopt.kernel_update("radam", (p, g, exp_avg, exp_avg_sq, None), ("p", "g", "exp_avg", "exp_avg_sq", ""),
+                         _step(t), (number(lr, "lr"),) + pair(betas, "betas")
+                         + _numbers(eps=eps, weight_decay=weight_decay)
+                         + _flags(decoupled_weight_decay=decoupled_weight_decay, maximize=maximize))
+
+
+def asgd_update(p: np.ndarray, g: np.ndarray, ax: np.ndarray, *, t: int, eta: float, mu: float = 1.0,
+                lr: float = _asgd.lr, lambd: float = _asgd.lambd, alpha: float = _asgd.alpha, t0: float = _asgd.t0,
+                weight_decay: float = _asgd.weight_decay, maximize: bool = _asgd.maximize) -> tuple[float, float]:
+    """Returns the new ``(eta, mu)``: pass them back at the next step (they start at lr and 1)."""
+    return _gdopt.kernel_update("asgd", (p, g, ax, None, None), ("p", "g", "ax", "", ""), _step(t),
+                                _numbers(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay)
+                                + _flags(maximize=maximize), (number(eta, "eta"), number(mu, "mu")))
 
 
 def _step(t) -> int:

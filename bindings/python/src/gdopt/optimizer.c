@@ -322,6 +322,26 @@ done:
     return result;
 }
 
+/* scalar_get(slot, name) -> float: one of a slot's scalar state values. */
+static PyObject *Optimizer_scalar_get(Optimizer *self, PyObject *args) {
+    unsigned long long slot;
+    const char *name;
+    double value = 0;
+    if (!PyArg_ParseTuple(args, "Ks", &slot, &name) || !usable(self)) return NULL;
+    gdopt_status status = gdopt_optimizer_scalar_get(self->handle, slot, name, &value);
+    return status == GDOPT_OK ? PyFloat_FromDouble(value) : raise_status(status);
+}
+
+/* scalar_set(slot, name, value): sets one of a slot's scalar state values. */
+static PyObject *Optimizer_scalar_set(Optimizer *self, PyObject *args) {
+    unsigned long long slot;
+    const char *name;
+    double value;
+    if (!PyArg_ParseTuple(args, "Ksd", &slot, &name, &value) || !usable(self)) return NULL;
+    gdopt_status status = gdopt_optimizer_scalar_set(self->handle, slot, name, value);
+    return status == GDOPT_OK ? Py_NewRef(Py_None) : raise_status(status);
+}
+
 static PyMethodDef Optimizer_methods[] = {
     {"set", (PyCFunction)Optimizer_set, METH_VARARGS, "set(name, value): set a hyperparameter by its torch name."},
     {"get", (PyCFunction)Optimizer_get, METH_VARARGS, "get(name) -> float: read a hyperparameter."},
@@ -340,6 +360,8 @@ static PyMethodDef Optimizer_methods[] = {
      "state_get(slot, name, out): copy a state buffer into out."},
     {"state_set", (PyCFunction)Optimizer_state_set, METH_VARARGS,
      "state_set(slot, step, is_double, n, names, arrays): replace a slot's whole state."},
+    {"scalar_get", (PyCFunction)Optimizer_scalar_get, METH_VARARGS, "scalar_get(slot, name) -> float."},
+    {"scalar_set", (PyCFunction)Optimizer_scalar_set, METH_VARARGS, "scalar_set(slot, name, value)."},
     {NULL, NULL, 0, NULL},
 };
 

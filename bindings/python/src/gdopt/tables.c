@@ -54,6 +54,7 @@ BY_KIND_FUNCTION(optimizer_params, gdopt_optimizer_params, const gdopt_param_inf
 BY_KIND_FUNCTION(schedule_params, gdopt_schedule_params, const gdopt_param_info *, params_tuple)
 BY_KIND_FUNCTION(solver_params, gdopt_solver_params, const gdopt_param_info *, params_tuple)
 BY_KIND_FUNCTION(optimizer_state_names, gdopt_optimizer_state_names, const char *const *, names_tuple)
+BY_KIND_FUNCTION(optimizer_scalar_names, gdopt_optimizer_scalar_names, const char *const *, names_tuple)
 
 PyMethodDef table_functions[] = {
     {"optimizer_kinds", optimizer_kinds, METH_NOARGS, "optimizer_kinds() -> tuple of the kinds' names."},
@@ -61,6 +62,8 @@ PyMethodDef table_functions[] = {
      "optimizer_params(kind) -> ((name, default, min, max, flags), ...) in checkpoint order."},
     {"optimizer_state_names", optimizer_state_names, METH_VARARGS,
      "optimizer_state_names(kind) -> the kind's state buffers by torch's names, in slot_info's bit order."},
+    {"optimizer_scalar_names", optimizer_scalar_names, METH_VARARGS,
+     "optimizer_scalar_names(kind) -> the kind's scalar state by torch's names (mu_product; eta, mu)."},
     {"schedule_kinds", schedule_kinds, METH_NOARGS, "schedule_kinds() -> tuple of the schedules' names."},
     {"schedule_params", schedule_params, METH_VARARGS, "schedule_params(kind) -> as optimizer_params."},
     {"solver_methods", solver_methods, METH_NOARGS, "solver_methods() -> tuple of the methods' names."},
