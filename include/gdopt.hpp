@@ -129,6 +129,9 @@ template <> struct c_api<float> {
     static constexpr auto adamax_update = gdopt_adamax_update_f32;
     static constexpr auto adadelta_update = gdopt_adadelta_update_f32;
     static constexpr auto rprop_update = gdopt_rprop_update_f32;
+    static constexpr auto nadam_update = gdopt_nadam_update_f32;
+    static constexpr auto radam_update = gdopt_radam_update_f32;
+    static constexpr auto asgd_update = gdopt_asgd_update_f32;
     static constexpr auto clip_grad_norm = gdopt_clip_grad_norm_f32;
     static constexpr auto tape_variable = gdopt_tape_variable_f32;
     static constexpr auto tape_constant = gdopt_tape_constant_f32;
@@ -151,6 +154,9 @@ template <> struct c_api<double> {
     static constexpr auto adamax_update = gdopt_adamax_update_f64;
     static constexpr auto adadelta_update = gdopt_adadelta_update_f64;
     static constexpr auto rprop_update = gdopt_rprop_update_f64;
+    static constexpr auto nadam_update = gdopt_nadam_update_f64;
+    static constexpr auto radam_update = gdopt_radam_update_f64;
+    static constexpr auto asgd_update = gdopt_asgd_update_f64;
     static constexpr auto clip_grad_norm = gdopt_clip_grad_norm_f64;
     static constexpr auto tape_variable = gdopt_tape_variable_f64;
     static constexpr auto tape_constant = gdopt_tape_constant_f64;
@@ -322,6 +328,9 @@ inline std::vector<param_info> optimizer_params(const char *kind) {
 inline std::vector<std::string> optimizer_state_names(const char *kind) {
     return detail::names(gdopt_optimizer_state_names, kind);
 }
+inline std::vector<std::string> optimizer_scalar_names(const char *kind) {
+    return detail::names(gdopt_optimizer_scalar_names, kind);
+}
 inline std::vector<std::string> schedule_kinds() {
     return detail::names(gdopt_schedule_kinds);
 }
@@ -389,6 +398,15 @@ class optimizer : public detail::checkpointed<optimizer, gdopt_optimizer> {
     void state_set(std::size_t slot, std::uint64_t step, std::size_t n, const char *const *names,
                    const T *const *buffers, std::size_t count) {
         detail::check(detail::c_api<T>::state_set(handle_.get(), slot, step, n, names, buffers, count));
+    }
+    /* NAdam's mu_product, ASGD's eta and mu (optimizer_scalar_names). */
+    double scalar_get(std::size_t slot, const char *name) const {
+        double value = 0;
+        detail::check(gdopt_optimizer_scalar_get(handle_.get(), slot, name, &value));
+        return value;
+    }
+    void scalar_set(std::size_t slot, const char *name, double value) {
+        detail::check(gdopt_optimizer_scalar_set(handle_.get(), slot, name, value));
     }
 };
 
@@ -527,6 +545,61 @@ void rprop_update(P &&p, const G &g, V &&prev, S &&step_size, double eta_minus, 
     detail::same_size(call, "step_size", n, std::size(step_size));
     rprop_update(std::data(p), std::data(g), std::data(prev), std::data(step_size), n, eta_minus, eta_plus,
                  step_size_min, step_size_max, maximize);
+}
+
+/* mu_product (in/out) starts at 1; it changes only when the call succeeds. */
+template <class T>
+void nadam_update(T *p, const T *g, T *exp_avg, T *exp_avg_sq, double &mu_product, std::size_t n, std::uint64_t t,
+                  double lr, double beta1, double beta2, double eps, double weight_decay, double momentum_decay,
+                  bool decoupled_weight_decay, bool maximize) {
+    detail::check(detail::c_api<T>::nadam_update(p, g, exp_avg, exp_avg_sq, &mu_product, n, t, lr, beta1, beta2, eps,
+                                                 weight_decay, momentum_decay, decoupled_weight_decay, maximize));
+}
+template <class P, class G, class M, class V, class = std::enable_if_t<detail::contiguous_v<P>>>
+void nadam_update(P &&p, const G &g, M &&exp_avg, V &&exp_avg_sq, double &mu_product, std::uint64_t t, double lr,
+                  double beta1, double beta2, double eps, double weight_decay, double momentum_decay,
+                  bool decoupled_weight_decay, bool maximize) {
+    const char *call = "gdopt::nadam_update";
+    const std::size_t n = std::size(p);
+    detail::same_size(call, "g", n, std::size(g));
+    detail::same_size(call, "exp_avg", n, std::size(exp_avg));
+    detail::same_size(call, "exp_avg_sq", n, std::size(exp_avg_sq));
+    nadam_update(std::data(p), std::data(g), std::data(exp_avg), std::data(exp_avg_sq), mu_product, n, t, lr, beta1,
+                 beta2, eps, weight_decay, momentum_decay, decoupled_weight_decay, maximize);
+}
+
+template <class T>
+void radam_update(T *p, const T *g, T *exp_avg, T *exp_avg_sq, std::size_t n, std::uint64_t t, double lr, double beta1,
+                  double beta2, double eps, double weight_decay, bool decoupled_weight_decay, bool maximize) {
+    detail::check(detail::c_api<T>::radam_update(p, g, exp_avg, exp_avg_sq, n, t, lr, beta1, beta2, eps, weight_decay,
+                                                 decoupled_weight_decay, maximize));
+}
+template <class P, class G, class M, class V, class = std::enable_if_t<detail::contiguous_v<P>>>
+void radam_update(P &&p, const G &g, M &&exp_avg, V &&exp_avg_sq, std::uint64_t t, double lr, double beta1,
+                  double beta2, double eps, double weight_decay, bool decoupled_weight_decay, bool maximize) {
+    const char *call = "gdopt::radam_update";
+    const std::size_t n = std::size(p);
+    detail::same_size(call, "g", n, std::size(g));
+    detail::same_size(call, "exp_avg", n, std::size(exp_avg));
+    detail::same_size(call, "exp_avg_sq", n, std::size(exp_avg_sq));
+    radam_update(std::data(p), std::data(g), std::data(exp_avg), std::data(exp_avg_sq), n, t, lr, beta1, beta2, eps,
+                 weight_decay, decoupled_weight_decay, maximize);
+}
+
+/* eta and mu (in/out) start at lr and 1; they change only when the call succeeds. */
+template <class T>
+void asgd_update(T *p, const T *g, T *ax, double &eta, double &mu, std::size_t n, std::uint64_t t, double lr,
+                 double lambd, double alpha, double t0, double weight_decay, bool maximize) {
+    detail::check(
+        detail::c_api<T>::asgd_update(p, g, ax, &eta, &mu, n, t, lr, lambd, alpha, t0, weight_decay, maximize));
+}
+template <class P, class G, class A, class = std::enable_if_t<detail::contiguous_v<P>>>
+void asgd_update(P &&p, const G &g, A &&ax, double &eta, double &mu, std::uint64_t t, double lr, double lambd,
+                 double alpha, double t0, double weight_decay, bool maximize) {
+    const std::size_t n = std::size(p);
+    detail::same_size("gdopt::asgd_update", "g", n, std::size(g));
+    detail::same_size("gdopt::asgd_update", "ax", n, std::size(ax));
+    asgd_update(std::data(p), std::data(g), std::data(ax), eta, mu, n, t, lr, lambd, alpha, t0, weight_decay, maximize);
 }
 
 /* Clips count buffers by their global L2 norm; returns the norm before clipping. */

@@ -338,6 +338,41 @@ static void test_kernels() {
                  gdopt::rprop_update(pr2, gr2, prev, std::vector<double>(1), 0.5, 1.2, 1e-6, 50, false));
     CHECK_THROWS(GDOPT_ERR_INVALID, "eta_plus", gdopt::rprop_update(pr2, gr2, prev, sizes, 0.5, 0.9, 1e-6, 50, false));
 
+    // NAdam, RAdam and ASGD likewise, the kernels carrying the scalar state.
+    std::vector<float> pn(30, 0.5f), mn(30), vn(30), on(30, 0.5f), gn(30);
+    std::vector<double> pas(30, 0.5), ax(30), oa(30, 0.5), gas(30), prd(30, 0.5), mr(30), vr(30), orr(30, 0.5);
+    gdopt::optimizer nadam("nadam", {{"weight_decay", 0.1}, {"decoupled_weight_decay", 1}});
+    gdopt::optimizer radam("radam", {{"weight_decay", 0.1}, {"maximize", 1}});
+    gdopt::optimizer asgd("asgd", {{"t0", 5}, {"lambd", 0.01}});
+    double mu_product = 1, eta = 0.01, mu = 1;
+    for (std::uint64_t t = 1; t <= 20; t++) {
+        for (std::size_t i = 0; i < 30; i++) {
+            gn[i] = std::cos(0.3f * static_cast<float>(t * (i + 1)));
+            gas[i] = std::sin(0.4 * static_cast<double>(t * (i + 1)));
+        }
+        gdopt::nadam_update(pn, gn, mn, vn, mu_product, t, 2e-3, 0.9, 0.999, 1e-8, 0.1, 4e-3, true, false);
+        nadam.step(0, on, gn);
+        gdopt::radam_update(prd, gas, mr, vr, t, 1e-3, 0.9, 0.999, 1e-8, 0.1, false, true);
+        radam.step(0, orr, gas);
+        gdopt::asgd_update(pas, gas, ax, eta, mu, t, 0.01, 0.01, 0.75, 5, 0, false);
+        asgd.step(0, oa, gas);
+    }
+    CHECK(same_bits(pn, on) && same_bits(prd, orr) && same_bits(pas, oa));
+    CHECK(nadam.scalar_get(0, "mu_product") == mu_product && asgd.scalar_get(0, "eta") == eta &&
+          asgd.scalar_get(0, "mu") == mu && mu == 1.0 / 15);
+    CHECK((gdopt::optimizer_scalar_names("asgd") == std::vector<std::string>{"eta", "mu"}));
+    asgd.scalar_set(0, "mu", 0.5);
+    CHECK(asgd.scalar_get(0, "mu") == 0.5);
+    CHECK_THROWS(GDOPT_ERR_INVALID, "mu=2", asgd.scalar_set(0, "mu", 2));
+    double bad_product = 2;
+    CHECK_THROWS(GDOPT_ERR_INVALID, "mu_product=2",
+                 gdopt::nadam_update(pn, gn, mn, vn, bad_product, 1, 2e-3, 0.9, 0.999, 1e-8, 0, 4e-3, false, false));
+    CHECK(bad_product == 2);
+    CHECK_THROWS(GDOPT_ERR_SIZE, "exp_avg_sq",
+                 gdopt::radam_update(prd, gas, mr, std::vector<double>(2), 1, 1e-3, 0.9, 0.999, 1e-8, 0, false, false));
+    CHECK_THROWS(GDOPT_ERR_SIZE, "ax",
+                 gdopt::asgd_update(pas, gas, std::vector<double>(3), eta, mu, 1, 0.01, 1e-4, 0.75, 1e6, 0, false));
+
     // Clipping by the global norm, and the shuffle.
     std::vector<double> a{3, 0}, c{0, 4, 0};
     double *grads[] = {a.data(), c.data()};
