@@ -194,6 +194,7 @@ contains
 
     subroutine test_kernels()
         real(real64), target :: p(6), g(6), buf(6), ref(6), ref_buf(6), sum_sq(6), sq(6), gavg(6), mom(6)
+        real(real64) :: mu_product, mu1, mu2, eta, mu
         real(real32), target :: p32(6), g32(6), m32(6), v32(6), vmax32(6)
         integer(c_size_t) :: perm(50)
         integer :: t, i
@@ -320,6 +321,52 @@ contains
         call check(all(p == ref) .and. all(sq == merge(0.05_real64, 0.1_real64, g /= 0)), 'rprop after a sign change')
         call check_error(gdopt_rprop_update(p, g, mom, sq, 0.5_real64, 0.9_real64, 1e-6_real64, 50.0_real64, &
                                             .false.), GDOPT_ERR_INVALID, gdopt_last_error(), 'eta_plus', 'eta_plus < 1')
+
+        ! NAdam's first step from zero state: m = 0.1 g, v = 0.001 g^2, d = |g| + eps.
+        p = 1
+        mom = 0
+        sq = 0
+        mu_product = 1
+        call check(gdopt_nadam_update(p, g, mom, sq, mu_product, 1_int64, 2e-3_real64, 0.9_real64, 0.999_real64, &
+                                      1e-8_real64, 0.0_real64, 4e-3_real64, .false., .false.) == GDOPT_OK, 'nadam')
+        mu1 = 0.9_real64*(1 - 0.5_real64*0.96_real64**(1*4e-3_real64))
+        mu2 = 0.9_real64*(1 - 0.5_real64*0.96_real64**(2*4e-3_real64))
+        ref = 1 - 2e-3_real64*g/(abs(g) + 1e-8_real64) &
+              - 2e-3_real64*mu2/(1 - mu1*mu2)*0.1_real64*g/(abs(g) + 1e-8_real64)
+        call check(maxval(abs(p - ref)) < 1e-15_real64 .and. abs(mu_product - mu1) < 1e-16_real64, &
+                   'nadam matches its equations')
+        mu_product = 2
+        call check_error(gdopt_nadam_update(p, g, mom, sq, mu_product, 2_int64, 2e-3_real64, 0.9_real64, &
+                                            0.999_real64, 1e-8_real64, 0.0_real64, 4e-3_real64, .false., .false.), &
+                         GDOPT_ERR_INVALID, gdopt_last_error(), 'mu_product=2', 'mu_product = 2')
+        call check(mu_product == 2, 'a failed nadam call leaves mu_product')
+
+        ! RAdam's first step is not rectified (rho_1 = 1): p -= lr*m/bc1 = lr*g.
+        p = 1
+        mom = 0
+        sq = 0
+        call check(gdopt_radam_update(p, g, mom, sq, 1_int64, 1e-3_real64, 0.9_real64, 0.999_real64, 1e-8_real64, &
+                                      0.0_real64, .false., .false.) == GDOPT_OK, 'radam')
+        call check(maxval(abs(p - (1 - 1e-3_real64*g))) < 1e-15_real64, 'radam matches its equations')
+        call check_error(gdopt_radam_update(p, g, mom, sq(1:3), 2_int64, 1e-3_real64, 0.9_real64, 0.999_real64, &
+                                            1e-8_real64, 0.0_real64, .false., .false.), GDOPT_ERR_SIZE, &
+                         gdopt_last_error(), 'exp_avg_sq and p have 3 and 6', 'radam sizes')
+
+        ! ASGD's first step: p = p(1 - lambd eta) - eta g, ax = p, then eta = lr/(1 + lambd lr)^alpha.
+        p = 1
+        mom = 0
+        eta = 0.01_real64
+        mu = 1
+        call check(gdopt_asgd_update(p, g, mom, eta, mu, 1_int64, 0.01_real64, 1e-4_real64, 0.75_real64, &
+                                     1e6_real64, 0.0_real64, .false.) == GDOPT_OK, 'asgd')
+        call check(all(p == (1 - 1e-4_real64*0.01_real64) - 0.01_real64*g) .and. all(mom == p), &
+                   'asgd matches its equations')
+        call check(abs(eta - 0.01_real64/(1 + 1e-4_real64*0.01_real64)**0.75_real64) < 1e-18_real64 .and. mu == 1, &
+                   'asgd updates eta and mu')
+        mu = -1
+        call check_error(gdopt_asgd_update(p, g, mom, eta, mu, 2_int64, 0.01_real64, 1e-4_real64, 0.75_real64, &
+                                           1e6_real64, 0.0_real64, .false.), GDOPT_ERR_INVALID, gdopt_last_error(), &
+                         'mu=-1', 'mu = -1')
 
         ! The shuffle is a permutation of 0 .. n-1.
         call check(gdopt_shuffle(7_int64, 2_int64, perm) == GDOPT_OK, 'shuffle')

@@ -53,7 +53,8 @@ let contractDefaults: [String: [String: Double]] = [
         #expect(try adam.get("beta1") == 0.9)
         #expect(
             throws: GDOptError.invalid(
-                "kind \"lbfgs\" is unknown; expected one of sgd, adagrad, rmsprop, adam, adamw, lion, adamax, adadelta, rprop, nadam, radam, asgd"
+                "kind \"lbfgs\" is unknown; expected one of sgd, adagrad, rmsprop, adam, adamw, lion, adamax, adadelta, "
+                    + "rprop, nadam, radam, asgd"
             )
         ) {
             try Optimizer(kind: "lbfgs")

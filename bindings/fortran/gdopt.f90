@@ -81,8 +81,8 @@ module gdopt
         gdopt_optimizer_check, gdopt_optimizer_reset, gdopt_optimizer_save, gdopt_optimizer_load, &
         gdopt_optimizer_destroy
     public :: gdopt_sgd_update, gdopt_adagrad_update, gdopt_rmsprop_update, gdopt_adam_update, gdopt_lion_update, &
-        gdopt_adamax_update, gdopt_adadelta_update, gdopt_rprop_update, &
-        gdopt_shuffle
+        gdopt_adamax_update, gdopt_adadelta_update, gdopt_rprop_update, gdopt_nadam_update, gdopt_radam_update, &
+        gdopt_asgd_update, gdopt_shuffle
     public :: gdopt_schedule_create, gdopt_schedule_set, gdopt_schedule_get, gdopt_schedule_lr, &
         gdopt_schedule_observe, gdopt_schedule_destroy
     public :: gdopt_numerical_gradient, gdopt_gradcheck
@@ -120,6 +120,15 @@ module gdopt
     end interface
     interface gdopt_rprop_update
         module procedure rprop_update_f32, rprop_update_f64
+    end interface
+    interface gdopt_nadam_update
+        module procedure nadam_update_f32, nadam_update_f64
+    end interface
+    interface gdopt_radam_update
+        module procedure radam_update_f32, radam_update_f64
+    end interface
+    interface gdopt_asgd_update
+        module procedure asgd_update_f32, asgd_update_f64
     end interface
 
     ! The C functions. Arrays are passed as c_ptr: the wrappers check them and take c_loc.
@@ -354,6 +363,38 @@ module gdopt
             integer(c_int), value :: maximize
             integer(c_int32_t) :: status
         end function
+        function c_nadam_update(p, g, exp_avg, exp_avg_sq, mu_product, n, t, lr, beta1, beta2, eps, weight_decay, &
+                                momentum_decay, decoupled_weight_decay, maximize) bind(c) result(status)
+            import :: c_ptr, c_size_t, c_int64_t, c_double, c_int, c_int32_t
+            type(c_ptr), value :: p, g, exp_avg, exp_avg_sq
+            real(c_double), intent(inout) :: mu_product
+            integer(c_size_t), value :: n
+            integer(c_int64_t), value :: t
+            real(c_double), value :: lr, beta1, beta2, eps, weight_decay, momentum_decay
+            integer(c_int), value :: decoupled_weight_decay, maximize
+            integer(c_int32_t) :: status
+        end function
+        function c_radam_update(p, g, exp_avg, exp_avg_sq, n, t, lr, beta1, beta2, eps, weight_decay, &
+                                decoupled_weight_decay, maximize) bind(c) result(status)
+            import :: c_ptr, c_size_t, c_int64_t, c_double, c_int, c_int32_t
+            type(c_ptr), value :: p, g, exp_avg, exp_avg_sq
+            integer(c_size_t), value :: n
+            integer(c_int64_t), value :: t
+            real(c_double), value :: lr, beta1, beta2, eps, weight_decay
+            integer(c_int), value :: decoupled_weight_decay, maximize
+            integer(c_int32_t) :: status
+        end function
+        function c_asgd_update(p, g, ax, eta, mu, n, t, lr, lambd, alpha, t0, weight_decay, maximize) bind(c) &
+            result(status)
+            import :: c_ptr, c_size_t, c_int64_t, c_double, c_int, c_int32_t
+            type(c_ptr), value :: p, g, ax
+            real(c_double), intent(inout) :: eta, mu
+            integer(c_size_t), value :: n
+            integer(c_int64_t), value :: t
+            real(c_double), value :: lr, lambd, alpha, t0, weight_decay
+            integer(c_int), value :: maximize
+            integer(c_int32_t) :: status
+        end function
         function c_lion_update(p, g, exp_avg, n, lr, beta1, beta2, weight_decay, maximize) bind(c) result(status)
             import :: c_ptr, c_size_t, c_double, c_int, c_int32_t
             type(c_ptr), value :: p, g, exp_avg
@@ -410,6 +451,12 @@ module gdopt
     procedure(c_adadelta_update), bind(c, name='gdopt_adadelta_update_f64') :: c_adadelta_update_f64
     procedure(c_rprop_update), bind(c, name='gdopt_rprop_update_f32') :: c_rprop_update_f32
     procedure(c_rprop_update), bind(c, name='gdopt_rprop_update_f64') :: c_rprop_update_f64
+    procedure(c_nadam_update), bind(c, name='gdopt_nadam_update_f32') :: c_nadam_update_f32
+    procedure(c_nadam_update), bind(c, name='gdopt_nadam_update_f64') :: c_nadam_update_f64
+    procedure(c_radam_update), bind(c, name='gdopt_radam_update_f32') :: c_radam_update_f32
+    procedure(c_radam_update), bind(c, name='gdopt_radam_update_f64') :: c_radam_update_f64
+    procedure(c_asgd_update), bind(c, name='gdopt_asgd_update_f32') :: c_asgd_update_f32
+    procedure(c_asgd_update), bind(c, name='gdopt_asgd_update_f64') :: c_asgd_update_f64
 
 contains
 
@@ -720,6 +767,92 @@ contains
                          step_size)
         if (status == GDOPT_OK) status = done(c_rprop_update_f64(c_loc(p), c_loc(g), c_loc(prev), c_loc(step_size), &
             size(p, kind=c_size_t), eta_minus, eta_plus, step_size_min, step_size_max, c_flag(maximize)))
+    end function
+
+    !> mu_product starts at 1; it changes only when the call succeeds.
+    integer function nadam_update_f32(p, g, exp_avg, exp_avg_sq, mu_product, t, lr, beta1, beta2, eps, &
+                                      weight_decay, momentum_decay, decoupled_weight_decay, maximize) result(status)
+        real(real32), intent(inout), target :: p(..), exp_avg(..), exp_avg_sq(..)
+        real(real32), intent(in), target :: g(..)
+        real(real64), intent(inout) :: mu_product
+        integer(int64), intent(in) :: t
+        real(real64), intent(in) :: lr, beta1, beta2, eps, weight_decay, momentum_decay
+        logical, intent(in) :: decoupled_weight_decay, maximize
+        status = checked('gdopt_nadam_update_f32', [character(10) :: 'p', 'g', 'exp_avg', 'exp_avg_sq'], p, g, &
+                         exp_avg, exp_avg_sq)
+        if (status == GDOPT_OK) status = done(c_nadam_update_f32(c_loc(p), c_loc(g), c_loc(exp_avg), &
+            c_loc(exp_avg_sq), mu_product, size(p, kind=c_size_t), t, lr, beta1, beta2, eps, weight_decay, &
+            momentum_decay, c_flag(decoupled_weight_decay), c_flag(maximize)))
+    end function
+
+    integer function nadam_update_f64(p, g, exp_avg, exp_avg_sq, mu_product, t, lr, beta1, beta2, eps, &
+                                      weight_decay, momentum_decay, decoupled_weight_decay, maximize) result(status)
+        real(real64), intent(inout), target :: p(..), exp_avg(..), exp_avg_sq(..)
+        real(real64), intent(in), target :: g(..)
+        real(real64), intent(inout) :: mu_product
+        integer(int64), intent(in) :: t
+        real(real64), intent(in) :: lr, beta1, beta2, eps, weight_decay, momentum_decay
+        logical, intent(in) :: decoupled_weight_decay, maximize
+        status = checked('gdopt_nadam_update_f64', [character(10) :: 'p', 'g', 'exp_avg', 'exp_avg_sq'], p, g, &
+                         exp_avg, exp_avg_sq)
+        if (status == GDOPT_OK) status = done(c_nadam_update_f64(c_loc(p), c_loc(g), c_loc(exp_avg), &
+            c_loc(exp_avg_sq), mu_product, size(p, kind=c_size_t), t, lr, beta1, beta2, eps, weight_decay, &
+            momentum_decay, c_flag(decoupled_weight_decay), c_flag(maximize)))
+    end function
+
+    integer function radam_update_f32(p, g, exp_avg, exp_avg_sq, t, lr, beta1, beta2, eps, weight_decay, &
+                                      decoupled_weight_decay, maximize) result(status)
+        real(real32), intent(inout), target :: p(..), exp_avg(..), exp_avg_sq(..)
+        real(real32), intent(in), target :: g(..)
+        integer(int64), intent(in) :: t
+        real(real64), intent(in) :: lr, beta1, beta2, eps, weight_decay
+        logical, intent(in) :: decoupled_weight_decay, maximize
+        status = checked('gdopt_radam_update_f32', [character(10) :: 'p', 'g', 'exp_avg', 'exp_avg_sq'], p, g, &
+                         exp_avg, exp_avg_sq)
+        if (status == GDOPT_OK) status = done(c_radam_update_f32(c_loc(p), c_loc(g), c_loc(exp_avg), &
+            c_loc(exp_avg_sq), size(p, kind=c_size_t), t, lr, beta1, beta2, eps, weight_decay, &
+            c_flag(decoupled_weight_decay), c_flag(maximize)))
+    end function
+
+    integer function radam_update_f64(p, g, exp_avg, exp_avg_sq, t, lr, beta1, beta2, eps, weight_decay, &
+                                      decoupled_weight_decay, maximize) result(status)
+        real(real64), intent(inout), target :: p(..), exp_avg(..), exp_avg_sq(..)
+        real(real64), intent(in), target :: g(..)
+        integer(int64), intent(in) :: t
+        real(real64), intent(in) :: lr, beta1, beta2, eps, weight_decay
+        logical, intent(in) :: decoupled_weight_decay, maximize
+        status = checked('gdopt_radam_update_f64', [character(10) :: 'p', 'g', 'exp_avg', 'exp_avg_sq'], p, g, &
+                         exp_avg, exp_avg_sq)
+        if (status == GDOPT_OK) status = done(c_radam_update_f64(c_loc(p), c_loc(g), c_loc(exp_avg), &
+            c_loc(exp_avg_sq), size(p, kind=c_size_t), t, lr, beta1, beta2, eps, weight_decay, &
+            c_flag(decoupled_weight_decay), c_flag(maximize)))
+    end function
+
+    !> eta and mu start at lr and 1; they change only when the call succeeds.
+    integer function asgd_update_f32(p, g, ax, eta, mu, t, lr, lambd, alpha, t0, weight_decay, maximize) &
+        result(status)
+        real(real32), intent(inout), target :: p(..), ax(..)
+        real(real32), intent(in), target :: g(..)
+        real(real64), intent(inout) :: eta, mu
+        integer(int64), intent(in) :: t
+        real(real64), intent(in) :: lr, lambd, alpha, t0, weight_decay
+        logical, intent(in) :: maximize
+        status = checked('gdopt_asgd_update_f32', [character(2) :: 'p', 'g', 'ax'], p, g, ax)
+        if (status == GDOPT_OK) status = done(c_asgd_update_f32(c_loc(p), c_loc(g), c_loc(ax), eta, mu, &
+            size(p, kind=c_size_t), t, lr, lambd, alpha, t0, weight_decay, c_flag(maximize)))
+    end function
+
+    integer function asgd_update_f64(p, g, ax, eta, mu, t, lr, lambd, alpha, t0, weight_decay, maximize) &
+        result(status)
+        real(real64), intent(inout), target :: p(..), ax(..)
+        real(real64), intent(in), target :: g(..)
+        real(real64), intent(inout) :: eta, mu
+        integer(int64), intent(in) :: t
+        real(real64), intent(in) :: lr, lambd, alpha, t0, weight_decay
+        logical, intent(in) :: maximize
+        status = checked('gdopt_asgd_update_f64', [character(2) :: 'p', 'g', 'ax'], p, g, ax)
+        if (status == GDOPT_OK) status = done(c_asgd_update_f64(c_loc(p), c_loc(g), c_loc(ax), eta, mu, &
+            size(p, kind=c_size_t), t, lr, lambd, alpha, t0, weight_decay, c_flag(maximize)))
     end function
 
     !> perm(1:n) receives a permutation of 0 .. n-1 (gdopt.h's; the same in every language).

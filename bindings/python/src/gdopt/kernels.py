@@ -120,7 +120,8 @@ def nadam_update(p: np.ndarray, g: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: 
 
 def radam_update(p: np.ndarray, g: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray, *, t: int,
                  lr: float = _radam.lr, betas: tuple[float, float] = _radam.betas, eps: float = _radam.eps,
-                 weight_decay: float = _radam.weight_decay, decoupled_weight_decay: bool = _radam.decoupled_weight_decay,
+                 weight_decay: float = _radam.weight_decay,
+                 decoupled_weight_decay: bool = _radam.decoupled_weight_decay,
                  maximize: bool = _radam.maximize) -> None:
     _gdopt.kernel_update("radam", (p, g, exp_avg, exp_avg_sq, None), ("p", "g", "exp_avg", "exp_avg_sq", ""),
                          _step(t), (number(lr, "lr"),) + pair(betas, "betas")
