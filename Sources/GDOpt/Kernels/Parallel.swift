@@ -20,7 +20,7 @@ extension RangeKernel {
 /// (package-internal).
 public enum Parallel {
     /// Below this many elements per thread, waking a worker costs more than it saves.
-    package static let minimumElementsPerThread = 1 << 15
+    package static let minimumElementsPerThread = 1 << 12
 
     /// Threads used for large steps; 0 means one per online CPU.
     public static var threadCount: Int { WorkerPool.shared.threadCount }

@@ -49,6 +49,7 @@ class Optimizer(torch.optim.Optimizer):
         _settings(self.kind, options)  # unknown keywords and wrong types fail here, as in torch
         defaults.update(options)
         self._handles: dict[int, tuple[Any, tuple]] = {}  # group index -> (library handle, settings applied)
+        self._views: dict[torch.Tensor, tuple[int, np.ndarray]] = {}  # param -> (its data_ptr, its numpy view)
         super().__init__(params, defaults)
         for index, group in enumerate(self.param_groups):
             self._handle(index, group)  # the library checks every group's values now, as torch does
@@ -78,6 +79,14 @@ class Optimizer(torch.optim.Optimizer):
         if not p.is_contiguous() or not p.grad.is_contiguous():
             raise ValueError(f"{what} or its gradient is not contiguous: gdopt.torch makes no copy")
 
+    def _view(self, p: torch.Tensor) -> np.ndarray:
+        """The param's numpy view, made once (about 3 us a tensor) and kept while its storage is."""
+        address = p.data_ptr()
+        cached = self._views.get(p)
+        if cached is None or cached[0] != address or cached[1].size != p.numel():
+            cached = self._views[p] = (address, p.detach().numpy())
+        return cached[1]
+
     @torch.no_grad()
     def step(self, closure: Optional[Callable[[], float]] = None):
         """One step of every param that has a gradient; returns the closure's loss, if any."""
@@ -86,16 +95,19 @@ class Optimizer(torch.optim.Optimizer):
             with torch.enable_grad():
                 loss = closure()
         for index, group in enumerate(self.param_groups):
-            params, grads, slots = [], [], []
-            for slot, p in enumerate(group["params"]):
-                if p.grad is None:
-                    continue
-                self._checked(p, f"param {slot} of group {index}")
-                params.append(p.detach().numpy())
-                grads.append(p.grad.numpy())
-                slots.append(slot)
-            if params:
-                self._handle(index, group).step(params, grads, slots)
+            slots = [slot for slot, p in enumerate(group["params"]) if p.grad is not None]
+            if not slots:
+                continue
+            handle = self._handle(index, group)
+            members = group["params"]
+            try:
+                # The library checks dtypes, sizes and layouts before it writes anything.
+                handle.step([self._view(members[slot]) for slot in slots],
+                            [members[slot].grad.numpy() for slot in slots], slots)
+            except (TypeError, ValueError, RuntimeError):
+                for slot in slots:  # say which param, and why, where torch's own words would not
+                    self._checked(members[slot], f"param {slot} of group {index}")
+                raise
         return loss
 
     def state_dict(self) -> dict:
