@@ -150,6 +150,9 @@ gdopt_status gdopt_solver_params(const char *method, const gdopt_param_info **ta
  *             maximize=0 (state "exp_avg", "exp_avg_sq")
  *   "asgd"    lr=1e-2 lambd=1e-4 alpha=0.75 t0=1e6 weight_decay=0 maximize=0 (L2; state "ax";
  *             scalar state "eta", which starts at lr, and "mu", which starts at 1)
+ *   "adafactor" lr=1e-2 beta2_decay=-0.8 (<= 0) eps1=0 (0: the dtype's epsilon, torch's None)
+ *             eps2=1e-3 d=1 (>= 1) weight_decay=0 (decoupled) maximize=0 (state "row_var" and
+ *             "col_var" for a slot given a shape by gdopt_optimizer_set_shape, else "variance")
  * and every kind has:
  *   reject_nonfinite=0  when 1, a step whose gradients hold NaN or Inf fails with
  *                       GDOPT_ERR_NONFINITE and changes nothing;
@@ -268,6 +271,16 @@ gdopt_status gdopt_optimizer_state_set_f32(gdopt_optimizer *o, size_t slot, uint
                                            const char *const *names, const float *const *buffers, size_t count);
 gdopt_status gdopt_optimizer_state_set_f64(gdopt_optimizer *o, size_t slot, uint64_t step, size_t n,
                                            const char *const *names, const double *const *buffers, size_t count);
+
+/* Gives `slot` a rows x cols shape before its first step, as torch sees a 2-D tensor:
+ * adafactor then keeps a row factor (rows elements) and a column factor (cols) for it instead
+ * of a full variance, and every step of the slot must have n = rows*cols (else SIZE). The
+ * other kinds ignore the shape. It survives gdopt_optimizer_reset; a checkpoint stores each
+ * slot's shape. For a factored slot, gdopt_optimizer_state_get/_set take row_var with rows
+ * elements and col_var with cols (state_set uses the shape given here).
+ * Errors: NULL, INVALID (rows or cols 0, rows*cols overflows, the slot already has state),
+ * STATE. */
+gdopt_status gdopt_optimizer_set_shape(gdopt_optimizer *o, size_t slot, size_t rows, size_t cols);
 
 /* A slot's scalar state value `name` (gdopt_optimizer_scalar_names). state_set starts each at
  * its first-step value; scalar_set then sets one, to load a state_dict.
@@ -422,6 +435,29 @@ gdopt_status gdopt_asgd_update_f32(float *p, const float *g, float *ax, double *
 gdopt_status gdopt_asgd_update_f64(double *p, const double *g, double *ax, double *eta, double *mu, size_t n,
                                    uint64_t t, double lr, double lambd, double alpha, double t0, double weight_decay,
                                    int maximize);
+
+/* Adafactor (torch.optim.Adafactor, its single-tensor code), with t >= 1, w = t^beta2_decay and
+ * e1 = eps1, or FLT_EPSILON / DBL_EPSILON when eps1 = 0 (torch's None):
+ *        alpha = max(eps2, ||p||_2/sqrt(n)) * min(lr, 1/sqrt(t))   (p before this step);
+ *        p *= 1 - lr*weight_decay;
+ *        factored (rows*cols = n, rows and cols > 0; row-major p):
+ *            row_var[i] = lerp(row_var[i], mean_j g[i][j]^2, w), col_var[j] likewise over i,
+ *            V[i][j] = row_var[i]*col_var[j] / max(mean(row_var), e1);
+ *        else (rows = cols = 0): V = variance = lerp(variance, g^2, w);
+ *        u = g / sqrt(max(V, e1^2));  p -= alpha / max(1, ||u||_2/(sqrt(n)*d)) * u.
+ * lerp(a, b, w) is torch's: a + w*(b - a) when w < 0.5, else b - (b - a)*(1 - w). Start the
+ * state at zero; row_var and col_var may be NULL when not factored, variance when factored.
+ * A factored call allocates rows + cols doubles of working space (the optimizer objects keep
+ * theirs). INVALID unless beta2_decay <= 0 and d >= 1; SIZE for a shape that does not
+ * multiply to n. */
+gdopt_status gdopt_adafactor_update_f32(float *p, const float *g, float *row_var, float *col_var, float *variance,
+                                        size_t n, size_t rows, size_t cols, uint64_t t, double lr,
+                                        double beta2_decay, double eps1, double eps2, double d, double weight_decay,
+                                        int maximize);
+gdopt_status gdopt_adafactor_update_f64(double *p, const double *g, double *row_var, double *col_var,
+                                        double *variance, size_t n, size_t rows, size_t cols, uint64_t t, double lr,
+                                        double beta2_decay, double eps1, double eps2, double d, double weight_decay,
+                                        int maximize);
 
 /* ---- Helpers ----------------------------------------------------------------------- */
 

@@ -420,3 +420,46 @@ public func gdopt_asgd_update_f64(
 ) -> gdopt_status {
     withStatus { try asgd(p, g, ax, eta, mu, n, t, lr, lambd, alpha, t0, weight_decay, maximize) }
 }
+
+private func adafactor<T: GDOptFloat>(
+    _ p: UnsafeMutablePointer<T>?, _ g: UnsafePointer<T>?, _ rowVar: UnsafeMutablePointer<T>?,
+    _ colVar: UnsafeMutablePointer<T>?, _ variance: UnsafeMutablePointer<T>?, _ n: Int, _ rows: Int, _ cols: Int,
+    _ t: UInt64, _ lr: Double, _ beta2Decay: Double, _ eps1: Double, _ eps2: Double, _ d: Double,
+    _ weightDecay: Double, _ maximize: Int32
+) throws {
+    let p = try required(p, "p")
+    let g = try required(g, "g")
+    let n = try elementCount(n, of: T.self)
+    let c = Adafactor(
+        learningRate: lr, beta2Decay: beta2Decay, eps1: eps1, eps2: eps2, d: d, weightDecay: weightDecay,
+        maximize: try flag(maximize, "maximize"))
+    try Adafactor.update(
+        parameters: p, gradients: g, rowVariance: rowVar, columnVariance: colVar, variance: variance, count: n,
+        rows: rows, cols: cols, step: t, configuration: c)
+}
+
+@c @implementation
+public func gdopt_adafactor_update_f32(
+    _ p: UnsafeMutablePointer<Float>?, _ g: UnsafePointer<Float>?, _ row_var: UnsafeMutablePointer<Float>?,
+    _ col_var: UnsafeMutablePointer<Float>?, _ variance: UnsafeMutablePointer<Float>?, _ n: Int, _ rows: Int,
+    _ cols: Int, _ t: UInt64, _ lr: Double, _ beta2_decay: Double, _ eps1: Double, _ eps2: Double, _ d: Double,
+    _ weight_decay: Double, _ maximize: Int32
+) -> gdopt_status {
+    withStatus {
+        try adafactor(
+            p, g, row_var, col_var, variance, n, rows, cols, t, lr, beta2_decay, eps1, eps2, d, weight_decay, maximize)
+    }
+}
+
+@c @implementation
+public func gdopt_adafactor_update_f64(
+    _ p: UnsafeMutablePointer<Double>?, _ g: UnsafePointer<Double>?, _ row_var: UnsafeMutablePointer<Double>?,
+    _ col_var: UnsafeMutablePointer<Double>?, _ variance: UnsafeMutablePointer<Double>?, _ n: Int, _ rows: Int,
+    _ cols: Int, _ t: UInt64, _ lr: Double, _ beta2_decay: Double, _ eps1: Double, _ eps2: Double, _ d: Double,
+    _ weight_decay: Double, _ maximize: Int32
+) -> gdopt_status {
+    withStatus {
+        try adafactor(
+            p, g, row_var, col_var, variance, n, rows, cols, t, lr, beta2_decay, eps1, eps2, d, weight_decay, maximize)
+    }
+}

@@ -224,3 +224,8 @@ public func gdopt_optimizer_scalar_set(_ o: OpaquePointer?, _ slot: Int, _ name:
 {
     withStatus { try optimizer(o).setScalarState(slot: slot, name: try string(name, "name"), value: value) }
 }
+
+@c @implementation
+public func gdopt_optimizer_set_shape(_ o: OpaquePointer?, _ slot: Int, _ rows: Int, _ cols: Int) -> gdopt_status {
+    withStatus { try optimizer(o).setShape(slot: slot, rows: rows, cols: cols) }
+}

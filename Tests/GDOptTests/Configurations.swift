@@ -94,6 +94,12 @@ let referenceCases: [Case] = {
     ]) {
         cases.append(Case(kind: "asgd", h: h))
     }
+    for h in product([
+        ("lr", [1e-2, 0.1]), ("beta2_decay", [-0.8, -0.5]), ("eps1", [0, 1e-3]), ("eps2", [1e-3, 0.5]),
+        ("d", [1, 3]), ("weight_decay", [0, 0.1]), ("maximize", [0, 1]),
+    ]) {
+        cases.append(Case(kind: "adafactor", h: h))
+    }
     // Clipping by norm on every kind, with a norm both below and above the gradients'.
     for kind in allKinds {
         for maxNorm in [0.5, 100] {

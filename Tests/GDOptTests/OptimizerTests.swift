@@ -29,6 +29,9 @@ let contractDefaults: [String: [String: Double]] = [
         "maximize": 0,
     ],
     "asgd": ["lr": 1e-2, "lambd": 1e-4, "alpha": 0.75, "t0": 1e6, "weight_decay": 0, "maximize": 0],
+    "adafactor": [
+        "lr": 1e-2, "beta2_decay": -0.8, "eps1": 0, "eps2": 1e-3, "d": 1, "weight_decay": 0, "maximize": 0,
+    ],
 ]
 
 @Suite struct OptimizerTests {
@@ -54,7 +57,7 @@ let contractDefaults: [String: [String: Double]] = [
         #expect(
             throws: GDOptError.invalid(
                 "kind \"lbfgs\" is unknown; expected one of sgd, adagrad, rmsprop, adam, adamw, lion, adamax, adadelta, "
-                    + "rprop, nadam, radam, asgd"
+                    + "rprop, nadam, radam, asgd, adafactor"
             )
         ) {
             try Optimizer(kind: "lbfgs")

@@ -35,6 +35,9 @@ import Testing
             "maximize": 0,
         ],
         .asgd: ["lr": 1e-2, "lambd": 1e-4, "alpha": 0.75, "t0": 1e6, "weight_decay": 0, "maximize": 0],
+        .adafactor: [
+            "lr": 1e-2, "beta2_decay": -0.8, "eps1": 0, "eps2": 1e-3, "d": 1, "weight_decay": 0, "maximize": 0,
+        ],
     ]
 
     @Test(arguments: OptimizerKind.allCases)

@@ -28,8 +28,8 @@ enum Checkpoint {
             out.u32(UInt32(slot.present.rawValue))
             out.u64(UInt64(slot.count))
             out.u64(slot.step)
-            out.u64(0)  // rows and cols: the factored shape, for the kinds that use one (none yet)
-            out.u64(0)
+            out.u64(UInt64(slot.rows))
+            out.u64(UInt64(slot.cols))
             out.u32(UInt32(slot.scalars.count))
             for value in slot.scalars { out.u64(value.bitPattern) }
             for role in 0..<3 {
@@ -110,9 +110,16 @@ enum Checkpoint {
             guard n > 0, n <= UInt64(Int.max / 8) else { throw .format("slot \(id) has n=\(n)") }
             guard step > 0 else { throw .format("slot \(id) has step count 0") }
             var scalars: [Double] = []
+            var shape: (rows: Int, cols: Int)?
             if formatVersion >= 2 {
                 let (rows, cols) = (try reader.u64(), try reader.u64())
-                guard rows == 0, cols == 0 else { throw .format("slot \(id) has shape \(rows)x\(cols)") }
+                if rows != 0 || cols != 0 {
+                    let (product, overflow) = rows.multipliedReportingOverflow(by: cols)
+                    guard kind.factorsState, rows > 0, cols > 0, !overflow, product == n else {
+                        throw .format("slot \(id) has shape \(rows)x\(cols), not valid for \(kind) with n=\(n)")
+                    }
+                    shape = (Int(rows), Int(cols))
+                }
                 let scalarCount = try reader.u32()
                 guard scalarCount == kind.scalarStateNames.count else {
                     throw .format(
@@ -126,10 +133,13 @@ enum Checkpoint {
             } else if !kind.scalarStateNames.isEmpty {
                 throw .format("a version 1 checkpoint cannot hold \(kind)'s scalar state")
             }
-            let slot = Slot(dtype: dtype, count: Int(n), step: step, scalars: scalars)
+            let slot: Slot
+            do { slot = try Slot(dtype: dtype, count: Int(n), step: step, scalars: scalars, shape: shape) } catch {
+                throw .memory("slot \(id): \(error.message)")
+            }
             for (role, member) in BufferSet.all.enumerated() where mask & UInt32(member.rawValue) != 0 {
                 let bytes = try reader.take(
-                    Int(n) * dtype.byteCount, what: "slot \(id) buffer \(kind.stateNames[role])")
+                    slot.length(of: role) * dtype.byteCount, what: "slot \(id) buffer \(kind.stateNames[role])")
                 let buffer = try AlignedBuffer(byteCount: bytes.count)
                 buffer.bytes.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
                 slot[role] = buffer

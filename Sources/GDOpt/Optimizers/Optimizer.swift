@@ -21,6 +21,8 @@ public final class Optimizer {
     /// state (checkpoints do not see them): the slot's next step uses them, so a step that
     /// was checked cannot fail for memory; reset and restore drop them.
     var reserved: [Int: (dtype: DType, buffers: [Int: AlignedBuffer])] = [:]
+    /// Shapes given by `setShape` to slots before their first step (kept by `reset`).
+    var shapes: [Int: (rows: Int, cols: Int)] = [:]
 
     /// An optimizer with torch's defaults for `kind`.
     public init(_ kind: OptimizerKind) {
@@ -79,6 +81,30 @@ public final class Optimizer {
         }
     }
 
+    /// Gives a slot a rows × cols shape before its first step, as torch sees a 2-D tensor: the
+    /// kinds that factor their state (Adafactor) then keep row and column factors for it, and
+    /// its steps must have n = rows·cols. The other kinds ignore it. `reset` keeps it.
+    public func setShape(slot id: Int, rows: Int, cols: Int) throws(GDOptError) {
+        guard rows > 0, cols > 0, !rows.multipliedReportingOverflow(by: cols).overflow else {
+            throw .invalid("rows=\(rows) and cols=\(cols) must be > 0, with a product that fits in size_t")
+        }
+        guard slots[id] == nil else {
+            throw .invalid("slot \(UInt(bitPattern: id)) has state: its shape was fixed at its first step")
+        }
+        shapes[id] = (rows, cols)
+    }
+
+    /// The factored shape a new slot takes: its `setShape` shape, for a kind that factors.
+    func newSlotShape(_ id: Int, count: Int) throws(GDOptError) -> (rows: Int, cols: Int)? {
+        guard derived.plan.factoredNeeded != nil, let shape = shapes[id] else { return nil }
+        guard shape.rows * shape.cols == count else {
+            throw .size(
+                "slot \(UInt(bitPattern: id)) has shape \(shape.rows)x\(shape.cols) (gdopt_optimizer_set_shape), "
+                    + "got n=\(count)")
+        }
+        return shape
+    }
+
     /// Forgets every slot's state; keeps the hyperparameters.
     public func reset() {
         slots.removeAll()
@@ -107,14 +133,17 @@ public final class Optimizer {
     private func missingBuffers(slot id: Int, of state: Slot?, dtype: DType, count: Int) throws(GDOptError)
         -> [Int: AlignedBuffer]
     {
-        let missing = derived.plan.needed.subtracting(state?.present ?? [])
+        let shape: (rows: Int, cols: Int)?
+        if let state { shape = state.shape } else { shape = try newSlotShape(id, count: count) }
+        let missing = derived.plan.needed(factored: shape != nil).subtracting(state?.present ?? [])
         let kept = reserved[id].flatMap { $0.dtype == dtype ? $0.buffers : nil } ?? [:]
         var buffers: [Int: AlignedBuffer] = [:]
         for (role, member) in BufferSet.all.enumerated() where missing.contains(member) {
-            if let buffer = kept[role], buffer.byteCount == count * dtype.byteCount {
+            let byteCount = Slot.length(of: role, count: count, shape: shape) * dtype.byteCount
+            if let buffer = kept[role], buffer.byteCount == byteCount {
                 buffers[role] = buffer
             } else {
-                buffers[role] = try AlignedBuffer(byteCount: count * dtype.byteCount)
+                buffers[role] = try AlignedBuffer(byteCount: byteCount)
             }
         }
         return buffers
@@ -131,8 +160,14 @@ public final class Optimizer {
         let added = try missingBuffers(slot: id, of: existing, dtype: T.dtype, count: count)
         reserved[id] = nil
         let plan = derived.plan
-        let state = existing ?? Slot(dtype: T.dtype, count: count, scalars: plan.scalarStarts)
-        let fresh = plan.needed.subtracting(state.present)  // the roles in `added`
+        let state: Slot
+        if let existing {
+            state = existing
+        } else {
+            state = try Slot(
+                dtype: T.dtype, count: count, scalars: plan.scalarStarts, shape: newSlotShape(id, count: count))
+        }
+        let fresh = plan.needed(factored: state.shape != nil).subtracting(state.present)  // the roles in `added`
         for (role, buffer) in added {
             let start = plan.initialValue(role)
             if start != 0 { buffer.fill(with: T(start)) }

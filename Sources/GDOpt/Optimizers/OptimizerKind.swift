@@ -14,6 +14,7 @@ public enum OptimizerKind: UInt32, CaseIterable, Sendable, CustomStringConvertib
     case nadam = 10
     case radam = 11
     case asgd = 12
+    case adafactor = 13
 
     public init(name: String) throws(GDOptError) {
         guard let kind = Self.allCases.first(where: { $0.description == name }) else {
@@ -40,6 +41,7 @@ public enum OptimizerKind: UInt32, CaseIterable, Sendable, CustomStringConvertib
         case .nadam: "nadam"
         case .radam: "radam"
         case .asgd: "asgd"
+        case .adafactor: "adafactor"
         }
     }
 
@@ -58,6 +60,7 @@ public enum OptimizerKind: UInt32, CaseIterable, Sendable, CustomStringConvertib
         case .nadam: NAdam()
         case .radam: RAdam()
         case .asgd: ASGD()
+        case .adafactor: Adafactor()
         }
     }
 
@@ -70,6 +73,9 @@ public enum OptimizerKind: UInt32, CaseIterable, Sendable, CustomStringConvertib
 
     /// torch's names for a slot's scalar state, in checkpoint order.
     public var scalarStateNames: [String] { type(of: defaultRule).scalarState.map(\.name) }
+
+    /// Whether slots given a shape keep factored state (Adafactor's row and column factors).
+    public var factorsState: Bool { defaultRule.statePlan.factoredNeeded != nil }
 
     /// The slot's scalar state, in checkpoint order.
     public var scalarState: [ScalarStateSpec] { type(of: defaultRule).scalarState }

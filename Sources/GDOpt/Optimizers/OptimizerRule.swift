@@ -40,12 +40,17 @@ protocol SteppingRule: OptimizerRule {
 
 struct StatePlan {
     let needed: BufferSet
+    /// The buffers of a factored slot, for the kinds that factor their state (Adafactor); nil
+    /// for the others, which ignore a slot's shape.
+    var factoredNeeded: BufferSet? = nil
     /// The value each new buffer starts at, by role; 0 where none is given.
     var initialValues: [Double] = []
     /// The scalar state's start values, in the order of `scalarStateNames`.
     var scalarStarts: [Double] = []
 
     func initialValue(_ role: Int) -> Double { role < initialValues.count ? initialValues[role] : 0 }
+
+    func needed(factored: Bool) -> BufferSet { factored ? factoredNeeded ?? needed : needed }
 }
 
 /// One slot's buffers for one step. `fresh` marks the state buffers created for this step:

@@ -17,16 +17,35 @@ final class Slot {
     var buffers: (AlignedBuffer?, AlignedBuffer?, AlignedBuffer?)
     /// The kind's scalar state (`scalarStateNames`), set when the slot is created.
     var scalars: [Double]
+    /// A factored slot (rows·cols = count, for the kinds that factor their state: Adafactor)
+    /// keeps its first two buffers as a row factor (rows elements) and a column factor (cols);
+    /// rows = cols = 0 otherwise.
+    let rows: Int, cols: Int
+    /// rows + cols doubles of working space for a factored step: not state, never saved.
+    let scratch: AlignedBuffer?
 
     init(
         dtype: DType, count: Int, step: UInt64 = 0,
-        buffers: (AlignedBuffer?, AlignedBuffer?, AlignedBuffer?) = (nil, nil, nil), scalars: [Double] = []
-    ) {
+        buffers: (AlignedBuffer?, AlignedBuffer?, AlignedBuffer?) = (nil, nil, nil), scalars: [Double] = [],
+        shape: (rows: Int, cols: Int)? = nil
+    ) throws(GDOptError) {
         self.dtype = dtype
         self.count = count
         self.step = step
         self.buffers = buffers
         self.scalars = scalars
+        (rows, cols) = shape ?? (0, 0)
+        scratch = shape == nil ? nil : try AlignedBuffer(byteCount: (rows + cols) * 8)
+    }
+
+    var shape: (rows: Int, cols: Int)? { rows > 0 ? (rows, cols) : nil }
+
+    /// The number of elements of buffer `role`.
+    func length(of role: Int) -> Int { Slot.length(of: role, count: count, shape: shape) }
+
+    static func length(of role: Int, count: Int, shape: (rows: Int, cols: Int)?) -> Int {
+        guard let shape, role < 2 else { return count }
+        return role == 0 ? shape.rows : shape.cols
     }
 
     subscript(role: Int) -> AlignedBuffer? {
@@ -47,7 +66,7 @@ final class Slot {
     }
 
     func copy() throws(GDOptError) -> Slot {
-        let twin = Slot(dtype: dtype, count: count, step: step, scalars: scalars)
+        let twin = try Slot(dtype: dtype, count: count, step: step, scalars: scalars, shape: shape)
         for role in 0..<3 { twin[role] = try self[role]?.copy() }
         return twin
     }

@@ -23,10 +23,11 @@ extension Optimizer {
         guard let state = slots[slot], state.dtype == T.dtype, let role = kind.stateNames.firstIndex(of: name),
             let buffer = state[role]
         else { return nil }
-        return Array(UnsafeBufferPointer(start: buffer.elements(T.self), count: state.count))
+        return Array(UnsafeBufferPointer(start: buffer.elements(T.self), count: state.length(of: role)))
     }
 
-    /// Copies one of a slot's buffers into `out`, which holds `count` elements.
+    /// Copies one of a slot's buffers into `out`, which holds `count` elements (n, or a factored
+    /// slot's rows for row_var and cols for col_var).
     public func readState<T: GDOptFloat>(slot id: Int, name: String, into out: UnsafeMutablePointer<T>, count: Int)
         throws(GDOptError)
     {
@@ -38,8 +39,8 @@ extension Optimizer {
         guard state.dtype == T.dtype else {
             throw .invalid("slot \(UInt(bitPattern: id)) holds \(state.dtype), not \(T.dtype)")
         }
-        guard state.count == count else {
-            throw .size("slot \(UInt(bitPattern: id)) has n=\(state.count), got n=\(count)")
+        guard state.length(of: role) == count else {
+            throw .size("slot \(UInt(bitPattern: id))'s \(name) has \(state.length(of: role)) elements, got n=\(count)")
         }
         out.update(from: buffer.elements(T.self), count: count)
     }
@@ -47,7 +48,9 @@ extension Optimizer {
     /// Replaces a slot's whole state: step count `step`, `count` elements of T, and the
     /// named buffers (the others absent, created by a later step that needs them). Every
     /// argument is checked and every buffer copied before the slot changes, as a
-    /// checkpoint's restore does.
+    /// checkpoint's restore does. A slot given a shape (`setShape`) of a kind that factors
+    /// takes row_var with rows elements and col_var with cols; its scalar state starts as at a
+    /// first step (`setScalarState` sets it).
     public func setState<T: GDOptFloat>(
         slot id: Int, step: UInt64, count: Int, buffers: [(name: String, values: UnsafePointer<T>)]
     ) throws(GDOptError) {
@@ -55,12 +58,19 @@ extension Optimizer {
         guard step >= 1 else { throw .invalid("step=0 must be >= 1: a slot's state exists from its first step") }
         try Allocation.checkBudget(
             vectors: buffers.count, count: count, stride: T.dtype.byteCount, what: "slot \(UInt(bitPattern: id))")
-        let state = Slot(dtype: T.dtype, count: count, step: step, scalars: rule.statePlan.scalarStarts)
+        let plan = rule.statePlan
+        let shape = try newSlotShape(id, count: count)
+        let state = try Slot(dtype: T.dtype, count: count, step: step, scalars: plan.scalarStarts, shape: shape)
+        let allowed = plan.factoredNeeded == nil ? BufferSet([.first, .second, .third]) : plan.needed(factored: shape != nil)
         for (name, values) in buffers {
             let role = try role(of: name)
             guard state[role] == nil else { throw .invalid("buffer \(name) is given twice") }
-            let buffer = try AlignedBuffer(byteCount: count * T.dtype.byteCount)
-            buffer.elements(T.self).update(from: values, count: count)
+            guard allowed.contains(BufferSet.all[role]) else {
+                throw .invalid("a slot \(shape == nil ? "without" : "with") a shape holds no \(name) buffer")
+            }
+            let length = state.length(of: role)
+            let buffer = try AlignedBuffer(byteCount: length * T.dtype.byteCount)
+            buffer.elements(T.self).update(from: values, count: length)
             state[role] = buffer
         }
         slots[id] = state

@@ -171,6 +171,37 @@ struct ReferenceOptimizer {
             }
             state["eta"] = [lr / pow(1 + lambd * lr * Double(t), value("alpha"))]
             state["mu"] = [1 / max(1, Double(t) - value("t0"))]
+        case "adafactor":  // torch 2.x's _single_tensor_adafactor; h["rows"], h["cols"] give a factored shape
+            let step = Double(t), lr = value("lr"), w = pow(step, value("beta2_decay"))
+            let eps1 = value("eps1") == 0 ? Double.ulpOfOne : value("eps1")
+            func lerp(_ a: Double, _ b: Double) -> Double { w < 0.5 ? a + w * (b - a) : b - (b - a) * (1 - w) }
+            let rms = sqrt(p.reduce(0) { $0 + $1 * $1 }) / sqrt(Double(n))
+            let alpha = max(value("eps2"), rms) * min(lr, 1 / sqrt(step))
+            if value("weight_decay") != 0 { p = p.map { $0 * (1 - lr * value("weight_decay")) } }
+            var estimate = [Double](repeating: 0, count: n)
+            if let rows = h["rows"].map(Int.init), let cols = h["cols"].map(Int.init) {
+                if state["row_var"] == nil { state["row_var"] = Array(repeating: 0, count: rows) }
+                if state["col_var"] == nil { state["col_var"] = Array(repeating: 0, count: cols) }
+                for i in 0..<rows {
+                    let mean = (0..<cols).reduce(0.0) { $0 + g[i * cols + $1] * g[i * cols + $1] } / Double(cols)
+                    state["row_var"]![i] = lerp(state["row_var"]![i], mean)
+                }
+                for j in 0..<cols {
+                    let mean = (0..<rows).reduce(0.0) { $0 + g[$1 * cols + j] * g[$1 * cols + j] } / Double(rows)
+                    state["col_var"]![j] = lerp(state["col_var"]![j], mean)
+                }
+                let rowMean = max(state["row_var"]!.reduce(0, +) / Double(rows), eps1)
+                for i in 0..<rows {
+                    for j in 0..<cols { estimate[i * cols + j] = state["row_var"]![i] * state["col_var"]![j] / rowMean }
+                }
+            } else {
+                if state["variance"] == nil { state["variance"] = Array(repeating: 0, count: n) }
+                for i in 0..<n { state["variance"]![i] = lerp(state["variance"]![i], g[i] * g[i]) }
+                estimate = state["variance"]!
+            }
+            let u = (0..<n).map { 1 / sqrt(max(estimate[$0], eps1 * eps1)) * g[$0] }
+            let denominator = max(1, sqrt(u.reduce(0) { $0 + $1 * $1 }) / (sqrt(Double(n)) * value("d")))
+            for i in 0..<n { p[i] += -alpha / denominator * u[i] }
         default:  // adam, adamw
             let b1 = value("beta1"), b2 = value("beta2"), lr = value("lr"), wd = value("weight_decay")
             for name in ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] where state[name] == nil {
