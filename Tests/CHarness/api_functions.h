@@ -15,7 +15,7 @@
     X(gdopt_lion_update_f32) X(gdopt_lion_update_f64) X(gdopt_adamax_update_f32) X(gdopt_adamax_update_f64) \
     X(gdopt_adadelta_update_f32) X(gdopt_adadelta_update_f64) X(gdopt_rprop_update_f32) X(gdopt_rprop_update_f64) \
     X(gdopt_nadam_update_f32) X(gdopt_nadam_update_f64) X(gdopt_radam_update_f32) X(gdopt_radam_update_f64) \
-    X(gdopt_asgd_update_f32) X(gdopt_asgd_update_f64) \
+    X(gdopt_asgd_update_f32) X(gdopt_asgd_update_f64) X(gdopt_adafactor_update_f32) X(gdopt_adafactor_update_f64) \
     X(gdopt_clip_grad_norm_f32) X(gdopt_clip_grad_norm_f64) X(gdopt_shuffle) \
     X(gdopt_schedule_create) X(gdopt_schedule_set) X(gdopt_schedule_get) X(gdopt_schedule_lr) \
     X(gdopt_schedule_observe) X(gdopt_schedule_destroy) \
@@ -32,5 +32,6 @@
     X(gdopt_schedule_params) X(gdopt_solver_methods) X(gdopt_solver_params) \
     X(gdopt_optimizer_slots) X(gdopt_optimizer_slot_info) X(gdopt_optimizer_state_get_f32) \
     X(gdopt_optimizer_state_get_f64) X(gdopt_optimizer_state_set_f32) X(gdopt_optimizer_state_set_f64) \
-    X(gdopt_optimizer_scalar_names) X(gdopt_optimizer_scalar_get) X(gdopt_optimizer_scalar_set)
+    X(gdopt_optimizer_scalar_names) X(gdopt_optimizer_scalar_get) X(gdopt_optimizer_scalar_set) \
+    X(gdopt_optimizer_set_shape)
 // clang-format on

@@ -374,6 +374,34 @@ static void test_error_table(void) {
                  CALL(gdopt_asgd_update_f32)(params, grads, m, &eta, &mu, N, 1, 0.01, 1e-4, 0.75, NAN, 0, 0));
     CHECK(eta == 0.01 && mu == 1);
 
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_adafactor_update_f32", "variance",
+                 CALL(gdopt_adafactor_update_f32)(params, grads, m, v, NULL, N, 0, 0, 1, 0.01, -0.8, 0, 1e-3, 1, 0, 0));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_adafactor_update_f32", "col_var",
+                 CALL(gdopt_adafactor_update_f32)(params, grads, m, NULL, v, 2, 1, 2, 1, 0.01, -0.8, 0, 1e-3, 1, 0, 0));
+    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_adafactor_update_f32", "rows=2 x cols=3",
+                 CALL(gdopt_adafactor_update_f32)(params, grads, m, v, NULL, N, 2, 3, 1, 0.01, -0.8, 0, 1e-3, 1, 0, 0));
+    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_adafactor_update_f64", "must be positive",
+                 CALL(gdopt_adafactor_update_f64)((double *)params, (double *)grads, (double *)m, (double *)v, NULL, 2,
+                                                  0, 2, 1, 0.01, -0.8, 0, 1e-3, 1, 0, 0));
+    EXPECT_ERROR(
+        GDOPT_ERR_INVALID, "gdopt_adafactor_update_f32", "beta2_decay=0.5",
+        CALL(gdopt_adafactor_update_f32)(params, grads, NULL, NULL, v, N, 0, 0, 1, 0.01, 0.5, 0, 1e-3, 1, 0, 0));
+    EXPECT_ERROR(
+        GDOPT_ERR_INVALID, "gdopt_adafactor_update_f32", "d=0.5",
+        CALL(gdopt_adafactor_update_f32)(params, grads, NULL, NULL, v, N, 0, 0, 1, 0.01, -0.8, 0, 1e-3, 0.5, 0, 0));
+
+    /* Shapes: set before a slot's first step, checked against its n, kept by reset. */
+    gdopt_optimizer *shaped = NULL;
+    CHECK(CALL(gdopt_optimizer_create)("adafactor", &shaped) == GDOPT_OK);
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_set_shape", "rows=0",
+                 CALL(gdopt_optimizer_set_shape)(shaped, 0, 0, 4));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_set_shape", "must be > 0",
+                 CALL(gdopt_optimizer_set_shape)(shaped, 0, SIZE_MAX / 2, 3));
+    CHECK(CALL(gdopt_optimizer_set_shape)(shaped, 0, 2, 3) == GDOPT_OK);
+    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_optimizer_step_f32", "shape 2x3",
+                 CALL(gdopt_optimizer_step_f32)(shaped, 0, params, grads, N));
+    CALL(gdopt_optimizer_destroy)(shaped);
+
     /* Scalar state by name. */
     gdopt_optimizer *nadam = NULL;
     double scalar = 0;
@@ -436,6 +464,35 @@ static void test_error_table(void) {
     CALL(gdopt_optimizer_destroy)(opt);
 }
 
+/* A factored Adafactor slot: the object (given a shape) and the kernel give the same bits,
+ * and the state by name has the factors' lengths. */
+static void test_adafactor_factored(void) {
+    gdopt_optimizer *o = NULL;
+    CHECK(CALL(gdopt_optimizer_create)("adafactor", &o) == GDOPT_OK);
+    CHECK(CALL(gdopt_optimizer_set)(o, "weight_decay", 0.1) == GDOPT_OK);
+    CHECK(CALL(gdopt_optimizer_set_shape)(o, 4, 2, 5) == GDOPT_OK);
+    float p1[N], p2[N], g[N], rows[2] = {0}, cols[5] = {0};
+    for (int i = 0; i < N; i++) p1[i] = p2[i] = 0.1f * (float)i - 0.3f;
+    for (uint64_t t = 1; t <= 30; t++) {
+        for (int i = 0; i < N; i++) g[i] = (float)sin((double)(t * 3 + (uint64_t)i));
+        CHECK(CALL(gdopt_optimizer_step_f32)(o, 4, p1, g, N) == GDOPT_OK);
+        CHECK(CALL(gdopt_adafactor_update_f32)(p2, g, rows, cols, NULL, N, 2, 5, t, 0.01, -0.8, 0, 1e-3, 1, 0.1, 0) ==
+              GDOPT_OK);
+    }
+    CHECK(memcmp(p1, p2, sizeof p1) == 0);
+    float row_var[2], col_var[5];
+    CHECK(CALL(gdopt_optimizer_state_get_f32)(o, 4, "row_var", row_var, 2) == GDOPT_OK);
+    CHECK(CALL(gdopt_optimizer_state_get_f32)(o, 4, "col_var", col_var, 5) == GDOPT_OK);
+    CHECK(memcmp(row_var, rows, sizeof rows) == 0 && memcmp(col_var, cols, sizeof cols) == 0);
+    EXPECT_ERROR(GDOPT_ERR_SIZE, "gdopt_optimizer_state_get_f32", "row_var has 2 elements",
+                 CALL(gdopt_optimizer_state_get_f32)(o, 4, "row_var", row_var, N));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_state_get_f32", "no variance buffer",
+                 CALL(gdopt_optimizer_state_get_f32)(o, 4, "variance", p2, N));
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_set_shape", "has state",
+                 CALL(gdopt_optimizer_set_shape)(o, 4, 5, 2));
+    CALL(gdopt_optimizer_destroy)(o);
+}
+
 /* Every kind steps; the object and the stateless kernel give the same bits. */
 static void test_objects_equal_kernels(void) {
     const char *kinds[] = {"sgd",    "adagrad",  "rmsprop", "adam",  "adamw", "lion",
@@ -475,6 +532,9 @@ static void test_objects_equal_kernels(void) {
                 break;
             case 10: s = CALL(gdopt_radam_update_f64)(p2, g, s0, s1, N, t, lr, 0.9, 0.999, 1e-8, 0.1, 1, 1); break;
             case 11: s = CALL(gdopt_asgd_update_f64)(p2, g, s0, &eta, &mu, N, t, lr, 1e-4, 0.75, 20, 0.1, 1); break;
+            case 12:
+                s = CALL(gdopt_adafactor_update_f64)(p2, g, NULL, NULL, s2, N, 0, 0, t, lr, -0.8, 0, 1e-3, 1, 0.1, 1);
+                break;
             default:
                 s = CALL(gdopt_adam_update_f64)(p2, g, s0, s1, s2, N, t, lr, 0.9, 0.999, 1e-8, k == 4 ? 1e-2 : 0,
                                                 GDOPT_ADAM_AMSGRAD | GDOPT_ADAM_MAXIMIZE |
@@ -1048,6 +1108,7 @@ int main(int argc, char **argv) {
     test_library_functions();
     test_error_table();
     test_objects_equal_kernels();
+    test_adafactor_factored();
     test_helpers();
     test_corrupt_checkpoints();
     test_last_error_is_per_thread();

@@ -91,7 +91,7 @@ static void test_parameter_tables(void) {
     /* The lists name what the header's manual names, in its order. */
     CHECK(CALL(gdopt_optimizer_kinds)(&names, &kinds_count) == GDOPT_OK);
     join_names(names, kinds_count, joined, sizeof joined);
-    CHECK(!strcmp(joined, "sgd,adagrad,rmsprop,adam,adamw,lion,adamax,adadelta,rprop,nadam,radam,asgd"));
+    CHECK(!strcmp(joined, "sgd,adagrad,rmsprop,adam,adamw,lion,adamax,adadelta,rprop,nadam,radam,asgd,adafactor"));
     CHECK(CALL(gdopt_optimizer_params)("adam", &table, &count) == GDOPT_OK && count == 9);
     CHECK(!strcmp(table[0].name, "lr") && table[0].default_value == 1e-3 && table[0].min == 0 &&
           table[0].max == DBL_MAX && table[0].flags == 0);

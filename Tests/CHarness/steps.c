@@ -13,8 +13,8 @@ int main(int argc, char **argv) {
     const size_t n = 300000; /* above the threading threshold on 2 threads */
     float *p = calloc(n, sizeof *p), *g = malloc(n * sizeof *g);
     for (size_t i = 0; i < n; i++) g[i] = 0.001f * (float)(i % 7);
-    const char *kinds[] = {"sgd",    "adagrad",  "rmsprop", "adam",  "adamw", "lion",
-                           "adamax", "adadelta", "rprop",   "nadam", "radam", "asgd"};
+    const char *kinds[] = {"sgd",      "adagrad", "rmsprop", "adam",  "adamw", "lion",     "adamax",
+                           "adadelta", "rprop",   "nadam",   "radam", "asgd",  "adafactor"};
     enum { KINDS = sizeof kinds / sizeof *kinds };
     gdopt_optimizer *o[KINDS];
     gdopt_set_num_threads(2);
@@ -23,6 +23,7 @@ int main(int argc, char **argv) {
         gdopt_optimizer_set(o[k], "max_grad_norm", 1);
         gdopt_optimizer_set(o[k], "reject_nonfinite", 1);
         if (k == 0 || k == 2) gdopt_optimizer_set(o[k], "momentum", 0.9);
+        if (k == 12) gdopt_optimizer_set_shape(o[k], 0, 600, n / 600); /* factored */
     }
     double q[8] = {0}, h[8] = {1, 2, 3, 4, 5, 6, 7, 8}, a[8] = {0}, b[8] = {0}, c[8] = {0};
     double product = 1, eta = 1e-2, mu = 1;
@@ -57,6 +58,8 @@ int main(int argc, char **argv) {
                                            0) != GDOPT_OK;
         failures += gdopt_radam_update_f64(q, h, a, b, 8, (uint64_t)s, 1e-3, 0.9, 0.999, 1e-8, 0.1, 0, 0) != GDOPT_OK;
         failures += gdopt_asgd_update_f64(q, h, a, &eta, &mu, 8, (uint64_t)s, 1e-2, 1e-4, 0.75, 5, 0.1, 0) != GDOPT_OK;
+        failures += gdopt_adafactor_update_f64(q, h, NULL, NULL, c, 8, 0, 0, (uint64_t)s, 1e-2, -0.8, 0, 1e-3, 1, 0.1,
+                                               0) != GDOPT_OK;
     }
     for (int k = 0; k < KINDS; k++) gdopt_optimizer_destroy(o[k]);
     gdopt_tape_destroy(tape);

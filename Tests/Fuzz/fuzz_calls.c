@@ -40,6 +40,10 @@ static const char *const names[] = {"lr",
                                     "decoupled_weight_decay",
                                     "lambd",
                                     "t0",
+                                    "beta2_decay",
+                                    "eps1",
+                                    "eps2",
+                                    "d",
                                     "bogus"};
 static const char *const schedules[] = {"constant",     "step",      "exponential", "cosine", "warmup_cosine",
                                         "inverse_time", "one_cycle", "plateau",     "linear"};
@@ -120,7 +124,12 @@ static void optimizer_call(world *w, fuzz_bytes *in) {
     if (w->snapshot_stale) w->snapshot_len = optimizer_state(w, w->snapshot), w->snapshot_stale = 0;
     size_t slot = fuzz_byte(in) % 4, n = pick_n(in);
     gdopt_status s;
-    switch (fuzz_byte(in) % 9) {
+    switch (fuzz_byte(in) % 10) {
+    case 8: { /* a shape from the input, hostile sizes included */
+        size_t rows = fuzz_byte(in) == 255 ? SIZE_MAX : fuzz_byte(in) % 5, cols = fuzz_byte(in) % 5;
+        s = gdopt_optimizer_set_shape(w->optimizer, slot, rows, cols);
+        break;
+    }
     case 0:
         s = gdopt_optimizer_set(w->optimizer, names[fuzz_byte(in) % (sizeof names / sizeof *names)], pick_value(in));
         break;
@@ -177,7 +186,7 @@ static void kernel_call(world *w, fuzz_bytes *in) {
     int flag = fuzz_byte(in) % 3, flags = fuzz_byte(in) % 9;
     double *state = fuzz_byte(in) % 6 ? w->s0 : NULL;
     gdopt_status s;
-    switch (fuzz_byte(in) % 11) {
+    switch (fuzz_byte(in) % 13) {
     case 0: s = gdopt_sgd_update_f64(w->p64, w->g64, state, n, t, lr, a, b, c, flag, flags % 2); break;
     case 1: s = gdopt_adagrad_update_f64(w->p64, w->g64, state, n, t, lr, a, b, c, flag); break;
     case 2:
@@ -193,6 +202,12 @@ static void kernel_call(world *w, fuzz_bytes *in) {
         break;
     case 8: s = gdopt_radam_update_f64(w->p64, w->g64, state, w->s1, n, t, lr, a, b, c, d, flag, flags % 2); break;
     case 9: s = gdopt_asgd_update_f64(w->p64, w->g64, state, scalars, scalars + 1, n, t, lr, a, b, c, d, flag); break;
+    case 10: { /* a shape from the input: it must multiply to n, or the call refuses */
+        size_t rows = fuzz_byte(in) % 5, cols = fuzz_byte(in) % 5;
+        s = gdopt_adafactor_update_f64(w->p64, w->g64, state, w->s1, w->s2, n, rows, cols, t, lr, a, b, c, d,
+                                       pick_value(in), flag);
+        break;
+    }
     default: s = gdopt_adam_update_f64(w->p64, w->g64, state, w->s1, w->s2, n, t, lr, a, b, c, d, flags); break;
     }
     if (fuzz_checked(s) != GDOPT_OK) {

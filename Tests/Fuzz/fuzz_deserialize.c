@@ -7,8 +7,8 @@
  * names, and as it is on another kind. */
 #include "fuzz_bytes.h"
 
-static const char *const kinds[] = {"sgd",    "adagrad",  "rmsprop", "adam",  "adamw", "lion",
-                                    "adamax", "adadelta", "rprop",   "nadam", "radam", "asgd"};
+static const char *const kinds[] = {"sgd",      "adagrad", "rmsprop", "adam",  "adamw", "lion",     "adamax",
+                                    "adadelta", "rprop",   "nadam",   "radam", "asgd",  "adafactor"};
 
 FUZZ_SERIALIZED(gdopt_optimizer, gdopt_optimizer_serialize)
 
