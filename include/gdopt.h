@@ -281,6 +281,9 @@ gdopt_status gdopt_optimizer_state_set_f64(gdopt_optimizer *o, size_t slot, uint
  * Errors: NULL, INVALID (rows or cols 0, rows*cols overflows, the slot already has state),
  * STATE. */
 gdopt_status gdopt_optimizer_set_shape(gdopt_optimizer *o, size_t slot, size_t rows, size_t cols);
+/* The shape of a slot's factored state, or 0 x 0 when it is not factored.
+ * Errors: NULL, INVALID (the slot has no state), STATE. */
+gdopt_status gdopt_optimizer_slot_shape(const gdopt_optimizer *o, size_t slot, size_t *rows, size_t *cols);
 
 /* A slot's scalar state value `name` (gdopt_optimizer_scalar_names). state_set starts each at
  * its first-step value; scalar_set then sets one, to load a state_dict.

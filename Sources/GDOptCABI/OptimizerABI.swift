@@ -229,3 +229,15 @@ public func gdopt_optimizer_scalar_set(_ o: OpaquePointer?, _ slot: Int, _ name:
 public func gdopt_optimizer_set_shape(_ o: OpaquePointer?, _ slot: Int, _ rows: Int, _ cols: Int) -> gdopt_status {
     withStatus { try optimizer(o).setShape(slot: slot, rows: rows, cols: cols) }
 }
+
+@c @implementation
+public func gdopt_optimizer_slot_shape(
+    _ o: OpaquePointer?, _ slot: Int, _ rows: UnsafeMutablePointer<Int>?, _ cols: UnsafeMutablePointer<Int>?
+) -> gdopt_status {
+    withStatus {
+        let opt = try optimizer(o)
+        let rows = try required(rows, "rows"), cols = try required(cols, "cols")
+        let shape = try opt.slotShape(slot: slot)
+        (rows.pointee, cols.pointee) = shape ?? (0, 0)
+    }
+}

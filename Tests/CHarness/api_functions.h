@@ -33,5 +33,5 @@
     X(gdopt_optimizer_slots) X(gdopt_optimizer_slot_info) X(gdopt_optimizer_state_get_f32) \
     X(gdopt_optimizer_state_get_f64) X(gdopt_optimizer_state_set_f32) X(gdopt_optimizer_state_set_f64) \
     X(gdopt_optimizer_scalar_names) X(gdopt_optimizer_scalar_get) X(gdopt_optimizer_scalar_set) \
-    X(gdopt_optimizer_set_shape)
+    X(gdopt_optimizer_set_shape) X(gdopt_optimizer_slot_shape)
 // clang-format on

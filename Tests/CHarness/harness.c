@@ -490,6 +490,13 @@ static void test_adafactor_factored(void) {
                  CALL(gdopt_optimizer_state_get_f32)(o, 4, "variance", p2, N));
     EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_set_shape", "has state",
                  CALL(gdopt_optimizer_set_shape)(o, 4, 5, 2));
+    size_t shape_rows = 0, shape_cols = 0;
+    CHECK(CALL(gdopt_optimizer_slot_shape)(o, 4, &shape_rows, &shape_cols) == GDOPT_OK && shape_rows == 2 &&
+          shape_cols == 5);
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_slot_shape", "slot 3 has no state",
+                 CALL(gdopt_optimizer_slot_shape)(o, 3, &shape_rows, &shape_cols));
+    EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_optimizer_slot_shape", "cols",
+                 CALL(gdopt_optimizer_slot_shape)(o, 4, &shape_rows, NULL));
     CALL(gdopt_optimizer_destroy)(o);
 }
 

@@ -77,6 +77,12 @@ extension Optimizer {
         reserved[id] = nil
     }
 
+    /// A slot's factored shape (rows, cols), or nil when its state is not factored.
+    public func slotShape(slot id: Int) throws(GDOptError) -> (rows: Int, cols: Int)? {
+        guard let state = slots[id] else { throw .invalid("slot \(UInt(bitPattern: id)) has no state") }
+        return state.shape
+    }
+
     /// One of a slot's scalar state values by its torch name (NAdam's "mu_product", ASGD's "eta" and "mu").
     public func scalarState(slot id: Int, name: String) throws(GDOptError) -> Double {
         guard let state = slots[id] else { throw .invalid("slot \(UInt(bitPattern: id)) has no state") }

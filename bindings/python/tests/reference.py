@@ -136,6 +136,29 @@ class Reference:
             self.state["eta"] = lr / (1 + lambd * lr * t) ** h.get("alpha", 0.75)
             self.state["mu"] = 1 / max(1, t - h.get("t0", 1e6))
             return p
+        if self.kind == "adafactor":  # torch 2.x's _single_tensor_adafactor; h["shape"] factors p
+            lr, (eps1, eps2) = h.get("lr", 1e-2), h.get("eps", (None, 1e-3))
+            eps1 = np.finfo(np.float64).eps if eps1 is None else eps1
+            w = t ** h.get("beta2_decay", -0.8)
+
+            def lerp(a, b):
+                return a + w * (b - a) if w < 0.5 else b - (b - a) * (1 - w)
+            alpha = max(eps2, np.sqrt(np.sum(p * p)) / np.sqrt(n)) * min(lr, 1 / np.sqrt(t))
+            if wd:
+                p = p * (1 - lr * wd)
+            if "shape" in h:
+                g2 = (g * g).reshape(h["shape"])
+                r = self.buffer("row_var", h["shape"][0])
+                c = self.buffer("col_var", h["shape"][1])
+                r[:] = lerp(r, g2.mean(axis=1))
+                c[:] = lerp(c, g2.mean(axis=0))
+                estimate = (np.outer(r, c) / max(r.mean(), eps1)).reshape(-1)
+            else:
+                v = self.buffer("variance", n)
+                v[:] = lerp(v, g * g)
+                estimate = v
+            u = 1 / np.sqrt(np.maximum(estimate, eps1 * eps1)) * g
+            return p + -alpha / max(1, np.sqrt(np.sum(u * u)) / (np.sqrt(n) * h.get("d", 1.0))) * u
         # adam / adamw
         b1, b2 = h.get("betas", (0.9, 0.999))
         lr = h.get("lr", 1e-3)

@@ -24,11 +24,13 @@ CASES = [("sgd", {"momentum": 0.9}), ("sgd", {"momentum": 0.9, "nesterov": True,
          ("lion", {"weight_decay": 0.1}), ("adamax", {"weight_decay": 0.1}),
          ("adadelta", {"weight_decay": 0.1}), ("rprop", {"maximize": True}),
          ("nadam", {"weight_decay": 0.1}), ("radam", {"decoupled_weight_decay": True, "weight_decay": 0.1}),
-         ("asgd", {"t0": 3, "weight_decay": 0.1})]
+         ("asgd", {"t0": 3, "weight_decay": 0.1}),
+         ("adafactor", {"weight_decay": 0.1})]
 CLASSES = {"sgd": gdopt.SGD, "adagrad": gdopt.Adagrad, "rmsprop": gdopt.RMSprop, "adam": gdopt.Adam,
            "adamw": gdopt.AdamW, "lion": gdopt.Lion, "adamax": gdopt.Adamax,
            "adadelta": gdopt.Adadelta, "rprop": gdopt.Rprop, "nadam": gdopt.NAdam,
-           "radam": gdopt.RAdam, "asgd": gdopt.ASGD}
+           "radam": gdopt.RAdam, "asgd": gdopt.ASGD,
+           "adafactor": gdopt.Adafactor}
 for dtype in (np.float32, np.float64):
     for kind, options in CASES:
         for n in (1003, 70001):  # a remainder after every vector width; several threads' parts

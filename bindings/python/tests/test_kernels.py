@@ -26,11 +26,12 @@ CONFIGS = [
     ("radam", {"lr": 0.01, "betas": (0.8, 0.9), "eps": 1e-6, "weight_decay": 0.1, "maximize": True}),
     ("radam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
     ("asgd", {"lr": 0.05, "lambd": 0.01, "alpha": 0.5, "t0": 10, "weight_decay": 0.1, "maximize": True}),
+    ("adafactor", {"lr": 0.05, "beta2_decay": -0.6, "eps": (1e-4, 0.01), "d": 2.0, "weight_decay": 0.1}),
 ]
 CLASSES = {"sgd": gdopt.SGD, "adagrad": gdopt.Adagrad, "rmsprop": gdopt.RMSprop, "adam": gdopt.Adam,
            "adamw": gdopt.AdamW, "lion": gdopt.Lion, "adamax": gdopt.Adamax,
            "adadelta": gdopt.Adadelta, "rprop": gdopt.Rprop, "nadam": gdopt.NAdam, "radam": gdopt.RAdam,
-           "asgd": gdopt.ASGD}
+           "asgd": gdopt.ASGD, "adafactor": gdopt.Adafactor}
 
 
 def kernel_step(kind, h, p, g, state, t):
@@ -63,6 +64,8 @@ def kernel_step(kind, h, p, g, state, t):
         state["mu_product"] = kernels.nadam_update(p, g, state.setdefault("exp_avg", zeros()),
                                                    state.setdefault("exp_avg_sq", zeros()), t=t,
                                                    mu_product=state.get("mu_product", 1.0), **h)
+    elif kind == "adafactor":
+        kernels.adafactor_update(p, g, variance=state.setdefault("variance", zeros()), t=t, **h)
     elif kind == "radam":
         kernels.radam_update(p, g, state.setdefault("exp_avg", zeros()), state.setdefault("exp_avg_sq", zeros()), t=t,
                              **h)
@@ -99,7 +102,7 @@ def test_kernels_equal_optimizer_objects(kind, h, dtype):
 def test_kernel_errors_name_the_argument_and_change_nothing():
     p, g, m, v = np.ones(4), np.ones(4), np.zeros(4), np.zeros(4)
     before = [a.copy() for a in (p, m, v)]
-    with pytest.raises(ValueError, match="exp_avg_sq has 3 float64 elements, p has 4"):
+    with pytest.raises(ValueError, match="exp_avg_sq has 3 float64 elements, it must have 4"):
         kernels.adam_update(p, g, m, v[:3], t=1)
     with pytest.raises(TypeError, match="g has element format"):
         kernels.adam_update(p, g.astype(np.int64), m, v, t=1)
@@ -117,3 +120,32 @@ def test_kernel_errors_name_the_argument_and_change_nothing():
         kernels.sgd_update(frozen, g, t=1, lr=0.1)
     for a, b in zip((p, m, v), before):
         assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adafactor_factors_a_2d_array_as_torch_does(dtype):
+    """A 2-D param bound at construction keeps row and column factors; the object, the factored
+    kernel and the float64 reference agree, and a state_dict round trip continues exactly."""
+    from reference import Reference
+    rng = np.random.default_rng(5)
+    p = rng.standard_normal((6, 9)).astype(dtype)
+    q, expected = p.copy(), p.astype(np.float64).reshape(-1)
+    opt = gdopt.Adafactor([p], lr=0.05, weight_decay=0.1)
+    reference = Reference("adafactor", lr=0.05, weight_decay=0.1, shape=(6, 9),
+                          eps=(float(np.finfo(dtype).eps), 1e-3))
+    row_var, col_var = np.zeros(6, dtype), np.zeros(9, dtype)
+    for t in range(1, 31):
+        g = rng.standard_normal((6, 9)).astype(dtype)
+        opt.step(g)
+        kernels.adafactor_update(q, g, row_var, col_var, t=t, lr=0.05, weight_decay=0.1)
+        expected = reference.step(expected, g.reshape(-1).astype(np.float64))
+    assert p.tobytes() == q.tobytes()
+    tolerance = 1e-12 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(p.reshape(-1), expected, rtol=tolerance, atol=tolerance * 0.05)
+    state = opt.state_dict()["state"][0]
+    assert state["row_var"].tobytes() == row_var.tobytes() and state["col_var"].tobytes() == col_var.tobytes()
+    assert "variance" not in state
+    with pytest.raises(ValueError, match="row_var has 9 .* it must have 6"):
+        kernels.adafactor_update(q, g, col_var, row_var, t=31)
+    with pytest.raises(ValueError, match="variance is NULL"):
+        kernels.adafactor_update(q.reshape(-1), g.reshape(-1), t=31)

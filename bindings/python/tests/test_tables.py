@@ -10,7 +10,8 @@ from gdopt import _gdopt
 CLASSES = {"sgd": gdopt.SGD, "adagrad": gdopt.Adagrad, "rmsprop": gdopt.RMSprop, "adam": gdopt.Adam,
            "adamw": gdopt.AdamW, "lion": gdopt.Lion, "adamax": gdopt.Adamax,
            "adadelta": gdopt.Adadelta, "rprop": gdopt.Rprop, "nadam": gdopt.NAdam,
-           "radam": gdopt.RAdam, "asgd": gdopt.ASGD}
+           "radam": gdopt.RAdam, "asgd": gdopt.ASGD,
+           "adafactor": gdopt.Adafactor}
 
 
 def test_the_kinds_listed_are_the_classes():

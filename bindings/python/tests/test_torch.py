@@ -28,6 +28,8 @@ CASES = [
     ("RAdam", {"lr": 0.002, "weight_decay": 0.01}),
     ("RAdam", {"lr": 0.002, "weight_decay": 0.01, "decoupled_weight_decay": True}),
     ("ASGD", {"lr": 0.01, "lambd": 1e-3, "t0": 20, "weight_decay": 0.01}),
+    ("Adafactor", {"lr": 0.01}),
+    ("Adafactor", {"lr": 0.01, "beta2_decay": -0.6, "eps": (1e-4, 1e-2), "d": 2.0, "weight_decay": 0.01}),
 ]
 IDS = [f"{name}-{i}" for i, (name, _) in enumerate(CASES)]
 # torch keeps NAdam's mu_product and ASGD's eta and mu in float32 tensors, gdopt in doubles.
@@ -154,6 +156,8 @@ def test_what_gdopt_cannot_step_is_a_clear_error():
         gt.Adam([sparse], capturable=True)
     with pytest.raises(ValueError, match="beta1"):
         gt.Adam([sparse], betas=(1.5, 0.9))
+    with pytest.raises(ValueError, match=r"shape \(2, 3, 4\): gdopt.torch.Adafactor factors 2-D params only"):
+        gt.Adafactor([torch.nn.Parameter(torch.ones(2, 3, 4))])
 
 
 def test_the_step_is_in_place_with_no_copy():

@@ -12,14 +12,14 @@ from ._checks import number, whole
 from ._gdopt import NonFiniteError
 from ._gradcheck import GradCheckResult, grad_check, numerical_gradient
 from ._minimize import Minimizer, MinimizeResult, Progress, minimize
-from ._optimizers import (ASGD, SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Lion, NAdam, Optimizer, RAdam, RMSprop,
-                          Rprop)
+from ._optimizers import (ASGD, SGD, Adadelta, Adafactor, Adagrad, Adam, Adamax, AdamW, Lion, NAdam, Optimizer, RAdam,
+                          RMSprop, Rprop)
 from ._tape import Node, Tape, multiclass_hinge, softmax_cross_entropy
 
 __version__ = _gdopt.version()
 build_info = _gdopt.build_info  # the BLAS and its kernels, the LAPACK, gdopt's vector level
 __all__ = ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Lion", "Adamax", "Adadelta", "Rprop", "NAdam", "RAdam",
-           "ASGD", "Optimizer",
+           "ASGD", "Adafactor", "Optimizer",
            "NonFiniteError",
            "clip_grad_norm",
            "batches", "set_num_threads", "Tape", "Node", "softmax_cross_entropy", "multiclass_hinge",

@@ -18,12 +18,13 @@ from ._checks import flag, name as checked_name, number, pair, whole
 # Lion is not in torch.optim: its name is the paper's (API.md §11).
 TORCH_CLASSES = {"sgd": "SGD", "adagrad": "Adagrad", "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW",
                  "lion": "Lion", "adamax": "Adamax", "adadelta": "Adadelta",
-                 "rprop": "Rprop", "nadam": "NAdam", "radam": "RAdam", "asgd": "ASGD"}
+                 "rprop": "Rprop", "nadam": "NAdam", "radam": "RAdam", "asgd": "ASGD", "adafactor": "Adafactor"}
 # torch's grouped keywords: one keyword for several table entries.
 GROUPED = {"betas": ("beta1", "beta2"), "etas": ("eta_minus", "eta_plus"),
-           "step_sizes": ("step_size_min", "step_size_max")}
-# Keywords whose default is None, meaning off (the table's 0); they are not torch's.
-NONE_MEANS_OFF = ("max_grad_norm",)
+           "step_sizes": ("step_size_min", "step_size_max"), "eps": ("eps1", "eps2")}
+# Values that are None in Python and 0 in the library's table: max_grad_norm (off; not torch's)
+# and Adafactor's eps1 (torch's None: the dtype's machine epsilon).
+NONE_MEANS_OFF = ("max_grad_norm", "eps1")
 
 
 ArrayList = Union[np.ndarray, Sequence[np.ndarray]]
@@ -66,6 +67,9 @@ class Optimizer:
         self._handle = _gdopt.Optimizer(self.kind)
         for name, value in settings.items():
             self._handle.set(name, value)
+        for slot, array in enumerate(self._params or ()):
+            if array.ndim == 2:  # as torch factors a 2-D tensor's state (Adafactor; the others ignore it)
+                self._handle.set_shape(slot, *array.shape)
 
     def step(self, params: ArrayList, grads: ArrayList | None = None) -> None:
         """Updates the params in place from the grads: ``step(grads)`` for bound params,
@@ -113,6 +117,13 @@ class Optimizer:
         when out of range."""
         self._handle.set(checked_name(name, "hyperparameter"), number(value, name))
 
+    def set_shape(self, slot: int, rows: int, cols: int) -> None:
+        """Gives a slot a rows x cols shape before its first step, so that Adafactor keeps row
+        and column factors for it (params bound at construction get their 2-D arrays' shapes).
+        The other kinds ignore it."""
+        self._handle.set_shape(whole(slot, "slot", maximum=2**64 - 1), whole(rows, "rows", minimum=1),
+                               whole(cols, "cols", minimum=1))
+
     def reset(self) -> None:
         """Forgets every slot's state; keeps the hyperparameters."""
         self._handle.reset()
@@ -129,16 +140,20 @@ class Optimizer:
         """The hyperparameters and every slot's state as plain data with numpy copies:
         ``{"kind", "hyperparameters": {name: value}, "state": {slot: {"step", "dtype", "n", buffers...}}}``,
         with torch's buffer names (``exp_avg``, ``momentum_buffer``, ...) and scalar state as floats
-        (NAdam's ``mu_product``, ASGD's ``eta`` and ``mu``)."""
+        (NAdam's ``mu_product``, ASGD's ``eta`` and ``mu``); a factored slot (Adafactor) has its
+        ``shape`` (rows, cols), and its ``row_var`` and ``col_var`` have rows and cols entries."""
         buffers = _gdopt.optimizer_state_names(self.kind)
         state = {}
         for slot in self._handle.slots():
             dtype_code, mask, n, step = self._handle.slot_info(slot)
             dtype = np.dtype(np.float64 if dtype_code == _gdopt.F64 else np.float32)
             entry: dict = {"step": step, "dtype": dtype.name, "n": n}
+            shape = self._handle.slot_shape(slot)
+            if shape != (0, 0):
+                entry["shape"] = shape
             for bit, name in enumerate(buffers):
                 if mask >> bit & 1:
-                    entry[name] = np.empty(n, dtype)
+                    entry[name] = np.empty(_length(name, n, shape), dtype)
                     self._handle.state_get(slot, name, entry[name])
             for name in _gdopt.optimizer_scalar_names(self.kind):
                 entry[name] = self._handle.scalar_get(slot, name)
@@ -184,12 +199,19 @@ class Optimizer:
                 raise ValueError(f"{what}['dtype'] must be 'float32' or 'float64', got {dtype_name!r}")
             n = whole(entry_of(entry, "n", what), f"{what}['n']", minimum=1, maximum=2**62)
             step = whole(entry_of(entry, "step", what), f"{what}['step']", minimum=1, maximum=2**64 - 1)
+            shape = (0, 0)
+            if "shape" in entry:
+                shape = pair(entry["shape"], f"{what}['shape']")
+                scratch.set_shape(slot, whole(shape[0], f"{what}['shape'][0]", minimum=1),
+                                  whole(shape[1], f"{what}['shape'][1]", minimum=1))
+                shape = (int(shape[0]), int(shape[1]))
             present = [name for name in buffer_names if name in entry]
             arrays = []
             for name in present:
                 array = np.asarray(entry[name])
-                if array.dtype.kind not in "fiu" or array.ndim != 1 or array.size != n:
-                    raise ValueError(f"{what}[{name!r}] must be a 1-D numeric array of n={n} entries, "
+                length = _length(name, n, shape)
+                if array.dtype.kind not in "fiu" or array.ndim != 1 or array.size != length:
+                    raise ValueError(f"{what}[{name!r}] must be a 1-D numeric array of {length} entries, "
                                      f"got {array.dtype} of shape {array.shape}")
                 arrays.append(np.ascontiguousarray(array, dtype=dtype_name))
             scratch.state_set(slot, step, dtype_name == "float64", n, tuple(present), tuple(arrays))
@@ -202,6 +224,13 @@ class Optimizer:
         return f"{type(self).__name__}({settings})"
 
 
+def _length(name: str, n: int, shape: tuple) -> int:
+    """A state buffer's length: n, or a factored slot's rows for row_var and cols for col_var."""
+    if shape != (0, 0) and name in ("row_var", "col_var"):
+        return shape[0] if name == "row_var" else shape[1]
+    return n
+
+
 def keywords(kind: str) -> list[tuple[str, Any]]:
     """A kind's keywords and defaults in table order, with torch's grouped keywords in the
     place of their first member (``betas`` for beta1 and beta2)."""
@@ -212,7 +241,8 @@ def keywords(kind: str) -> list[tuple[str, Any]]:
         group = grouped_member.get(name)
         if group is not None:
             if GROUPED[group][0] == name and all(member in table for member in GROUPED[group]):
-                result.append((group, tuple(table[member][0] for member in GROUPED[group])))
+                result.append((group, tuple(None if member in NONE_MEANS_OFF and table[member][0] == 0
+                                            else table[member][0] for member in GROUPED[group])))
             continue
         value, _, _, flags = table[name]
         if name in NONE_MEANS_OFF:
@@ -235,8 +265,11 @@ def _settings(kind: str, given: dict) -> dict:
     for keyword, value in given.items():
         if keyword not in known:
             raise TypeError(f"{TORCH_CLASSES[kind]}() got an unexpected keyword argument {keyword!r}")
-        if keyword in GROUPED:
-            settings.update(zip(GROUPED[keyword], pair(value, keyword)))
+        if keyword in GROUPED and keyword not in table:  # Adam's eps is a number, Adafactor's a pair
+            members = GROUPED[keyword]
+            values = pair([0.0 if v is None and m in NONE_MEANS_OFF else v for m, v in zip(members, value)]
+                          if isinstance(value, (tuple, list)) else value, keyword)
+            settings.update(zip(members, values))
         elif value is None and keyword in NONE_MEANS_OFF:
             settings[keyword] = 0.0
         elif table[keyword][3] == _gdopt.PARAM_BOOL:

@@ -25,6 +25,7 @@ class Optimizer:
     def lr(self, value: float) -> None: ...
     def get(self, name: str) -> float: ...
     def set(self, name: str, value: float) -> None: ...
+    def set_shape(self, slot: int, rows: int, cols: int) -> None: ...
     def reset(self) -> None: ...
     def save(self, path: str) -> None: ...
     def load(self, path: str) -> None: ...
@@ -57,7 +58,7 @@ class Adagrad(Optimizer):
         lr_decay: float = 0.0,
         weight_decay: float = 0.0,
         initial_accumulator_value: float = 0.0,
-        eps: float = 1e-10,
+        eps: tuple[float, float] = 1e-10,
         maximize: bool = False,
         reject_nonfinite: bool = False,
         max_grad_norm: float | None = None,
@@ -71,7 +72,7 @@ class RMSprop(Optimizer):
         *,
         lr: float = 0.01,
         alpha: float = 0.99,
-        eps: float = 1e-08,
+        eps: tuple[float, float] = 1e-08,
         weight_decay: float = 0.0,
         momentum: float = 0.0,
         centered: bool = False,
@@ -88,7 +89,7 @@ class Adam(Optimizer):
         *,
         lr: float = 0.001,
         betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-08,
+        eps: tuple[float, float] = 1e-08,
         weight_decay: float = 0.0,
         amsgrad: bool = False,
         maximize: bool = False,
@@ -104,7 +105,7 @@ class AdamW(Optimizer):
         *,
         lr: float = 0.001,
         betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-08,
+        eps: tuple[float, float] = 1e-08,
         weight_decay: float = 0.01,
         amsgrad: bool = False,
         maximize: bool = False,
@@ -134,7 +135,7 @@ class Adamax(Optimizer):
         *,
         lr: float = 0.002,
         betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-08,
+        eps: tuple[float, float] = 1e-08,
         weight_decay: float = 0.0,
         maximize: bool = False,
         reject_nonfinite: bool = False,
@@ -149,7 +150,7 @@ class Adadelta(Optimizer):
         *,
         lr: float = 1.0,
         rho: float = 0.9,
-        eps: float = 1e-06,
+        eps: tuple[float, float] = 1e-06,
         weight_decay: float = 0.0,
         maximize: bool = False,
         reject_nonfinite: bool = False,
@@ -178,7 +179,7 @@ class NAdam(Optimizer):
         *,
         lr: float = 0.002,
         betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-08,
+        eps: tuple[float, float] = 1e-08,
         weight_decay: float = 0.0,
         momentum_decay: float = 0.004,
         decoupled_weight_decay: bool = False,
@@ -195,7 +196,7 @@ class RAdam(Optimizer):
         *,
         lr: float = 0.001,
         betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-08,
+        eps: tuple[float, float] = 1e-08,
         weight_decay: float = 0.0,
         decoupled_weight_decay: bool = False,
         maximize: bool = False,
@@ -213,6 +214,22 @@ class ASGD(Optimizer):
         lambd: float = 0.0001,
         alpha: float = 0.75,
         t0: float = 1000000.0,
+        weight_decay: float = 0.0,
+        maximize: bool = False,
+        reject_nonfinite: bool = False,
+        max_grad_norm: float | None = None,
+    ) -> None: ...
+
+
+class Adafactor(Optimizer):
+    def __init__(
+        self,
+        params: ArrayList | None = None,
+        *,
+        lr: float = 0.01,
+        beta2_decay: float = -0.8,
+        eps: tuple[float, float] = (None, 0.001),
+        d: float = 1.0,
         weight_decay: float = 0.0,
         maximize: bool = False,
         reject_nonfinite: bool = False,

@@ -7,11 +7,11 @@
 /* Kernels over at least this many elements run without the GIL. */
 enum { RELEASE_GIL_ABOVE = 16384 };
 
-enum kernel { SGD, ADAGRAD, RMSPROP, ADAM, LION, ADAMAX, ADADELTA, RPROP, NADAM, RADAM, ASGD, UNKNOWN };
+enum kernel { SGD, ADAGRAD, RMSPROP, ADAM, LION, ADAMAX, ADADELTA, RPROP, NADAM, RADAM, ASGD, ADAFACTOR, UNKNOWN };
 
 static enum kernel kernel_named(const char *kind) {
     static const char *const names[] = {"sgd",      "adagrad", "rmsprop", "adam",  "lion", "adamax",
-                                        "adadelta", "rprop",   "nadam",   "radam", "asgd"};
+                                        "adadelta", "rprop",   "nadam",   "radam", "asgd", "adafactor"};
     for (int k = SGD; k < UNKNOWN; k++)
         if (!strcmp(kind, names[k])) return (enum kernel)k;
     return UNKNOWN;
@@ -36,34 +36,41 @@ PyObject *kernel_update(PyObject *module, PyObject *args) {
                           &PyTuple_Type, &h, &scalars[0], &scalars[1]))
         return NULL;
     enum kernel kind = kernel_named(kind_name);
+    double lr, a, b, c, d, e;
+    Py_ssize_t rows = 0, cols = 0; /* adafactor's shape: row_var has rows elements, col_var cols */
+    int flag1 = 0, flag2 = 0;
+    int ok = kind == SGD         ? PyArg_ParseTuple(h, "ddddii", &lr, &a, &b, &c, &flag1, &flag2)
+             : kind == ADAGRAD   ? PyArg_ParseTuple(h, "ddddi", &lr, &a, &b, &c, &flag1)
+             : kind == RMSPROP   ? PyArg_ParseTuple(h, "dddddii", &lr, &a, &b, &c, &d, &flag1, &flag2)
+             : kind == ADAM      ? PyArg_ParseTuple(h, "dddddi", &lr, &a, &b, &c, &d, &flag1)
+             : kind == LION      ? PyArg_ParseTuple(h, "ddddi", &lr, &a, &b, &c, &flag1)
+             : kind == ADAMAX    ? PyArg_ParseTuple(h, "dddddi", &lr, &a, &b, &c, &d, &flag1)
+             : kind == ADADELTA  ? PyArg_ParseTuple(h, "ddddi", &lr, &a, &b, &c, &flag1)
+             : kind == RPROP     ? PyArg_ParseTuple(h, "ddddi", &a, &b, &c, &d, &flag1)
+             : kind == NADAM     ? PyArg_ParseTuple(h, "ddddddii", &lr, &a, &b, &c, &d, &e, &flag1, &flag2)
+             : kind == RADAM     ? PyArg_ParseTuple(h, "dddddii", &lr, &a, &b, &c, &d, &flag1, &flag2)
+             : kind == ASGD      ? PyArg_ParseTuple(h, "dddddi", &lr, &a, &b, &c, &d, &flag1)
+             : kind == ADAFACTOR ? PyArg_ParseTuple(h, "nnddddddi", &rows, &cols, &lr, &a, &b, &c, &d, &e, &flag1) &&
+                                       ((rows >= 0 && cols >= 0) ||
+                                        (PyErr_SetString(PyExc_ValueError, "rows and cols must be >= 0"), 0))
+                                 : (PyErr_Format(PyExc_ValueError, "unknown kernel %s", kind_name), 0);
+    if (!ok) return NULL;
     Array arrays[5] = {0};
     void *pointers[5] = {NULL};
     for (int i = 0; i < 5; i++) {
         if (i >= 2 && objects[i] == Py_None) continue;
         if (!acquire(objects[i], &arrays[i], i != 1, names[i], -1)) goto fail;
-        if (arrays[i].is_double != arrays[0].is_double || arrays[i].n != arrays[0].n) {
-            PyErr_Format(PyExc_ValueError, "%s has %zu %s elements, p has %zu %s", names[i], arrays[i].n,
-                         arrays[i].is_double ? "float64" : "float32", arrays[0].n,
+        size_t expected = kind == ADAFACTOR && i == 2   ? (size_t)rows
+                          : kind == ADAFACTOR && i == 3 ? (size_t)cols
+                                                        : arrays[0].n;
+        if (arrays[i].is_double != arrays[0].is_double || arrays[i].n != expected) {
+            PyErr_Format(PyExc_ValueError, "%s has %zu %s elements, it must have %zu %s", names[i], arrays[i].n,
+                         arrays[i].is_double ? "float64" : "float32", expected,
                          arrays[0].is_double ? "float64" : "float32");
             goto fail;
         }
         pointers[i] = arrays[i].view.buf;
     }
-    double lr, a, b, c, d, e;
-    int flag1 = 0, flag2 = 0;
-    int ok = kind == SGD        ? PyArg_ParseTuple(h, "ddddii", &lr, &a, &b, &c, &flag1, &flag2)
-             : kind == ADAGRAD  ? PyArg_ParseTuple(h, "ddddi", &lr, &a, &b, &c, &flag1)
-             : kind == RMSPROP  ? PyArg_ParseTuple(h, "dddddii", &lr, &a, &b, &c, &d, &flag1, &flag2)
-             : kind == ADAM     ? PyArg_ParseTuple(h, "dddddi", &lr, &a, &b, &c, &d, &flag1)
-             : kind == LION     ? PyArg_ParseTuple(h, "ddddi", &lr, &a, &b, &c, &flag1)
-             : kind == ADAMAX   ? PyArg_ParseTuple(h, "dddddi", &lr, &a, &b, &c, &d, &flag1)
-             : kind == ADADELTA ? PyArg_ParseTuple(h, "ddddi", &lr, &a, &b, &c, &flag1)
-             : kind == RPROP    ? PyArg_ParseTuple(h, "ddddi", &a, &b, &c, &d, &flag1)
-             : kind == NADAM    ? PyArg_ParseTuple(h, "ddddddii", &lr, &a, &b, &c, &d, &e, &flag1, &flag2)
-             : kind == RADAM    ? PyArg_ParseTuple(h, "dddddii", &lr, &a, &b, &c, &d, &flag1, &flag2)
-             : kind == ASGD     ? PyArg_ParseTuple(h, "dddddi", &lr, &a, &b, &c, &d, &flag1)
-                                : (PyErr_Format(PyExc_ValueError, "unknown kernel %s", kind_name), 0);
-    if (!ok) goto fail;
     size_t n = arrays[0].n;
     int f64 = arrays[0].is_double;
     gdopt_status status;
@@ -110,6 +117,12 @@ PyObject *kernel_update(PyObject *module, PyObject *args) {
     case ASGD:
         status = f64 ? gdopt_asgd_update_f64(p, g, s0, scalars, scalars + 1, n, t, lr, a, b, c, d, flag1)
                      : gdopt_asgd_update_f32(p, g, s0, scalars, scalars + 1, n, t, lr, a, b, c, d, flag1);
+        break;
+    case ADAFACTOR:
+        status = f64 ? gdopt_adafactor_update_f64(p, g, s0, s1, s2, n, (size_t)rows, (size_t)cols, t, lr, a, b, c, d, e,
+                                                  flag1)
+                     : gdopt_adafactor_update_f32(p, g, s0, s1, s2, n, (size_t)rows, (size_t)cols, t, lr, a, b, c, d, e,
+                                                  flag1);
         break;
     default:
         status = f64 ? gdopt_adam_update_f64(p, g, s0, s1, s2, n, t, lr, a, b, c, d, flag1)

@@ -21,9 +21,9 @@ from ._checks import WHOLE_MAX, flag, number, pair, whole
 from ._optimizers import defaults
 
 # The defaults are the library's tables', as the optimizer classes' are.
-_sgd, _adagrad, _rmsprop, _adam, _lion, _adamax, _adadelta, _rprop, _nadam, _radam, _asgd = (
+_sgd, _adagrad, _rmsprop, _adam, _lion, _adamax, _adadelta, _rprop, _nadam, _radam, _asgd, _adafactor = (
     defaults(kind) for kind in ("sgd", "adagrad", "rmsprop", "adam", "lion", "adamax", "adadelta", "rprop", "nadam",
-                                "radam", "asgd"))
+                                "radam", "asgd", "adafactor"))
 
 
 def sgd_update(p: np.ndarray, g: np.ndarray, momentum_buffer: Optional[np.ndarray] = None, *, t: int, lr: float,
@@ -136,6 +136,22 @@ def asgd_update(p: np.ndarray, g: np.ndarray, ax: np.ndarray, *, t: int, eta: fl
     return _gdopt.kernel_update("asgd", (p, g, ax, None, None), ("p", "g", "ax", "", ""), _step(t),
                                 _numbers(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay)
                                 + _flags(maximize=maximize), (number(eta, "eta"), number(mu, "mu")))
+
+
+def adafactor_update(p: np.ndarray, g: np.ndarray, row_var: Optional[np.ndarray] = None,
+                     col_var: Optional[np.ndarray] = None, variance: Optional[np.ndarray] = None, *, t: int,
+                     lr: float = _adafactor.lr, beta2_decay: float = _adafactor.beta2_decay,
+                     eps: tuple[Optional[float], float] = _adafactor.eps, d: float = _adafactor.d,
+                     weight_decay: float = _adafactor.weight_decay, maximize: bool = _adafactor.maximize) -> None:
+    """A 2-D ``p`` (rows x cols) is factored, as torch factors it: pass ``row_var`` (rows
+    elements) and ``col_var`` (cols). Any other ``p`` takes ``variance``, shaped like p.
+    ``eps=(None, ...)`` uses the dtype's machine epsilon, as torch does."""
+    rows, cols = p.shape if isinstance(p, np.ndarray) and p.ndim == 2 else (0, 0)
+    eps1, eps2 = eps if isinstance(eps, (tuple, list)) and len(eps) == 2 else pair(eps, "eps")
+    _gdopt.kernel_update("adafactor", (p, g, row_var, col_var, variance), ("p", "g", "row_var", "col_var", "variance"),
+                         _step(t), (rows, cols) + _numbers(lr=lr, beta2_decay=beta2_decay)
+                         + (0.0 if eps1 is None else number(eps1, "eps[0]"), number(eps2, "eps[1]"))
+                         + _numbers(d=d, weight_decay=weight_decay) + _flags(maximize=maximize))
 
 
 def _step(t) -> int:

@@ -342,6 +342,28 @@ static PyObject *Optimizer_scalar_set(Optimizer *self, PyObject *args) {
     return status == GDOPT_OK ? Py_NewRef(Py_None) : raise_status(status);
 }
 
+/* set_shape(slot, rows, cols): a slot's shape before its first step. */
+static PyObject *Optimizer_set_shape(Optimizer *self, PyObject *args) {
+    unsigned long long slot;
+    Py_ssize_t rows, cols;
+    if (!PyArg_ParseTuple(args, "Knn", &slot, &rows, &cols) || !usable(self)) return NULL;
+    if (rows < 0 || cols < 0) {
+        PyErr_SetString(PyExc_ValueError, "rows and cols must be > 0");
+        return NULL;
+    }
+    gdopt_status status = gdopt_optimizer_set_shape(self->handle, slot, (size_t)rows, (size_t)cols);
+    return status == GDOPT_OK ? Py_NewRef(Py_None) : raise_status(status);
+}
+
+/* slot_shape(slot) -> (rows, cols): a slot's factored shape, (0, 0) when not factored. */
+static PyObject *Optimizer_slot_shape(Optimizer *self, PyObject *args) {
+    unsigned long long slot;
+    size_t rows = 0, cols = 0;
+    if (!PyArg_ParseTuple(args, "K", &slot) || !usable(self)) return NULL;
+    gdopt_status status = gdopt_optimizer_slot_shape(self->handle, slot, &rows, &cols);
+    return status == GDOPT_OK ? Py_BuildValue("(nn)", (Py_ssize_t)rows, (Py_ssize_t)cols) : raise_status(status);
+}
+
 static PyMethodDef Optimizer_methods[] = {
     {"set", (PyCFunction)Optimizer_set, METH_VARARGS, "set(name, value): set a hyperparameter by its torch name."},
     {"get", (PyCFunction)Optimizer_get, METH_VARARGS, "get(name) -> float: read a hyperparameter."},
@@ -362,6 +384,8 @@ static PyMethodDef Optimizer_methods[] = {
      "state_set(slot, step, is_double, n, names, arrays): replace a slot's whole state."},
     {"scalar_get", (PyCFunction)Optimizer_scalar_get, METH_VARARGS, "scalar_get(slot, name) -> float."},
     {"scalar_set", (PyCFunction)Optimizer_scalar_set, METH_VARARGS, "scalar_set(slot, name, value)."},
+    {"set_shape", (PyCFunction)Optimizer_set_shape, METH_VARARGS, "set_shape(slot, rows, cols)."},
+    {"slot_shape", (PyCFunction)Optimizer_slot_shape, METH_VARARGS, "slot_shape(slot) -> (rows, cols)."},
     {NULL, NULL, 0, NULL},
 };
 

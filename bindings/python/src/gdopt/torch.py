@@ -62,11 +62,21 @@ class Optimizer(torch.optim.Optimizer):
         handle, applied = self._handles.get(index, (None, None))
         if handle is None:
             handle = _gdopt.Optimizer(self.kind)
+            for slot, p in enumerate(group["params"]):
+                self._shape(handle, slot, p, f"param {slot} of group {index}")
         if current != applied:
             for name, value in _settings(self.kind, dict(zip(names, current))).items():
                 handle.set(name, value)
             self._handles[index] = (handle, current)
         return handle
+
+    def _shape(self, handle, slot: int, p: torch.Tensor, what: str) -> None:
+        """A 2-D param's shape, for the kinds that factor their state (Adafactor), as torch does."""
+        if p.dim() == 2:
+            handle.set_shape(slot, *p.shape)
+        elif p.dim() > 2 and self.kind == "adafactor":
+            raise ValueError(f"{what} has shape {tuple(p.shape)}: gdopt.torch.Adafactor factors 2-D params only "
+                             "(torch factors the last two dimensions of each matrix in the batch)")
 
     @staticmethod
     def _checked(p: torch.Tensor, what: str) -> None:
@@ -125,11 +135,15 @@ class Optimizer(torch.optim.Optimizer):
                 entry: dict = {"step": torch.tensor(float(step), dtype=torch.float32 if step < 2**24 else torch.float64)}
                 for name in scalars:
                     entry[name] = torch.tensor(handle.scalar_get(slot, name), dtype=torch.float64)
+                rows, cols = handle.slot_shape(slot)
+                # torch's shapes: the param's, and Adafactor's factors as a column and a row.
+                shapes = {"row_var": (rows, 1), "col_var": (1, cols)} if rows else {}
                 for bit, name in enumerate(names):
                     if mask >> bit & 1:
-                        values = np.empty(n, np.float64 if dtype_code == _gdopt.F64 else np.float32)
+                        shape = shapes.get(name, p.shape)
+                        values = np.empty(int(np.prod(shape)), np.float64 if dtype_code == _gdopt.F64 else np.float32)
                         handle.state_get(slot, name, values)
-                        entry[name] = torch.from_numpy(values).view(p.shape)
+                        entry[name] = torch.from_numpy(values).view(shape)
                 self.state[p] = entry
         try:
             return super().state_dict()
