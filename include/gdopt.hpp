@@ -132,6 +132,7 @@ template <> struct c_api<float> {
     static constexpr auto nadam_update = gdopt_nadam_update_f32;
     static constexpr auto radam_update = gdopt_radam_update_f32;
     static constexpr auto asgd_update = gdopt_asgd_update_f32;
+    static constexpr auto adafactor_update = gdopt_adafactor_update_f32;
     static constexpr auto clip_grad_norm = gdopt_clip_grad_norm_f32;
     static constexpr auto tape_variable = gdopt_tape_variable_f32;
     static constexpr auto tape_constant = gdopt_tape_constant_f32;
@@ -157,6 +158,7 @@ template <> struct c_api<double> {
     static constexpr auto nadam_update = gdopt_nadam_update_f64;
     static constexpr auto radam_update = gdopt_radam_update_f64;
     static constexpr auto asgd_update = gdopt_asgd_update_f64;
+    static constexpr auto adafactor_update = gdopt_adafactor_update_f64;
     static constexpr auto clip_grad_norm = gdopt_clip_grad_norm_f64;
     static constexpr auto tape_variable = gdopt_tape_variable_f64;
     static constexpr auto tape_constant = gdopt_tape_constant_f64;
@@ -408,6 +410,16 @@ class optimizer : public detail::checkpointed<optimizer, gdopt_optimizer> {
     void scalar_set(std::size_t slot, const char *name, double value) {
         detail::check(gdopt_optimizer_scalar_set(handle_.get(), slot, name, value));
     }
+    /* A slot's rows x cols shape, before its first step (adafactor factors its state). */
+    void set_shape(std::size_t slot, std::size_t rows, std::size_t cols) {
+        detail::check(gdopt_optimizer_set_shape(handle_.get(), slot, rows, cols));
+    }
+    /* The slot's factored shape, {0, 0} when not factored. */
+    std::pair<std::size_t, std::size_t> slot_shape(std::size_t slot) const {
+        std::size_t rows = 0, cols = 0;
+        detail::check(gdopt_optimizer_slot_shape(handle_.get(), slot, &rows, &cols));
+        return {rows, cols};
+    }
 };
 
 /* ---- Stateless kernels (gdopt.h's equations; empty containers stand for NULL buffers) -- */
@@ -600,6 +612,29 @@ void asgd_update(P &&p, const G &g, A &&ax, double &eta, double &mu, std::uint64
     detail::same_size("gdopt::asgd_update", "g", n, std::size(g));
     detail::same_size("gdopt::asgd_update", "ax", n, std::size(ax));
     asgd_update(std::data(p), std::data(g), std::data(ax), eta, mu, n, t, lr, lambd, alpha, t0, weight_decay, maximize);
+}
+
+/* rows = cols = 0: variance (n elements) is used; else row-major p is factored, with row_var
+ * (rows elements) and col_var (cols). Unused buffers may be null. eps1 = 0: the dtype's epsilon. */
+template <class T>
+void adafactor_update(T *p, const T *g, T *row_var, T *col_var, T *variance, std::size_t n, std::size_t rows,
+                      std::size_t cols, std::uint64_t t, double lr, double beta2_decay, double eps1, double eps2,
+                      double d, double weight_decay, bool maximize) {
+    detail::check(detail::c_api<T>::adafactor_update(p, g, row_var, col_var, variance, n, rows, cols, t, lr,
+                                                     beta2_decay, eps1, eps2, d, weight_decay, maximize));
+}
+/* Containers: a factored call passes empty variance, an unfactored one empty row_var and col_var. */
+template <class P, class G, class R, class C, class V, class = std::enable_if_t<detail::contiguous_v<P>>>
+void adafactor_update(P &&p, const G &g, R &&row_var, C &&col_var, V &&variance, std::size_t rows, std::size_t cols,
+                      std::uint64_t t, double lr, double beta2_decay, double eps1, double eps2, double d,
+                      double weight_decay, bool maximize) {
+    const char *call = "gdopt::adafactor_update";
+    const std::size_t n = std::size(p);
+    detail::same_size(call, "g", n, std::size(g));
+    adafactor_update(std::data(p), std::data(g), detail::optional_data(row_var, rows, call, "row_var"),
+                     detail::optional_data(col_var, cols, call, "col_var"),
+                     detail::optional_data(variance, n, call, "variance"), n, rows, cols, t, lr, beta2_decay, eps1,
+                     eps2, d, weight_decay, maximize);
 }
 
 /* Clips count buffers by their global L2 norm; returns the norm before clipping. */

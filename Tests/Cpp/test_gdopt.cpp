@@ -373,6 +373,26 @@ static void test_kernels() {
     CHECK_THROWS(GDOPT_ERR_SIZE, "ax",
                  gdopt::asgd_update(pas, gas, std::vector<double>(3), eta, mu, 1, 0.01, 1e-4, 0.75, 1e6, 0, false));
 
+    // Adafactor: a factored slot (set_shape) equals the factored kernel, and a vector slot the unfactored one.
+    std::vector<double> fp(12, 0.5), fq(12, 0.5), fg(12), rowv(3), colv(4), vp(12, 0.5), vq(12, 0.5), var(12);
+    gdopt::optimizer factored("adafactor", {{"weight_decay", 0.1}}), plain("adafactor");
+    factored.set_shape(0, 3, 4);
+    for (std::uint64_t t = 1; t <= 20; t++) {
+        for (std::size_t i = 0; i < 12; i++) fg[i] = std::sin(0.5 * static_cast<double>(t * (i + 2)));
+        gdopt::adafactor_update(fq, fg, rowv, colv, std::vector<double>(), 3, 4, t, 0.01, -0.8, 0, 1e-3, 1, 0.1, false);
+        factored.step(0, fp, fg);
+        gdopt::adafactor_update(vq, fg, std::vector<double>(), std::vector<double>(), var, 0, 0, t, 0.01, -0.8, 0, 1e-3,
+                                1, 0, false);
+        plain.step(0, vp, fg);
+    }
+    CHECK(same_bits(fp, fq) && same_bits(vp, vq));
+    CHECK((factored.slot_shape(0) == std::pair<std::size_t, std::size_t>{3, 4}) &&
+          (plain.slot_shape(0) == std::pair<std::size_t, std::size_t>{0, 0}));
+    CHECK_THROWS(GDOPT_ERR_SIZE, "row_var",
+                 gdopt::adafactor_update(fq, fg, std::vector<double>(2), colv, std::vector<double>(), 3, 4, 1, 0.01,
+                                         -0.8, 0, 1e-3, 1, 0, false));
+    CHECK_THROWS(GDOPT_ERR_INVALID, "has state", factored.set_shape(0, 4, 3));
+
     // Clipping by the global norm, and the shuffle.
     std::vector<double> a{3, 0}, c{0, 4, 0};
     double *grads[] = {a.data(), c.data()};
