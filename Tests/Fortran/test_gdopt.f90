@@ -194,7 +194,8 @@ contains
 
     subroutine test_kernels()
         real(real64), target :: p(6), g(6), buf(6), ref(6), ref_buf(6), sum_sq(6), sq(6), gavg(6), mom(6)
-        real(real64) :: mu_product, mu1, mu2, eta, mu
+        real(real64) :: mu_product, mu1, mu2, eta, mu, row_var(2), col_var(3), variance(6), factored(6)
+        type(gdopt_optimizer) :: adafactor
         real(real32), target :: p32(6), g32(6), m32(6), v32(6), vmax32(6)
         integer(c_size_t) :: perm(50)
         integer :: t, i
@@ -367,6 +368,39 @@ contains
         call check_error(gdopt_asgd_update(p, g, mom, eta, mu, 2_int64, 0.01_real64, 1e-4_real64, 0.75_real64, &
                                            1e6_real64, 0.0_real64, .false.), GDOPT_ERR_INVALID, gdopt_last_error(), &
                          'mu=-1', 'mu = -1')
+
+        ! Adafactor's first step from zero state: V = g^2 (w = 1), u = g/|g| where g /= 0, and the
+        ! step is alpha = max(eps2, rms(p))*lr, scaled down by max(1, rms(u)).
+        p = 1
+        variance = 0
+        call check(gdopt_adafactor_update(p, g, 0_c_size_t, 0_c_size_t, 1_int64, 0.01_real64, -0.8_real64, &
+                                          0.0_real64, 1e-3_real64, 1.0_real64, 0.0_real64, .false., &
+                                          variance=variance) == GDOPT_OK, 'adafactor')
+        ref = g/sqrt(max(g*g, epsilon(1.0_real64)**2))
+        ref = 1 - 0.01_real64*ref/max(1.0_real64, sqrt(sum(ref*ref)/6))
+        call check(maxval(abs(p - ref)) < 1e-15_real64 .and. all(variance == g*g), 'adafactor matches its equations')
+        ! A factored slot (2 x 3, C order) of the optimizer equals the factored kernel.
+        p = 1
+        factored = 1
+        row_var = 0
+        col_var = 0
+        call check(gdopt_optimizer_create('adafactor', adafactor) == GDOPT_OK, 'adafactor optimizer')
+        call check(gdopt_optimizer_set_shape(adafactor, 0, 2_c_size_t, 3_c_size_t) == GDOPT_OK, 'set_shape')
+        do t = 1, 5
+            call check(gdopt_optimizer_step(adafactor, 0, p, g*t) == GDOPT_OK, 'adafactor step')
+            call check(gdopt_adafactor_update(factored, g*t, 2_c_size_t, 3_c_size_t, int(t, int64), 0.01_real64, &
+                                              -0.8_real64, 0.0_real64, 1e-3_real64, 1.0_real64, 0.0_real64, &
+                                              .false., row_var=row_var, col_var=col_var) == GDOPT_OK, &
+                       'adafactor factored kernel')
+        end do
+        call check(all(p == factored), 'a factored slot equals the factored kernel')
+        call check_error(gdopt_optimizer_set_shape(adafactor, 0, 3_c_size_t, 2_c_size_t), GDOPT_ERR_INVALID, &
+                         gdopt_last_error(), 'has state', 'set_shape after the first step')
+        call gdopt_optimizer_destroy(adafactor)
+        call check_error(gdopt_adafactor_update(factored, g, 2_c_size_t, 3_c_size_t, 1_int64, 0.01_real64, &
+                                                -0.8_real64, 0.0_real64, 1e-3_real64, 1.0_real64, 0.0_real64, &
+                                                .false., row_var=col_var, col_var=row_var), GDOPT_ERR_SIZE, &
+                         gdopt_last_error(), 'row_var must have rows elements', 'adafactor factor sizes')
 
         ! The shuffle is a permutation of 0 .. n-1.
         call check(gdopt_shuffle(7_int64, 2_int64, perm) == GDOPT_OK, 'shuffle')

@@ -79,10 +79,10 @@ module gdopt
     public :: gdopt_version, gdopt_abi_version, gdopt_status_name, gdopt_last_error, gdopt_set_num_threads
     public :: gdopt_optimizer_create, gdopt_optimizer_set, gdopt_optimizer_get, gdopt_optimizer_step, &
         gdopt_optimizer_check, gdopt_optimizer_reset, gdopt_optimizer_save, gdopt_optimizer_load, &
-        gdopt_optimizer_destroy
+        gdopt_optimizer_set_shape, gdopt_optimizer_destroy
     public :: gdopt_sgd_update, gdopt_adagrad_update, gdopt_rmsprop_update, gdopt_adam_update, gdopt_lion_update, &
         gdopt_adamax_update, gdopt_adadelta_update, gdopt_rprop_update, gdopt_nadam_update, gdopt_radam_update, &
-        gdopt_asgd_update, gdopt_shuffle
+        gdopt_asgd_update, gdopt_adafactor_update, gdopt_shuffle
     public :: gdopt_schedule_create, gdopt_schedule_set, gdopt_schedule_get, gdopt_schedule_lr, &
         gdopt_schedule_observe, gdopt_schedule_destroy
     public :: gdopt_numerical_gradient, gdopt_gradcheck
@@ -129,6 +129,9 @@ module gdopt
     end interface
     interface gdopt_asgd_update
         module procedure asgd_update_f32, asgd_update_f64
+    end interface
+    interface gdopt_adafactor_update
+        module procedure adafactor_update_f32, adafactor_update_f64
     end interface
 
     ! The C functions. Arrays are passed as c_ptr: the wrappers check them and take c_loc.
@@ -292,6 +295,16 @@ module gdopt
             integer(c_size_t), value :: slot, n
             integer(c_int32_t) :: status
         end function
+        function c_adafactor_update(p, g, row_var, col_var, variance, n, rows, cols, t, lr, beta2_decay, eps1, eps2, &
+                                    d, weight_decay, maximize) bind(c) result(status)
+            import :: c_ptr, c_size_t, c_int64_t, c_double, c_int, c_int32_t
+            type(c_ptr), value :: p, g, row_var, col_var, variance
+            integer(c_size_t), value :: n, rows, cols
+            integer(c_int64_t), value :: t
+            real(c_double), value :: lr, beta2_decay, eps1, eps2, d, weight_decay
+            integer(c_int), value :: maximize
+            integer(c_int32_t) :: status
+        end function
         function c_optimizer_handle(o) bind(c) result(status)
             import :: c_ptr, c_int32_t
             type(c_ptr), value :: o
@@ -427,6 +440,19 @@ module gdopt
     procedure(c_optimizer_step), bind(c, name='gdopt_optimizer_check_f32') :: c_optimizer_check_f32
     procedure(c_optimizer_step), bind(c, name='gdopt_optimizer_check_f64') :: c_optimizer_check_f64
     procedure(c_optimizer_handle), bind(c, name='gdopt_optimizer_reset') :: c_optimizer_reset
+    procedure(c_adafactor_update), bind(c, name='gdopt_adafactor_update_f32') :: c_adafactor_update_f32
+    procedure(c_adafactor_update), bind(c, name='gdopt_adafactor_update_f64') :: c_adafactor_update_f64
+
+    ! Declared here rather than through the abstract interfaces: gfortran 12 stops with an internal
+    ! error on procedure(...), bind(c, name='gdopt_optimizer_set_shape').
+    interface
+        function c_optimizer_set_shape(o, slot, rows, cols) bind(c, name='gdopt_optimizer_set_shape') result(status)
+            import :: c_ptr, c_size_t, c_int32_t
+            type(c_ptr), value :: o
+            integer(c_size_t), value :: slot, rows, cols
+            integer(c_int32_t) :: status
+        end function
+    end interface
     procedure(c_optimizer_handle), bind(c, name='gdopt_solver_stop') :: c_solver_stop
     procedure(c_optimizer_path), bind(c, name='gdopt_optimizer_save') :: c_optimizer_save
     procedure(c_optimizer_path), bind(c, name='gdopt_optimizer_load') :: c_optimizer_load
@@ -551,6 +577,15 @@ contains
     integer function gdopt_optimizer_reset(opt) result(status)
         type(gdopt_optimizer), intent(in) :: opt
         status = done(c_optimizer_reset(opt%handle))
+    end function
+
+    !> A slot's rows x cols shape (C order: rows of cols contiguous elements) before its first
+    !> step: adafactor then keeps row and column factors for it. The other kinds ignore it.
+    integer function gdopt_optimizer_set_shape(opt, slot, rows, cols) result(status)
+        type(gdopt_optimizer), intent(in) :: opt
+        integer, intent(in) :: slot
+        integer(c_size_t), intent(in) :: rows, cols
+        status = done(c_optimizer_set_shape(opt%handle, int(slot, c_size_t), rows, cols))
     end function
 
     integer function gdopt_optimizer_save(opt, path) result(status)
@@ -853,6 +888,79 @@ contains
         status = checked('gdopt_asgd_update_f64', [character(2) :: 'p', 'g', 'ax'], p, g, ax)
         if (status == GDOPT_OK) status = done(c_asgd_update_f64(c_loc(p), c_loc(g), c_loc(ax), eta, mu, &
             size(p, kind=c_size_t), t, lr, lambd, alpha, t0, weight_decay, c_flag(maximize)))
+    end function
+
+    !> rows = cols = 0: pass variance (as p). Otherwise p holds rows x cols in C order (a Fortran
+    !> array a(cols, rows)): pass row_var (rows elements) and col_var (cols). eps1 = 0: the
+    !> dtype's epsilon, as torch's None.
+    integer function adafactor_update_f32(p, g, rows, cols, t, lr, beta2_decay, eps1, eps2, d, weight_decay, &
+                                          maximize, row_var, col_var, variance) result(status)
+        real(real32), intent(inout), target :: p(..)
+        real(real32), intent(in), target :: g(..)
+        integer(c_size_t), intent(in) :: rows, cols
+        integer(int64), intent(in) :: t
+        real(real64), intent(in) :: lr, beta2_decay, eps1, eps2, d, weight_decay
+        logical, intent(in) :: maximize
+        real(real32), intent(inout), target, optional :: row_var(:), col_var(:), variance(..)
+        type(c_ptr) :: row_ptr, col_ptr, variance_ptr
+        status = checked('gdopt_adafactor_update_f32', [character(1) :: 'p', 'g'], p, g)
+        row_ptr = c_null_ptr
+        col_ptr = c_null_ptr
+        variance_ptr = c_null_ptr
+        if (present(row_var) .and. status == GDOPT_OK) then
+            status = checked('gdopt_adafactor_update_f32', [character(7) :: 'row_var'], row_var)
+            if (status == GDOPT_OK .and. size(row_var, kind=c_size_t) /= rows) status = fail(GDOPT_ERR_SIZE, &
+                'gdopt_adafactor_update_f32: row_var must have rows elements')
+            if (status == GDOPT_OK) row_ptr = c_loc(row_var)
+        end if
+        if (present(col_var) .and. status == GDOPT_OK) then
+            status = checked('gdopt_adafactor_update_f32', [character(7) :: 'col_var'], col_var)
+            if (status == GDOPT_OK .and. size(col_var, kind=c_size_t) /= cols) status = fail(GDOPT_ERR_SIZE, &
+                'gdopt_adafactor_update_f32: col_var must have cols elements')
+            if (status == GDOPT_OK) col_ptr = c_loc(col_var)
+        end if
+        if (present(variance) .and. status == GDOPT_OK) then
+            status = checked('gdopt_adafactor_update_f32', [character(8) :: 'p', 'variance'], p, variance)
+            if (status == GDOPT_OK) variance_ptr = c_loc(variance)
+        end if
+        if (status == GDOPT_OK) status = done(c_adafactor_update_f32(c_loc(p), c_loc(g), row_ptr, col_ptr, &
+            variance_ptr, size(p, kind=c_size_t), rows, cols, t, lr, beta2_decay, eps1, eps2, d, weight_decay, &
+            c_flag(maximize)))
+    end function
+
+    integer function adafactor_update_f64(p, g, rows, cols, t, lr, beta2_decay, eps1, eps2, d, weight_decay, &
+                                          maximize, row_var, col_var, variance) result(status)
+        real(real64), intent(inout), target :: p(..)
+        real(real64), intent(in), target :: g(..)
+        integer(c_size_t), intent(in) :: rows, cols
+        integer(int64), intent(in) :: t
+        real(real64), intent(in) :: lr, beta2_decay, eps1, eps2, d, weight_decay
+        logical, intent(in) :: maximize
+        real(real64), intent(inout), target, optional :: row_var(:), col_var(:), variance(..)
+        type(c_ptr) :: row_ptr, col_ptr, variance_ptr
+        status = checked('gdopt_adafactor_update_f64', [character(1) :: 'p', 'g'], p, g)
+        row_ptr = c_null_ptr
+        col_ptr = c_null_ptr
+        variance_ptr = c_null_ptr
+        if (present(row_var) .and. status == GDOPT_OK) then
+            status = checked('gdopt_adafactor_update_f64', [character(7) :: 'row_var'], row_var)
+            if (status == GDOPT_OK .and. size(row_var, kind=c_size_t) /= rows) status = fail(GDOPT_ERR_SIZE, &
+                'gdopt_adafactor_update_f64: row_var must have rows elements')
+            if (status == GDOPT_OK) row_ptr = c_loc(row_var)
+        end if
+        if (present(col_var) .and. status == GDOPT_OK) then
+            status = checked('gdopt_adafactor_update_f64', [character(7) :: 'col_var'], col_var)
+            if (status == GDOPT_OK .and. size(col_var, kind=c_size_t) /= cols) status = fail(GDOPT_ERR_SIZE, &
+                'gdopt_adafactor_update_f64: col_var must have cols elements')
+            if (status == GDOPT_OK) col_ptr = c_loc(col_var)
+        end if
+        if (present(variance) .and. status == GDOPT_OK) then
+            status = checked('gdopt_adafactor_update_f64', [character(8) :: 'p', 'variance'], p, variance)
+            if (status == GDOPT_OK) variance_ptr = c_loc(variance)
+        end if
+        if (status == GDOPT_OK) status = done(c_adafactor_update_f64(c_loc(p), c_loc(g), row_ptr, col_ptr, &
+            variance_ptr, size(p, kind=c_size_t), rows, cols, t, lr, beta2_decay, eps1, eps2, d, weight_decay, &
+            c_flag(maximize)))
     end function
 
     !> perm(1:n) receives a permutation of 0 .. n-1 (gdopt.h's; the same in every language).
