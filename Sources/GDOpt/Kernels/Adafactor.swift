@@ -47,7 +47,9 @@ extension Adafactor {
         let factored = rows != 0 || cols != 0
         if factored {
             try checkShape(rows: rows, cols: cols, count: count)
-            guard rowVariance != nil else { throw .null("row_var is NULL, but a factored slot (rows, cols > 0) needs it") }
+            guard rowVariance != nil else {
+                throw .null("row_var is NULL, but a factored slot (rows, cols > 0) needs it")
+            }
             guard columnVariance != nil else {
                 throw .null("col_var is NULL, but a factored slot (rows, cols > 0) needs it")
             }
@@ -60,7 +62,8 @@ extension Adafactor {
         let alpha = max(c.eps2, parameterScale) * min(c.learningRate, 1 / step.squareRoot())
         let eps1 = c.eps1 == 0 ? Double(T.ulpOfOne) : c.eps1
         let terms = AdafactorTerms(
-            p: parameters, g: gradients, scale: T(gradientScale(maximize: c.maximize, clipCoefficient: clipCoefficient)),
+            p: parameters, g: gradients,
+            scale: T(gradientScale(maximize: c.maximize, clipCoefficient: clipCoefficient)),
             weight: T(weight), oneMinusWeight: T(1 - weight), smallWeight: weight < 0.5, floor: T(eps1 * eps1),
             decay: T(1 - c.learningRate * c.weightDecay))
         // The update's RMS needs every u before any p moves: one pass sums u², a second applies it.

@@ -61,7 +61,8 @@ extension Optimizer {
         let plan = rule.statePlan
         let shape = try newSlotShape(id, count: count)
         let state = try Slot(dtype: T.dtype, count: count, step: step, scalars: plan.scalarStarts, shape: shape)
-        let allowed = plan.factoredNeeded == nil ? BufferSet([.first, .second, .third]) : plan.needed(factored: shape != nil)
+        let allowed =
+            plan.factoredNeeded == nil ? BufferSet([.first, .second, .third]) : plan.needed(factored: shape != nil)
         for (name, values) in buffers {
             let role = try role(of: name)
             guard state[role] == nil else { throw .invalid("buffer \(name) is given twice") }
