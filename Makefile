@@ -21,7 +21,7 @@ define valgrind
 	    if [ $$status -ne 0 ]; then cat $(BUILD)/valgrind.log; fi; exit $$status
 endef
 
-.PHONY: all build-deps lint stubs test test-swift test-c test-cpp test-fortran test-limits test-python test-asan \
+.PHONY: test-frameworks all build-deps lint stubs test test-swift test-c test-cpp test-fortran test-limits test-python test-asan \
         test-tsan test-fuzz fuzz \
         fuzz-alone fuzz-seeds examples demo python bench bench-mpi bench-solvers \
         install deps clean
@@ -271,6 +271,19 @@ bench: $(LIB)
 	$(CC) -O3 -march=native -fno-math-errno -ffp-contract=off -fopenmp -Iinclude bench/step_bench.c \
 	    -o $(BUILD)/step_bench -L$(BUILD)/lib -lgdopt -Wl,-rpath,$(abspath $(BUILD)/lib) -lm
 	$(BUILD)/step_bench
+
+# The framework bindings, which need large downloads and so are not part of `make test`:
+# gdopt.keras on Keras 3 with TensorFlow (and with torch where torch is installed), gdopt.torch
+# against torch.optim where torch is installed, and the digits experiment's plot.
+test-frameworks: python
+	$(PYTHON) -c "import keras, tensorflow" 2>/dev/null || $(PYTHON) -m pip install -q keras tensorflow-cpu
+	$(PYTHON) -c "import matplotlib, sklearn, pytest" 2>/dev/null || \
+	    $(PYTHON) -m pip install -q matplotlib scikit-learn pytest
+	cd bindings/python/tests && KERAS_BACKEND=tensorflow $(PYTHON) -m pytest -q test_keras.py
+	if $(PYTHON) -c "import torch" 2>/dev/null; then \
+	    cd bindings/python/tests && KERAS_BACKEND=torch $(PYTHON) -m pytest -q test_keras.py test_torch.py; \
+	else echo "torch is not installed: gdopt.torch's tests and Keras's torch backend were not run"; fi
+	KERAS_BACKEND=tensorflow $(PYTHON) examples/keras/digits_sgd.py 20 docs/keras_digits_sgd.png
 
 # The solvers at scale: gdopt lbfgs against scipy's L-BFGS-B (Python, n = 1e3 ... 1e6, and
 # the bounded problems) and against libLBFGS (C, n = 1e6). Installs liblbfgs-dev and scipy.
