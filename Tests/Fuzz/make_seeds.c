@@ -17,9 +17,22 @@ static void write_file(const char *dir, const char *name, const void *data, size
 }
 
 static void checkpoint_seeds(const char *dir) {
-    static const char *const kinds[] = {"sgd", "adagrad", "rmsprop", "adam", "adamw"};
-    static const char *const options[] = {"nesterov", "lr_decay", "centered", "amsgrad", "maximize"};
-    for (int k = 0; k < 5; k++)
+    static const char *const kinds[] = {"sgd",      "adagrad", "rmsprop", "adam",  "adamw", "lion",     "adamax",
+                                        "adadelta", "rprop",   "nadam",   "radam", "asgd",  "adafactor"};
+    static const char *const options[] = {"nesterov",
+                                          "lr_decay",
+                                          "centered",
+                                          "amsgrad",
+                                          "maximize",
+                                          "maximize",
+                                          "maximize",
+                                          "maximize",
+                                          "maximize",
+                                          "decoupled_weight_decay",
+                                          "decoupled_weight_decay",
+                                          "t0",
+                                          "maximize"};
+    for (int k = 0; k < 13; k++)
         for (int variant = 0; variant < 2; variant++) {
             gdopt_optimizer *o;
             if (gdopt_optimizer_create(kinds[k], &o) != GDOPT_OK) exit(1);
@@ -27,6 +40,7 @@ static void checkpoint_seeds(const char *dir) {
                 /* sgd and rmsprop have momentum; every kind has its option (lr_decay is a rate). */
                 if ((k == 0 || k == 2) && gdopt_optimizer_set(o, "momentum", 0.9) != GDOPT_OK) exit(1);
                 if (gdopt_optimizer_set(o, options[k], k == 1 ? 0.01 : 1) != GDOPT_OK) exit(1);
+                if (k == 12 && gdopt_optimizer_set_shape(o, 0, 1, 3) != GDOPT_OK) exit(1); /* factored */
             }
             float p32[3] = {1, 2, 3}, g32[3] = {0.5f, -1, 2};
             double p64[2] = {-1, 4}, g64[2] = {0.25, 3};
