@@ -119,9 +119,11 @@ struct AdafactorTerms<T: GDOptFloat> {
 
     @inline(__always) func gradient(_ k: Int) -> T { g[k] * scale }
 
-    /// torch's lerp(a, b, w), whose form depends on w (a constant of the step: the branch is hoisted).
-    @inline(__always) func lerp(_ a: T, _ b: T) -> T {
-        smallWeight ? a + weight * (b - a) : b - (b - a) * oneMinusWeight
+    /// torch's lerp(a, b, w), whose form depends on w (a constant of the step).
+    @inline(__always) func lerp(_ a: T, _ b: T) -> T { lerp(a, b, small: smallWeight) }
+
+    @inline(__always) func lerp(_ a: T, _ b: T, small: Bool) -> T {
+        small ? a + weight * (b - a) : b - (b - a) * oneMinusWeight
     }
 
     /// torch's update: rsqrt(max(V, ε1²)) · g.
@@ -141,25 +143,52 @@ struct VarianceLoop<T: GDOptFloat> {
 struct BlockedSquares<T: GDOptFloat>: RangeKernel {
     let loop: VarianceLoop<T>, count: Int, block: Int, partials: UnsafeMutablePointer<Double>
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     func callAsFunction(_ blocks: Range<Int>) {
-        let terms = loop.terms
         for b in blocks {
-            var sum = 0.0
-            for k in (b * block)..<min(b * block + block, count) {
-                let gk = terms.gradient(k)
-                let vk = terms.lerp(loop.v[k], gk * gk)
-                loop.v[k] = vk
-                let u = Double(terms.update(vk, gk))
-                sum += u * u
-            }
-            partials[b] = sum
+            let range = (b * block)..<min(b * block + block, count)
+            // The lerp's form is a constant of the step: one loop per form, so neither branches.
+            partials[b] = loop.terms.smallWeight ? squares(range, small: true) : squares(range, small: false)
         }
+    }
+
+    /// Updates the variance over `range` and sums u² in four lanes (fixed by the index, so
+    /// the sum does not depend on the threads), which lets the loop run four elements at once.
+    @inline(__always)
+    private func squares(_ range: Range<Int>, small: Bool) -> Double {
+        let terms = loop.terms
+        var lanes = SIMD4<Double>()
+        var k = range.lowerBound
+        while k + 4 <= range.upperBound {
+            var u = SIMD4<Double>()
+            for lane in 0..<4 {
+                let gk = terms.gradient(k + lane)
+                let vk = terms.lerp(loop.v[k + lane], gk * gk, small: small)
+                loop.v[k + lane] = vk
+                u[lane] = Double(terms.update(vk, gk))
+            }
+            lanes += u * u
+            k += 4
+        }
+        var sum = lanes.sum()
+        while k < range.upperBound {
+            let gk = terms.gradient(k)
+            let vk = terms.lerp(loop.v[k], gk * gk, small: small)
+            loop.v[k] = vk
+            let u = Double(terms.update(vk, gk))
+            sum += u * u
+            k += 1
+        }
+        return sum
     }
 }
 
 struct ApplyVariance<T: GDOptFloat>: RangeKernel {
     let loop: VarianceLoop<T>, coefficient: T
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     func callAsFunction(_ range: Range<Int>) {
         let terms = loop.terms
         for k in range { terms.apply(k, terms.update(loop.v[k], terms.gradient(k)), coefficient) }
@@ -174,14 +203,29 @@ struct FactoredLoop<T: GDOptFloat> {
     let rowSquares: UnsafeMutablePointer<Double>
 
     /// R ← lerp(R, mean_j g², w) and C ← lerp(C, mean_i g², w); one thread, in row order.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     func updateFactors(rows: Int, columnSums: UnsafeMutablePointer<Double>) {
         columnSums.update(repeating: 0, count: cols)
         for i in 0..<rows {
-            var rowSum = 0.0
-            for j in 0..<cols {
+            var lanes = SIMD4<Double>()
+            var j = 0
+            while j + 4 <= cols {
+                var squares = SIMD4<Double>()
+                for lane in 0..<4 {
+                    let gk = Double(terms.gradient(i * cols + j + lane))
+                    squares[lane] = gk * gk
+                    columnSums[j + lane] += gk * gk
+                }
+                lanes += squares
+                j += 4
+            }
+            var rowSum = lanes.sum()
+            while j < cols {
                 let gk = Double(terms.gradient(i * cols + j))
                 rowSum += gk * gk
                 columnSums[j] += gk * gk
+                j += 1
             }
             r[i] = terms.lerp(r[i], T(rowSum / Double(cols)))
         }
@@ -196,12 +240,23 @@ struct FactoredLoop<T: GDOptFloat> {
 struct FactoredSquares<T: GDOptFloat>: RangeKernel {
     let loop: FactoredLoop<T>
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     func callAsFunction(_ rows: Range<Int>) {
         for i in rows {
-            var sum = 0.0
-            for j in 0..<loop.cols {
+            var lanes = SIMD4<Double>()  // four lanes fixed by j: the same sum on any thread count
+            var j = 0
+            while j + 4 <= loop.cols {
+                var u = SIMD4<Double>()
+                for lane in 0..<4 { u[lane] = Double(loop.update(i, j + lane)) }
+                lanes += u * u
+                j += 4
+            }
+            var sum = lanes.sum()
+            while j < loop.cols {
                 let u = Double(loop.update(i, j))
                 sum += u * u
+                j += 1
             }
             loop.rowSquares[i] = sum
         }
@@ -211,6 +266,8 @@ struct FactoredSquares<T: GDOptFloat>: RangeKernel {
 struct ApplyFactored<T: GDOptFloat>: RangeKernel {
     let loop: FactoredLoop<T>, coefficient: T
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     func callAsFunction(_ rows: Range<Int>) {
         for i in rows {
             for j in 0..<loop.cols { loop.terms.apply(i * loop.cols + j, loop.update(i, j), coefficient) }
