@@ -163,6 +163,26 @@ extension TwoWayLoop {
     }
 }
 
+/// A two-way loop with one more option of the step (RAdam's rectification, ASGD's averaging):
+/// four copies, each with both flags constant, so each vectorises.
+protocol FourWayLoop {
+    var transformsGradient: Bool { get }
+    var option: Bool { get }
+    func update(_ i: Int, transformed: Bool, option: Bool)
+}
+
+extension FourWayLoop {
+    @inline(__always)
+    func runFourWays(_ range: Range<Int>) {
+        switch (transformsGradient, option) {
+        case (false, false): for i in range { update(i, transformed: false, option: false) }
+        case (false, true): for i in range { update(i, transformed: false, option: true) }
+        case (true, false): for i in range { update(i, transformed: true, option: false) }
+        case (true, true): for i in range { update(i, transformed: true, option: true) }
+        }
+    }
+}
+
 extension LionLoop: TwoWayLoop {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
@@ -264,21 +284,16 @@ extension NAdamLoop: TwoWayLoop {
     }
 }
 
-extension RAdamLoop {
+extension RAdamLoop: FourWayLoop {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    func run(_ range: Range<Int>) {
-        // One loop per combination, each with its flags constant, so that each vectorises.
-        switch (l2 != 0 || decay != 1 || scale != 1, rectified) {
-        case (false, false): for i in range { update(i, transformed: false, rectified: false) }
-        case (false, true): for i in range { update(i, transformed: false, rectified: true) }
-        case (true, false): for i in range { update(i, transformed: true, rectified: false) }
-        case (true, true): for i in range { update(i, transformed: true, rectified: true) }
-        }
-    }
+    func run(_ range: Range<Int>) { runFourWays(range) }
+
+    var transformsGradient: Bool { l2 != 0 || decay != 1 || scale != 1 }
+    var option: Bool { rectified }
 
     @inline(__always)
-    private func update(_ i: Int, transformed: Bool, rectified: Bool) {
+    func update(_ i: Int, transformed: Bool, option rectified: Bool) {
         let p0 = p[i]
         let d = transformed ? effectiveGradient(g[i], p0, scale: scale, weightDecay: l2) : g[i]
         let pi = transformed ? p0 * decay : p0
@@ -294,21 +309,16 @@ extension RAdamLoop {
     }
 }
 
-extension ASGDLoop {
+extension ASGDLoop: FourWayLoop {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    func run(_ range: Range<Int>) {
-        // One loop per combination, each with its flags constant, so that each vectorises.
-        switch (wd != 0 || scale != 1, averaging) {
-        case (false, false): for i in range { update(i, transformed: false, averaging: false) }
-        case (false, true): for i in range { update(i, transformed: false, averaging: true) }
-        case (true, false): for i in range { update(i, transformed: true, averaging: false) }
-        case (true, true): for i in range { update(i, transformed: true, averaging: true) }
-        }
-    }
+    func run(_ range: Range<Int>) { runFourWays(range) }
+
+    var transformsGradient: Bool { wd != 0 || scale != 1 }
+    var option: Bool { averaging }
 
     @inline(__always)
-    private func update(_ i: Int, transformed: Bool, averaging: Bool) {
+    func update(_ i: Int, transformed: Bool, option averaging: Bool) {
         let p0 = p[i]
         let d = transformed ? effectiveGradient(g[i], p0, scale: scale, weightDecay: wd) : g[i]
         let pi = p0 * decay - eta * d

@@ -45,7 +45,8 @@ class Optimizer(torch.optim.Optimizer):
     def __init__(self, params, **options: Any) -> None:
         for name in IGNORED:
             options.pop(name, None)
-        defaults = dict(keywords(self.kind))
+        self._keywords = keywords(self.kind)  # read on every step: built once
+        defaults = dict(self._keywords)
         _settings(self.kind, options)  # unknown keywords and wrong types fail here, as in torch
         defaults.update(options)
         self._handles: dict[int, tuple[Any, tuple]] = {}  # group index -> (library handle, settings applied)
@@ -56,15 +57,15 @@ class Optimizer(torch.optim.Optimizer):
 
     def _handle(self, index: int, group: dict):
         """The group's library optimizer, with the group's current options applied."""
-        names, defaults = zip(*keywords(self.kind))
         # A torch.optim state_dict's groups lack gdopt's own options: they keep their defaults.
-        current = tuple(group.setdefault(name, default) for name, default in zip(names, defaults))
+        current = tuple(group.setdefault(name, default) for name, default in self._keywords)
         handle, applied = self._handles.get(index, (None, None))
         if handle is None:
             handle = _gdopt.Optimizer(self.kind)
             for slot, p in enumerate(group["params"]):
                 self._shape(handle, slot, p, f"param {slot} of group {index}")
         if current != applied:
+            names = [name for name, _ in self._keywords]
             for name, value in _settings(self.kind, dict(zip(names, current))).items():
                 handle.set(name, value)
             self._handles[index] = (handle, current)
