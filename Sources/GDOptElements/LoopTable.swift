@@ -11,6 +11,9 @@ package struct LoopTable<T: GDOptFloat>: Sendable {
     package let nadam: @Sendable (NAdamLoop<T>, Range<Int>) -> Void
     package let radam: @Sendable (RAdamLoop<T>, Range<Int>) -> Void
     package let asgd: @Sendable (ASGDLoop<T>, Range<Int>) -> Void
+    /// Compact state: a chunk's values from its codes, and its codes (and absmax) from its values.
+    package let decodeState: @Sendable (CompactChunk<T>) -> Void
+    package let encodeState: @Sendable (CompactChunk<T>) -> Void
     package let unaryForward: @Sendable (UnaryForward<T>) -> Void
     package let unaryBackward: @Sendable (UnaryBackward<T>) -> Void
     package let binaryForward: @Sendable (BinaryForward<T>) -> Void
@@ -35,6 +38,8 @@ package struct LoopTable<T: GDOptFloat>: Sendable {
         nadam: @escaping @Sendable (NAdamLoop<T>, Range<Int>) -> Void,
         radam: @escaping @Sendable (RAdamLoop<T>, Range<Int>) -> Void,
         asgd: @escaping @Sendable (ASGDLoop<T>, Range<Int>) -> Void,
+        decodeState: @escaping @Sendable (CompactChunk<T>) -> Void,
+        encodeState: @escaping @Sendable (CompactChunk<T>) -> Void,
         unaryForward: @escaping @Sendable (UnaryForward<T>) -> Void,
         unaryBackward: @escaping @Sendable (UnaryBackward<T>) -> Void,
         binaryForward: @escaping @Sendable (BinaryForward<T>) -> Void,
@@ -45,6 +50,7 @@ package struct LoopTable<T: GDOptFloat>: Sendable {
         (self.sgd, self.adagrad, self.rmsprop, self.adam) = (sgd, adagrad, rmsprop, adam)
         (self.lion, self.adamax, self.adadelta, self.rprop) = (lion, adamax, adadelta, rprop)
         (self.nadam, self.radam, self.asgd) = (nadam, radam, asgd)
+        (self.decodeState, self.encodeState) = (decodeState, encodeState)
         (self.unaryForward, self.unaryBackward, self.binaryForward, self.binaryBackward) =
             (unaryForward, unaryBackward, binaryForward, binaryBackward)
         (self.lossForward, self.lossBackward) = (lossForward, lossBackward)

@@ -18,6 +18,7 @@ package enum Loops {
             sgd: { $0.run($1) }, adagrad: { $0.run($1) }, rmsprop: { $0.run($1) }, adam: { $0.run($1) },
             lion: { $0.run($1) }, adamax: { $0.run($1) }, adadelta: { $0.run($1) }, rprop: { $0.run($1) },
             nadam: { $0.run($1) }, radam: { $0.run($1) }, asgd: { $0.run($1) },
+            decodeState: { $0.decode() }, encodeState: { $0.encode() },
             unaryForward: { $0.run() },
             unaryBackward: { $0.run() },
             binaryForward: { $0.run() },

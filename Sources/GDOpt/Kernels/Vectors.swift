@@ -46,6 +46,25 @@ package enum Vectors {
         case .avx512: GDOptLoopsAVX512.Loops.double
         }
 
+    // A chunk of compact state calls these: reading them from the table would copy the whole
+    // table, retaining and releasing every closure in it.
+    private static let floatCodecs = (decode: floats.decodeState, encode: floats.encodeState)
+    private static let doubleCodecs = (decode: doubles.decodeState, encode: doubles.encodeState)
+
+    /// The compact state codecs of the level in use, for T.
+    @inline(__always)
+    static func codecs<T: GDOptFloat>(_: T.Type) -> (
+        decode: @Sendable (CompactChunk<T>) -> Void, encode: @Sendable (CompactChunk<T>) -> Void
+    ) {
+        T.dtype == .float32
+            ? unsafeBitCast(
+                floatCodecs,
+                to: (decode: @Sendable (CompactChunk<T>) -> Void, encode: @Sendable (CompactChunk<T>) -> Void).self)
+            : unsafeBitCast(
+                doubleCodecs,
+                to: (decode: @Sendable (CompactChunk<T>) -> Void, encode: @Sendable (CompactChunk<T>) -> Void).self)
+    }
+
     /// The loops of the level in use, for T.
     @inline(__always)
     static func loops<T: GDOptFloat>(_: T.Type) -> LoopTable<T> {

@@ -1,17 +1,21 @@
-/// The optimizer checkpoint format, version 2 (docs/checkpoint-format.md). Everything is
+/// The optimizer checkpoint format, version 3 (docs/checkpoint-format.md). Everything is
 /// little-endian:
 ///
 ///     magic "GDOPTCKP" · u32 version · u32 kind · u32 H · H × f64 hyperparameters
 ///     u64 S · S × slot { u64 id · u32 dtype · u32 buffer mask · u64 n · u64 t
-///                        · u64 rows · u64 cols · u32 K · K × f64 scalar state · buffers }
+///                        · u64 rows · u64 cols · u32 K · K × f64 scalar state
+///                        · u32 state format · buffers }
 ///     u32 CRC-32 (IEEE) of every byte before it
 ///
-/// Slots are written in increasing id order; each buffer present in the mask follows as
-/// n elements of the slot's dtype. Version 1, which loads too, has no rows, cols or scalars.
+/// Slots are written in increasing id order; each buffer present in the mask follows as n
+/// elements of the slot's dtype (state format 0), n bfloat16 values (1), or n int8 codes and
+/// then ceil(n/256) float32 absmax values (2). Versions 1 and 2 load too: version 2 has no
+/// state format (its slots are native) and its kinds no state_format hyperparameter; version
+/// 1 has no rows, cols or scalars either.
 enum Checkpoint {
     static let magic: [UInt8] = Array("GDOPTCKP".utf8)
-    static let version: UInt32 = 2
-    static let readable: ClosedRange<UInt32> = 1...2
+    static let version: UInt32 = 3
+    static let readable: ClosedRange<UInt32> = 1...3
 
     static func encode(_ optimizer: Optimizer, into out: inout CheckpointWriter) {
         out.bytes(magic)
@@ -32,13 +36,21 @@ enum Checkpoint {
             out.u64(UInt64(slot.cols))
             out.u32(UInt32(slot.scalars.count))
             for value in slot.scalars { out.u64(value.bitPattern) }
+            out.u32(slot.format.rawValue)
             for role in 0..<3 {
-                if let buffer = slot[role] {
-                    // Native byte order is little-endian on every platform gdopt builds for.
-                    out.raw(UnsafeRawBufferPointer(start: buffer.bytes, count: buffer.byteCount))
+                guard let buffer = slot[role] else { continue }
+                // Native byte order is little-endian on every platform gdopt builds for.
+                for (offset, count) in storedRanges(slot.format, count: slot.length(of: role), dtype: slot.dtype) {
+                    out.raw(UnsafeRawBufferPointer(start: buffer.bytes + offset, count: count))
                 }
             }
         }
+    }
+
+    /// The byte ranges of a buffer the file holds: all of it, but an int8 buffer's padding.
+    private static func storedRanges(_ format: StateFormat, count: Int, dtype: DType) -> [(offset: Int, count: Int)] {
+        guard format == .int8 else { return [(0, format.byteCount(count, dtype: dtype))] }
+        return [(0, count), (StateFormat.absmaxOffset(count), StateFormat.blockCount(count) * 4)]
     }
 
     /// Parses and checks everything before returning; the caller then swaps the result in,
@@ -73,12 +85,16 @@ enum Checkpoint {
             throw .format("checkpoint is for \(saved), this optimizer is \(kind)")
         }
         let table = kind.hyperparameters
+        // Before version 3 no kind had state_format: it is native there.
+        let stateFormatIndex = formatVersion < 3 ? table.firstIndex { $0.name == "state_format" } : nil
+        let storedCount = table.count - (stateFormatIndex == nil ? 0 : 1)
         let count = try reader.u32()
-        guard count == table.count else {
-            throw .format("checkpoint has \(count) hyperparameters, \(kind) has \(table.count)")
+        guard count == storedCount else {
+            throw .format("checkpoint has \(count) hyperparameters, \(kind) has \(storedCount)")
         }
         var values: [Double] = []
-        for _ in table { values.append(Double(bitPattern: try reader.u64())) }
+        for _ in 0..<storedCount { values.append(Double(bitPattern: try reader.u64())) }
+        if let stateFormatIndex { values.insert(Double(StateFormat.native.rawValue), at: stateFormatIndex) }
         let rule: any SteppingRule, policy: GradientPolicy
         do {
             let ruleCount = kind.defaultRule.values.count
@@ -133,15 +149,27 @@ enum Checkpoint {
             } else if !kind.scalarStateNames.isEmpty {
                 throw .format("a version 1 checkpoint cannot hold \(kind)'s scalar state")
             }
-            let slot: Slot
-            do { slot = try Slot(dtype: dtype, count: Int(n), step: step, scalars: scalars, shape: shape) } catch {
-                throw .memory("slot \(id): \(error.message)")
+            var format = StateFormat.native
+            if formatVersion >= 3 {
+                let code = try reader.u32()
+                guard let given = StateFormat(rawValue: code),
+                    given == .native || (!kind.stateMoments.isEmpty && Slot.format(given, count: Int(n)) == given)
+                else { throw .format("slot \(id) has state format \(code), not valid for \(kind) with n=\(n)") }
+                format = given
             }
+            let slot: Slot
+            do {
+                slot = try Slot(dtype: dtype, count: Int(n), format: format, step: step, scalars: scalars, shape: shape)
+            } catch { throw .memory("slot \(id): \(error.message)") }
             for (role, member) in BufferSet.all.enumerated() where mask & UInt32(member.rawValue) != 0 {
-                let bytes = try reader.take(
-                    slot.length(of: role) * dtype.byteCount, what: "slot \(id) buffer \(kind.stateNames[role])")
-                let buffer = try AlignedBuffer(byteCount: bytes.count)
-                buffer.bytes.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+                let what = "slot \(id) buffer \(kind.stateNames[role])"
+                var parts: [UnsafeRawBufferPointer] = []
+                let ranges = storedRanges(format, count: slot.length(of: role), dtype: dtype)
+                for range in ranges { parts.append(try reader.take(range.count, what: what)) }
+                let buffer = try AlignedBuffer(byteCount: slot.byteCount(of: role))
+                for (range, bytes) in zip(ranges, parts) {
+                    (buffer.bytes + range.offset).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+                }
                 slot[role] = buffer
             }
             slots[Int(bitPattern: UInt(id))] = slot

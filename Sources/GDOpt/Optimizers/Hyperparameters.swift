@@ -9,6 +9,7 @@ public struct HyperparameterSpec: NamedParameter, Sendable {
         case boolean  // exactly 0 or 1
         case real  // any finite number
         case wholeNumber  // an integer in [0, 2^53]: a count, a seed or a limit
+        case stateFormat  // 0 (native), 1 (bfloat16) or 2 (int8)
     }
 
     public let name: String
@@ -37,10 +38,11 @@ extension HyperparameterSpec.Domain {
         case .boolean: 0...1
         case .real: -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
         case .wholeNumber: 0...9_007_199_254_740_992
+        case .stateFormat: 0...2
         }
     }
 
-    var isIntegral: Bool { self == .boolean || self == .wholeNumber }
+    var isIntegral: Bool { self == .boolean || self == .wholeNumber || self == .stateFormat }
 
     /// Throws `.invalid` naming `name` unless the domain accepts `value`.
     func check(_ value: Double, name: String) throws(GDOptError) {
@@ -58,6 +60,7 @@ extension HyperparameterSpec.Domain {
         case .unitInterval: throw fail("be in [0, 1]")
         case .boolean: throw fail("be 0 or 1")
         case .wholeNumber, .real: throw fail("be a whole number in [0, 2^53]")
+        case .stateFormat: throw fail("be 0 (native), 1 (bfloat16) or 2 (int8)")
         }
     }
 }
@@ -106,6 +109,11 @@ public struct Hyperparameter<Settings>: NamedParameter, Sendable {
         self.init(name, .wholeNumber, keyPath)
     }
 
+    /// A compact state format: its code in the tables.
+    public init(_ name: String, _ keyPath: WritableKeyPath<Settings, StateFormat> & Sendable) {
+        self.init(name, .stateFormat, keyPath)
+    }
+
     private init<Value: TableValue>(
         _ name: String, _ domain: HyperparameterSpec.Domain, _ keyPath: WritableKeyPath<Settings, Value> & Sendable
     ) {
@@ -149,6 +157,11 @@ extension Double: TableValue {
 extension Bool: TableValue {
     var tableValue: Double { self ? 1 : 0 }
     init(tableValue: Double) { self = tableValue != 0 }
+}
+
+extension StateFormat: TableValue {
+    var tableValue: Double { Double(rawValue) }
+    init(tableValue: Double) { self = StateFormat(rawValue: UInt32(tableValue)) ?? .native }
 }
 
 extension Int: TableValue {

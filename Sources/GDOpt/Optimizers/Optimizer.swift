@@ -45,11 +45,14 @@ public final class Optimizer {
 
     private struct Derived {
         let plan: StatePlan
+        let stateFormat: StateFormat
+        let moments: [Moment]
         /// Why a step cannot run with these values (torch checks combinations when stepping).
         let combinationError: GDOptError?
 
         init(_ rule: any SteppingRule) {
             plan = rule.statePlan
+            (stateFormat, moments) = (rule.stateFormat, type(of: rule).stateMoments)
             do { try rule.checkCombination() } catch { combinationError = error; return }
             combinationError = nil
         }
@@ -105,6 +108,12 @@ public final class Optimizer {
         return shape
     }
 
+    /// The format a new slot of `count` elements takes (`Slot.format`).
+    func newSlotFormat(count: Int) -> StateFormat { Slot.format(derived.stateFormat, count: count) }
+
+    /// The kinds of moment of the state buffers (`OptimizerRule.stateMoments`).
+    var moments: [Moment] { derived.moments }
+
     /// Forgets every slot's state; keeps the hyperparameters.
     public func reset() {
         slots.removeAll()
@@ -135,11 +144,12 @@ public final class Optimizer {
     {
         let shape: (rows: Int, cols: Int)?
         if let state { shape = state.shape } else { shape = try newSlotShape(id, count: count) }
+        let format = state?.format ?? newSlotFormat(count: count)
         let missing = derived.plan.needed(factored: shape != nil).subtracting(state?.present ?? [])
         let kept = reserved[id].flatMap { $0.dtype == dtype ? $0.buffers : nil } ?? [:]
         var buffers: [Int: AlignedBuffer] = [:]
         for (role, member) in BufferSet.all.enumerated() where missing.contains(member) {
-            let byteCount = Slot.length(of: role, count: count, shape: shape) * dtype.byteCount
+            let byteCount = format.byteCount(Slot.length(of: role, count: count, shape: shape), dtype: dtype)
             if let buffer = kept[role], buffer.byteCount == byteCount {
                 buffers[role] = buffer
             } else {
@@ -165,18 +175,33 @@ public final class Optimizer {
             state = existing
         } else {
             state = try Slot(
-                dtype: T.dtype, count: count, scalars: plan.scalarStarts, shape: newSlotShape(id, count: count))
+                dtype: T.dtype, count: count, format: newSlotFormat(count: count), scalars: plan.scalarStarts,
+                shape: newSlotShape(id, count: count))
         }
         let fresh = plan.needed(factored: state.shape != nil).subtracting(state.present)  // the roles in `added`
         for (role, buffer) in added {
-            let start = plan.initialValue(role)
-            if start != 0 { buffer.fill(with: T(start)) }
             state[role] = buffer
+            let start = T(plan.initialValue(role))
+            if let compact = state.compact(role, moments: derived.moments) {
+                CompactStep.fill(compact, count: count, with: start)
+            } else if start != 0 {
+                buffer.fill(with: start)
+            }
         }
-        try rule.update(
-            SlotStep(
-                parameters: parameters, gradients: gradients, slot: state, step: state.step + 1, fresh: fresh,
-                clipCoefficient: clip))
+        let whole = SlotStep(
+            parameters: parameters, gradients: gradients, slot: state, step: state.step + 1, fresh: fresh,
+            clipCoefficient: clip)
+        if state.format == .native {
+            try rule.update(whole)
+        } else {
+            let moments = derived.moments
+            CompactStep.run(
+                rule, whole,
+                buffers: (
+                    state.compact(0, moments: moments), state.compact(1, moments: moments),
+                    state.compact(2, moments: moments)
+                ))
+        }
         state.step += 1
         if existing == nil { slots[id] = state }
     }

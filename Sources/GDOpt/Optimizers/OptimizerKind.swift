@@ -71,6 +71,9 @@ public enum OptimizerKind: UInt32, CaseIterable, Sendable, CustomStringConvertib
     /// torch's names for a slot's state buffers, in checkpoint order.
     public var stateNames: [String] { type(of: defaultRule).stateNames }
 
+    /// Each state buffer's kind of moment, for the kinds that can keep compact state; else empty.
+    public var stateMoments: [Moment] { type(of: defaultRule).stateMoments }
+
     /// torch's names for a slot's scalar state, in checkpoint order.
     public var scalarStateNames: [String] { type(of: defaultRule).scalarState.map(\.name) }
 

@@ -14,6 +14,12 @@ public protocol OptimizerRule: Configurable, Equatable {
     /// A slot's scalar state (NAdam's mu_product, ASGD's eta and mu), kept as doubles, in
     /// checkpoint order.
     static var scalarState: [ScalarStateSpec] { get }
+    /// Each state buffer's kind of moment, in the order of `stateNames`, for the rules that can
+    /// keep their moments compact (`stateFormat`); empty for the others (Rprop's and ASGD's
+    /// buffers are not moments; Adafactor's step spans the whole tensor, not a block).
+    static var stateMoments: [Moment] { get }
+    /// How new slots keep their moments.
+    var stateFormat: StateFormat { get }
     /// The checks that span several values. As in torch they are made when stepping, so
     /// that values set one at a time by name can be set in any order.
     func checkCombination() throws(GDOptError)
@@ -22,12 +28,22 @@ public protocol OptimizerRule: Configurable, Equatable {
 extension OptimizerRule {
     public func checkCombination() throws(GDOptError) {}
     public static var scalarState: [ScalarStateSpec] { [] }
+    public static var stateMoments: [Moment] { [] }
+    public var stateFormat: StateFormat { .native }
 
     /// Every check a kernel makes of its configuration.
     func validate() throws(GDOptError) {
         try checkRanges()
         try checkCombination()
     }
+}
+
+/// A moment buffer's sign, which picks its int8 map: bitsandbytes' signed dynamic map for first
+/// moments, the unsigned one for second moments.
+public enum Moment: Sendable {
+    case signed, unsigned
+
+    var map: QuantizationMap { self == .signed ? .signed : .unsigned }
 }
 
 /// What the optimizer objects need of a rule to step a slot with it.
@@ -53,20 +69,49 @@ struct StatePlan {
     func needed(factored: Bool) -> BufferSet { factored ? factoredNeeded ?? needed : needed }
 }
 
-/// One slot's buffers for one step. `fresh` marks the state buffers created for this step:
-/// SGD starts its momentum buffer from the gradient then, as torch does.
+/// One slot's buffers for one step, or one chunk of them (a compact slot steps chunk by chunk,
+/// its moments decoded into working buffers: CompactStep.swift). `fresh` marks the state
+/// buffers created for this step: SGD starts its momentum buffer from the gradient then, as
+/// torch does.
 struct SlotStep<T: GDOptFloat> {
     let parameters: UnsafeMutablePointer<T>
     let gradients: UnsafePointer<T>
+    let count: Int
+    /// The state buffers in checkpoint order, those the slot holds.
+    let buffers: (UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?)
+    /// The slot's scalar state, updated in place.
+    let scalars: UnsafeMutablePointer<Double>
+    /// The slot, for its shape and scratch space (Adafactor, which has no compact state).
     let slot: Slot
     let step: UInt64
     let fresh: BufferSet
     let clipCoefficient: Double
 
-    var count: Int { slot.count }
+    /// A whole slot's step.
+    init(
+        parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, slot: Slot, step: UInt64,
+        fresh: BufferSet, clipCoefficient: Double
+    ) {
+        let native = { (role: Int) in slot[role]?.elements(T.self) }
+        self.init(
+            parameters: parameters, gradients: gradients, count: slot.count, buffers: (native(0), native(1), native(2)),
+            scalars: slot.scalarStorage, slot: slot, step: step, fresh: fresh, clipCoefficient: clipCoefficient)
+    }
+
+    init(
+        parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, count: Int,
+        buffers: (UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?),
+        scalars: UnsafeMutablePointer<Double>, slot: Slot, step: UInt64, fresh: BufferSet, clipCoefficient: Double
+    ) {
+        (self.parameters, self.gradients, self.count, self.buffers, self.scalars) =
+            (parameters, gradients, count, buffers, scalars)
+        (self.slot, self.step, self.fresh, self.clipCoefficient) = (slot, step, fresh, clipCoefficient)
+    }
 
     /// The state buffer in checkpoint position `role`, if the slot holds it.
-    func buffer(_ role: Int) -> UnsafeMutablePointer<T>? { slot[role]?.elements(T.self) }
+    func buffer(_ role: Int) -> UnsafeMutablePointer<T>? {
+        role == 0 ? buffers.0 : role == 1 ? buffers.1 : buffers.2
+    }
 }
 
 /// What happens to a gradient before any rule sees it; the same for every kind.

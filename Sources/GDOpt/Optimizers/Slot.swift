@@ -13,10 +13,20 @@ struct BufferSet: OptionSet {
 final class Slot {
     let dtype: DType
     let count: Int
+    /// How the buffers hold their values: the rule's `stateFormat` at the first step, or native
+    /// (for int8 below `StateFormat.int8MinimumCount` elements).
+    let format: StateFormat
     var step: UInt64
     var buffers: (AlignedBuffer?, AlignedBuffer?, AlignedBuffer?)
-    /// The kind's scalar state (`scalarStateNames`), set when the slot is created.
-    var scalars: [Double]
+    /// The kind's scalar state (`scalarStateNames`), set when the slot is created; a step
+    /// updates it through `scalarStorage`.
+    var scalars: [Double] {
+        get { Array(UnsafeBufferPointer(start: scalarStorage, count: scalarCount)) }
+        set { for (index, value) in newValue.prefix(scalarCount).enumerated() { scalarStorage[index] = value } }
+    }
+    /// Room for two values, the most any kind keeps (a compact step copies both).
+    let scalarStorage: UnsafeMutablePointer<Double>
+    let scalarCount: Int
     /// A factored slot (rows·cols = count, for the kinds that factor their state: Adafactor)
     /// keeps its first two buffers as a row factor (rows elements) and a column factor (cols);
     /// rows = cols = 0 otherwise.
@@ -25,18 +35,39 @@ final class Slot {
     let scratch: AlignedBuffer?
 
     init(
-        dtype: DType, count: Int, step: UInt64 = 0,
+        dtype: DType, count: Int, format: StateFormat = .native, step: UInt64 = 0,
         buffers: (AlignedBuffer?, AlignedBuffer?, AlignedBuffer?) = (nil, nil, nil), scalars: [Double] = [],
         shape: (rows: Int, cols: Int)? = nil
     ) throws(GDOptError) {
         self.dtype = dtype
         self.count = count
+        self.format = format
         self.step = step
         self.buffers = buffers
-        self.scalars = scalars
+        scalarCount = scalars.count
+        scalarStorage = .allocate(capacity: max(2, scalars.count))
+        scalarStorage.initialize(repeating: 0, count: max(2, scalars.count))
         (rows, cols) = shape ?? (0, 0)
         scratch = shape == nil ? nil : try AlignedBuffer(byteCount: (rows + cols) * 8)
+        self.scalars = scalars
     }
+
+    deinit { scalarStorage.deallocate() }
+
+    /// The format a new slot of `count` elements takes when the rule's is `format`: int8 needs a
+    /// slot of at least `StateFormat.int8MinimumCount` elements.
+    static func format(_ format: StateFormat, count: Int) -> StateFormat {
+        format == .int8 && count < StateFormat.int8MinimumCount ? .native : format
+    }
+
+    /// Buffer `role` as compact state, when the slot's format is not native.
+    func compact(_ role: Int, moments: [Moment]) -> CompactBuffer? {
+        guard format != .native, let buffer = self[role] else { return nil }
+        return CompactBuffer(format: format, bytes: buffer.bytes, count: length(of: role), moment: moments[role])
+    }
+
+    /// The bytes buffer `role` takes.
+    func byteCount(of role: Int) -> Int { format.byteCount(length(of: role), dtype: dtype) }
 
     var shape: (rows: Int, cols: Int)? { rows > 0 ? (rows, cols) : nil }
 
@@ -59,6 +90,24 @@ final class Slot {
         }
     }
 
+    /// Buffer `role`'s values, decoded when compact, into `out` (`length(of: role)` elements).
+    func read<T: GDOptFloat>(_ role: Int, into out: UnsafeMutablePointer<T>, moments: [Moment]) {
+        if let compact = compact(role, moments: moments) {
+            CompactStep.decode(compact, count: length(of: role), into: out)
+        } else if let buffer = self[role] {
+            out.update(from: buffer.elements(T.self), count: length(of: role))
+        }
+    }
+
+    /// Sets buffer `role` (allocated) from `values`, encoding them when compact.
+    func write<T: GDOptFloat>(_ role: Int, from values: UnsafePointer<T>, moments: [Moment]) {
+        if let compact = compact(role, moments: moments) {
+            CompactStep.encode(values, count: length(of: role), into: compact)
+        } else if let buffer = self[role] {
+            buffer.elements(T.self).update(from: values, count: length(of: role))
+        }
+    }
+
     var present: BufferSet {
         var set = BufferSet()
         for role in 0..<3 where self[role] != nil { set.insert(BufferSet.all[role]) }
@@ -66,7 +115,7 @@ final class Slot {
     }
 
     func copy() throws(GDOptError) -> Slot {
-        let twin = try Slot(dtype: dtype, count: count, step: step, scalars: scalars, shape: shape)
+        let twin = try Slot(dtype: dtype, count: count, format: format, step: step, scalars: scalars, shape: shape)
         for role in 0..<3 { twin[role] = try self[role]?.copy() }
         return twin
     }

@@ -3,6 +3,8 @@
 public struct SlotInfo: Equatable, Sendable {
     public let dtype: DType
     public let count: Int
+    /// How the slot keeps its moments (fixed at its first step).
+    public let format: StateFormat
     /// The slot's step count t.
     public let step: UInt64
     /// The buffers the slot holds, in the order of `OptimizerKind.stateNames`.
@@ -14,26 +16,29 @@ extension Optimizer {
     public func slotInfo(slot id: Int) -> SlotInfo? {
         guard let state = slots[id] else { return nil }
         let names = kind.stateNames.indices.filter { state[$0] != nil }.map { kind.stateNames[$0] }
-        return SlotInfo(dtype: state.dtype, count: state.count, step: state.step, buffers: names)
+        return SlotInfo(dtype: state.dtype, count: state.count, format: state.format, step: state.step, buffers: names)
     }
 
     /// A copy of one of a slot's state buffers, by its torch name (for example "exp_avg"),
-    /// or nil when the slot does not hold it in T.
+    /// or nil when the slot does not hold it in T. Compact state is decoded.
     public func stateBuffer<T: GDOptFloat>(slot: Int, name: String, as _: T.Type = T.self) -> [T]? {
         guard let state = slots[slot], state.dtype == T.dtype, let role = kind.stateNames.firstIndex(of: name),
-            let buffer = state[role]
+            state[role] != nil
         else { return nil }
-        return Array(UnsafeBufferPointer(start: buffer.elements(T.self), count: state.length(of: role)))
+        return [T](unsafeUninitializedCapacity: state.length(of: role)) { out, initialized in
+            state.read(role, into: out.baseAddress!, moments: moments)
+            initialized = out.count
+        }
     }
 
     /// Copies one of a slot's buffers into `out`, which holds `count` elements (n, or a factored
-    /// slot's rows for row_var and cols for col_var).
+    /// slot's rows for row_var and cols for col_var); compact state is decoded.
     public func readState<T: GDOptFloat>(slot id: Int, name: String, into out: UnsafeMutablePointer<T>, count: Int)
         throws(GDOptError)
     {
         guard let state = slots[id] else { throw .invalid("slot \(UInt(bitPattern: id)) has no state") }
         let role = try role(of: name)
-        guard let buffer = state[role] else {
+        guard state[role] != nil else {
             throw .invalid("slot \(UInt(bitPattern: id)) has no \(name) buffer (it is created when a step needs it)")
         }
         guard state.dtype == T.dtype else {
@@ -42,7 +47,7 @@ extension Optimizer {
         guard state.length(of: role) == count else {
             throw .size("slot \(UInt(bitPattern: id))'s \(name) has \(state.length(of: role)) elements, got n=\(count)")
         }
-        out.update(from: buffer.elements(T.self), count: count)
+        state.read(role, into: out, moments: moments)
     }
 
     /// Replaces a slot's whole state: step count `step`, `count` elements of T, and the
@@ -50,7 +55,8 @@ extension Optimizer {
     /// argument is checked and every buffer copied before the slot changes, as a
     /// checkpoint's restore does. A slot given a shape (`setShape`) of a kind that factors
     /// takes row_var with rows elements and col_var with cols; its scalar state starts as at a
-    /// first step (`setScalarState` sets it).
+    /// first step (`setScalarState` sets it). The slot takes the format a first step would, and
+    /// compact buffers hold the values encoded.
     public func setState<T: GDOptFloat>(
         slot id: Int, step: UInt64, count: Int, buffers: [(name: String, values: UnsafePointer<T>)]
     ) throws(GDOptError) {
@@ -60,7 +66,9 @@ extension Optimizer {
             vectors: buffers.count, count: count, stride: T.dtype.byteCount, what: "slot \(UInt(bitPattern: id))")
         let plan = rule.statePlan
         let shape = try newSlotShape(id, count: count)
-        let state = try Slot(dtype: T.dtype, count: count, step: step, scalars: plan.scalarStarts, shape: shape)
+        let state = try Slot(
+            dtype: T.dtype, count: count, format: newSlotFormat(count: count), step: step, scalars: plan.scalarStarts,
+            shape: shape)
         let allowed =
             plan.factoredNeeded == nil ? BufferSet([.first, .second, .third]) : plan.needed(factored: shape != nil)
         for (name, values) in buffers {
@@ -69,10 +77,8 @@ extension Optimizer {
             guard allowed.contains(BufferSet.all[role]) else {
                 throw .invalid("a slot \(shape == nil ? "without" : "with") a shape holds no \(name) buffer")
             }
-            let length = state.length(of: role)
-            let buffer = try AlignedBuffer(byteCount: length * T.dtype.byteCount)
-            buffer.elements(T.self).update(from: values, count: length)
-            state[role] = buffer
+            state[role] = try AlignedBuffer(byteCount: state.byteCount(of: role))
+            state.write(role, from: values, moments: moments)
         }
         slots[id] = state
         reserved[id] = nil

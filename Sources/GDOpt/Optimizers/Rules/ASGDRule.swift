@@ -39,10 +39,10 @@ extension ASGD: SteppingRule {
     @_specialize(where T == Double)
     func update<T: GDOptFloat>(_ s: SlotStep<T>) throws(GDOptError) {
         // Two inout accesses to one array would overlap (Swift's exclusivity rule): copy out and back.
-        var (eta, mu) = (s.slot.scalars[0], s.slot.scalars[1])
+        var (eta, mu) = (s.scalars[0], s.scalars[1])
         try ASGD.run(
             parameters: s.parameters, gradients: s.gradients, average: s.buffer(0)!, eta: &eta, mu: &mu,
             count: s.count, step: s.step, configuration: self, clipCoefficient: s.clipCoefficient)
-        (s.slot.scalars[0], s.slot.scalars[1]) = (eta, mu)
+        (s.scalars[0], s.scalars[1]) = (eta, mu)
     }
 }

@@ -6,11 +6,15 @@ public struct Adadelta: OptimizerRule {
     /// L2, added to the gradient.
     public var weightDecay: Double
     public var maximize: Bool
+    /// How slots keep their moments from their first step on (set later, it applies to new slots).
+    public var stateFormat: StateFormat
 
     public init(
         learningRate: Double = 1, rho: Double = 0.9, epsilon: Double = 1e-6, weightDecay: Double = 0,
-        maximize: Bool = false
+        maximize: Bool = false,
+        stateFormat: StateFormat = .native
     ) {
+        self.stateFormat = stateFormat
         (self.learningRate, self.rho, self.epsilon, self.weightDecay) = (learningRate, rho, epsilon, weightDecay)
         self.maximize = maximize
     }
@@ -18,8 +22,10 @@ public struct Adadelta: OptimizerRule {
     public static let hyperparameters: [Hyperparameter<Self>] = [
         .init("lr", \.learningRate), .init("rho", \.rho, .unitInterval), .init("eps", \.epsilon),
         .init("weight_decay", \.weightDecay), .init("maximize", \.maximize),
+        .init("state_format", \.stateFormat),
     ]
     public static let stateNames = ["square_avg", "acc_delta"]
+    public static let stateMoments: [Moment] = [.unsigned, .unsigned]
     public var kind: OptimizerKind { .adadelta }
 }
 

@@ -7,11 +7,15 @@ public struct Adagrad: OptimizerRule {
     public var initialAccumulatorValue: Double
     public var epsilon: Double
     public var maximize: Bool
+    /// How slots keep their moments from their first step on (set later, it applies to new slots).
+    public var stateFormat: StateFormat
 
     public init(
         learningRate: Double = 1e-2, learningRateDecay: Double = 0, weightDecay: Double = 0,
-        initialAccumulatorValue: Double = 0, epsilon: Double = 1e-10, maximize: Bool = false
+        initialAccumulatorValue: Double = 0, epsilon: Double = 1e-10, maximize: Bool = false,
+        stateFormat: StateFormat = .native
     ) {
+        self.stateFormat = stateFormat
         (self.learningRate, self.learningRateDecay, self.weightDecay) = (learningRate, learningRateDecay, weightDecay)
         (self.initialAccumulatorValue, self.epsilon, self.maximize) = (initialAccumulatorValue, epsilon, maximize)
     }
@@ -20,8 +24,10 @@ public struct Adagrad: OptimizerRule {
         .init("lr", \.learningRate), .init("lr_decay", \.learningRateDecay), .init("weight_decay", \.weightDecay),
         .init("initial_accumulator_value", \.initialAccumulatorValue), .init("eps", \.epsilon),
         .init("maximize", \.maximize),
+        .init("state_format", \.stateFormat),
     ]
     public static let stateNames = ["sum"]
+    public static let stateMoments: [Moment] = [.unsigned]
     public var kind: OptimizerKind { .adagrad }
 }
 

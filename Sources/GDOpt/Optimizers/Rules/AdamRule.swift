@@ -25,6 +25,8 @@ public struct Adam: OptimizerRule {
     public var epsilon: Double
     public var amsgrad: Bool
     public var maximize: Bool
+    /// How slots keep their moments from their first step on (set later, it applies to new slots).
+    public var stateFormat: StateFormat
     // Stored flat, so that the table reads the rate at its offset; `weightDecay` is the typed view.
     var weightDecayRate = 0.0, decoupled = false
 
@@ -35,8 +37,10 @@ public struct Adam: OptimizerRule {
 
     public init(
         learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8,
-        weightDecay: WeightDecay = .l2(0), amsgrad: Bool = false, maximize: Bool = false
+        weightDecay: WeightDecay = .l2(0), amsgrad: Bool = false, maximize: Bool = false,
+        stateFormat: StateFormat = .native
     ) {
+        self.stateFormat = stateFormat
         (self.learningRate, self.beta1, self.beta2, self.epsilon) = (learningRate, beta1, beta2, epsilon)
         (self.amsgrad, self.maximize) = (amsgrad, maximize)
         self.weightDecay = weightDecay
@@ -46,8 +50,10 @@ public struct Adam: OptimizerRule {
         .init("lr", \.learningRate), .init("beta1", \.beta1, .fraction), .init("beta2", \.beta2, .fraction),
         .init("eps", \.epsilon), .init("weight_decay", \.weightDecayRate), .init("amsgrad", \.amsgrad),
         .init("maximize", \.maximize),
+        .init("state_format", \.stateFormat),
     ]
     public static let stateNames = ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"]
+    public static let stateMoments: [Moment] = [.signed, .unsigned, .unsigned]
     public var kind: OptimizerKind { decoupled ? .adamw : .adam }
 }
 

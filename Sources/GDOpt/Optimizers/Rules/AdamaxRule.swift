@@ -7,11 +7,15 @@ public struct Adamax: OptimizerRule {
     /// L2, added to the gradient.
     public var weightDecay: Double
     public var maximize: Bool
+    /// How slots keep their moments from their first step on (set later, it applies to new slots).
+    public var stateFormat: StateFormat
 
     public init(
         learningRate: Double = 2e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8,
-        weightDecay: Double = 0, maximize: Bool = false
+        weightDecay: Double = 0, maximize: Bool = false,
+        stateFormat: StateFormat = .native
     ) {
+        self.stateFormat = stateFormat
         (self.learningRate, self.beta1, self.beta2, self.epsilon) = (learningRate, beta1, beta2, epsilon)
         (self.weightDecay, self.maximize) = (weightDecay, maximize)
     }
@@ -19,8 +23,10 @@ public struct Adamax: OptimizerRule {
     public static let hyperparameters: [Hyperparameter<Self>] = [
         .init("lr", \.learningRate), .init("beta1", \.beta1, .fraction), .init("beta2", \.beta2, .fraction),
         .init("eps", \.epsilon), .init("weight_decay", \.weightDecay), .init("maximize", \.maximize),
+        .init("state_format", \.stateFormat),
     ]
     public static let stateNames = ["exp_avg", "exp_inf"]
+    public static let stateMoments: [Moment] = [.signed, .unsigned]
     public var kind: OptimizerKind { .adamax }
 }
 

@@ -6,11 +6,15 @@ public struct Lion: OptimizerRule {
     /// Decoupled, as in the paper: p ← p·(1 − lr·wd).
     public var weightDecay: Double
     public var maximize: Bool
+    /// How slots keep their moments from their first step on (set later, it applies to new slots).
+    public var stateFormat: StateFormat
 
     public init(
         learningRate: Double = 1e-4, beta1: Double = 0.9, beta2: Double = 0.99, weightDecay: Double = 0,
-        maximize: Bool = false
+        maximize: Bool = false,
+        stateFormat: StateFormat = .native
     ) {
+        self.stateFormat = stateFormat
         (self.learningRate, self.beta1, self.beta2) = (learningRate, beta1, beta2)
         (self.weightDecay, self.maximize) = (weightDecay, maximize)
     }
@@ -18,8 +22,10 @@ public struct Lion: OptimizerRule {
     public static let hyperparameters: [Hyperparameter<Self>] = [
         .init("lr", \.learningRate), .init("beta1", \.beta1, .fraction), .init("beta2", \.beta2, .fraction),
         .init("weight_decay", \.weightDecay), .init("maximize", \.maximize),
+        .init("state_format", \.stateFormat),
     ]
     public static let stateNames = ["exp_avg"]
+    public static let stateMoments: [Moment] = [.signed]
     public var kind: OptimizerKind { .lion }
 }
 

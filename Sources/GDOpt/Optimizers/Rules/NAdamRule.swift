@@ -10,12 +10,16 @@ public struct NAdam: OptimizerRule {
     /// Decay the params (p·(1 − lr·wd), AdamW's form) instead of adding wd·p to the gradient.
     public var decoupledWeightDecay: Bool
     public var maximize: Bool
+    /// How slots keep their moments from their first step on (set later, it applies to new slots).
+    public var stateFormat: StateFormat
 
     public init(
         learningRate: Double = 2e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8,
         weightDecay: Double = 0, momentumDecay: Double = 4e-3, decoupledWeightDecay: Bool = false,
-        maximize: Bool = false
+        maximize: Bool = false,
+        stateFormat: StateFormat = .native
     ) {
+        self.stateFormat = stateFormat
         (self.learningRate, self.beta1, self.beta2, self.epsilon) = (learningRate, beta1, beta2, epsilon)
         (self.weightDecay, self.momentumDecay) = (weightDecay, momentumDecay)
         (self.decoupledWeightDecay, self.maximize) = (decoupledWeightDecay, maximize)
@@ -25,8 +29,10 @@ public struct NAdam: OptimizerRule {
         .init("lr", \.learningRate), .init("beta1", \.beta1, .fraction), .init("beta2", \.beta2, .fraction),
         .init("eps", \.epsilon), .init("weight_decay", \.weightDecay), .init("momentum_decay", \.momentumDecay),
         .init("decoupled_weight_decay", \.decoupledWeightDecay), .init("maximize", \.maximize),
+        .init("state_format", \.stateFormat),
     ]
     public static let stateNames = ["exp_avg", "exp_avg_sq"]
+    public static let stateMoments: [Moment] = [.signed, .unsigned]
     /// The product μ_1·…·μ_t, which starts at 1.
     public static let scalarState = [ScalarStateSpec("mu_product", 0...1, start: "1")]
     public var kind: OptimizerKind { .nadam }
@@ -40,7 +46,7 @@ extension NAdam: SteppingRule {
     func update<T: GDOptFloat>(_ s: SlotStep<T>) throws(GDOptError) {
         try NAdam.run(
             parameters: s.parameters, gradients: s.gradients, firstMoment: s.buffer(0)!, secondMoment: s.buffer(1)!,
-            muProduct: &s.slot.scalars[0], count: s.count, step: s.step, configuration: self,
+            muProduct: &s.scalars[0], count: s.count, step: s.step, configuration: self,
             clipCoefficient: s.clipCoefficient)
     }
 }

@@ -8,11 +8,15 @@ public struct RAdam: OptimizerRule {
     /// Decay the params (p·(1 − lr·wd), AdamW's form) instead of adding wd·p to the gradient.
     public var decoupledWeightDecay: Bool
     public var maximize: Bool
+    /// How slots keep their moments from their first step on (set later, it applies to new slots).
+    public var stateFormat: StateFormat
 
     public init(
         learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8,
-        weightDecay: Double = 0, decoupledWeightDecay: Bool = false, maximize: Bool = false
+        weightDecay: Double = 0, decoupledWeightDecay: Bool = false, maximize: Bool = false,
+        stateFormat: StateFormat = .native
     ) {
+        self.stateFormat = stateFormat
         (self.learningRate, self.beta1, self.beta2, self.epsilon) = (learningRate, beta1, beta2, epsilon)
         (self.weightDecay, self.decoupledWeightDecay, self.maximize) = (weightDecay, decoupledWeightDecay, maximize)
     }
@@ -21,8 +25,10 @@ public struct RAdam: OptimizerRule {
         .init("lr", \.learningRate), .init("beta1", \.beta1, .fraction), .init("beta2", \.beta2, .fraction),
         .init("eps", \.epsilon), .init("weight_decay", \.weightDecay),
         .init("decoupled_weight_decay", \.decoupledWeightDecay), .init("maximize", \.maximize),
+        .init("state_format", \.stateFormat),
     ]
     public static let stateNames = ["exp_avg", "exp_avg_sq"]
+    public static let stateMoments: [Moment] = [.signed, .unsigned]
     public var kind: OptimizerKind { .radam }
 }
 

@@ -9,11 +9,15 @@ public struct RMSprop: OptimizerRule {
     /// Divide by the variance estimate v − ḡ² instead of v.
     public var centered: Bool
     public var maximize: Bool
+    /// How slots keep their moments from their first step on (set later, it applies to new slots).
+    public var stateFormat: StateFormat
 
     public init(
         learningRate: Double = 1e-2, alpha: Double = 0.99, epsilon: Double = 1e-8, weightDecay: Double = 0,
-        momentum: Double = 0, centered: Bool = false, maximize: Bool = false
+        momentum: Double = 0, centered: Bool = false, maximize: Bool = false,
+        stateFormat: StateFormat = .native
     ) {
+        self.stateFormat = stateFormat
         (self.learningRate, self.alpha, self.epsilon, self.weightDecay) = (learningRate, alpha, epsilon, weightDecay)
         (self.momentum, self.centered, self.maximize) = (momentum, centered, maximize)
     }
@@ -22,8 +26,10 @@ public struct RMSprop: OptimizerRule {
         .init("lr", \.learningRate), .init("alpha", \.alpha), .init("eps", \.epsilon),
         .init("weight_decay", \.weightDecay), .init("momentum", \.momentum), .init("centered", \.centered),
         .init("maximize", \.maximize),
+        .init("state_format", \.stateFormat),
     ]
     public static let stateNames = ["square_avg", "grad_avg", "momentum_buffer"]
+    public static let stateMoments: [Moment] = [.unsigned, .signed, .signed]
     public var kind: OptimizerKind { .rmsprop }
 }
 

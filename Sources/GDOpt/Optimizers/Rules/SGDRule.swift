@@ -26,12 +26,16 @@ public struct SGD: OptimizerRule {
     public var learningRate: Double
     public var weightDecay: Double
     public var maximize: Bool
+    /// How slots keep their moments from their first step on (set later, it applies to new slots).
+    public var stateFormat: StateFormat
     // torch's flat form: what `set` writes by name, in any order; `momentum` is the typed view.
     var momentumFactor = 0.0, dampening = 0.0, nesterov = false
 
     public init(
-        learningRate: Double = 1e-3, momentum: Momentum = .none, weightDecay: Double = 0, maximize: Bool = false
+        learningRate: Double = 1e-3, momentum: Momentum = .none, weightDecay: Double = 0, maximize: Bool = false,
+        stateFormat: StateFormat = .native
     ) {
+        self.stateFormat = stateFormat
         (self.learningRate, self.weightDecay, self.maximize) = (learningRate, weightDecay, maximize)
         self.momentum = momentum
     }
@@ -54,8 +58,10 @@ public struct SGD: OptimizerRule {
     public static let hyperparameters: [Hyperparameter<Self>] = [
         .init("lr", \.learningRate), .init("momentum", \.momentumFactor), .init("dampening", \.dampening, .real),
         .init("nesterov", \.nesterov), .init("weight_decay", \.weightDecay), .init("maximize", \.maximize),
+        .init("state_format", \.stateFormat),
     ]
     public static let stateNames = ["momentum_buffer"]
+    public static let stateMoments: [Moment] = [.signed]
     public var kind: OptimizerKind { .sgd }
 
     public func checkCombination() throws(GDOptError) {

@@ -25,6 +25,8 @@ GROUPED = {"betas": ("beta1", "beta2"), "etas": ("eta_minus", "eta_plus"),
 # Values that are None in Python and 0 in the library's table: max_grad_norm (off; not torch's)
 # and Adafactor's eps1 (torch's None: the dtype's machine epsilon).
 NONE_MEANS_OFF = ("max_grad_norm", "eps1")
+# Values Python names and the table numbers: state_format's codes (API.md §11).
+NAMED = {"state_format": ("native", "bfloat16", "int8")}
 
 
 ArrayList = Union[np.ndarray, Sequence[np.ndarray]]
@@ -247,6 +249,8 @@ def keywords(kind: str) -> list[tuple[str, Any]]:
         value, _, _, flags = table[name]
         if name in NONE_MEANS_OFF:
             value = None
+        elif name in NAMED:
+            value = NAMED[name][int(value)]
         result.append((name, bool(value) if flags == _gdopt.PARAM_BOOL else value))
     return result
 
@@ -272,6 +276,10 @@ def _settings(kind: str, given: dict) -> dict:
             settings.update(zip(members, values))
         elif value is None and keyword in NONE_MEANS_OFF:
             settings[keyword] = 0.0
+        elif keyword in NAMED:
+            if value not in NAMED[keyword]:
+                raise ValueError(f"{keyword}={value!r} must be one of {', '.join(map(repr, NAMED[keyword]))}")
+            settings[keyword] = float(NAMED[keyword].index(value))
         elif table[keyword][3] == _gdopt.PARAM_BOOL:
             settings[keyword] = float(flag(value, keyword))
         else:
