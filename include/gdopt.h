@@ -252,6 +252,26 @@ typedef struct {
 /* Errors: NULL, INVALID (the slot has no state), STATE. */
 gdopt_status gdopt_optimizer_slot_info(const gdopt_optimizer *o, size_t slot, gdopt_slot_info *info);
 
+/* Compact state (API.md §11): how a kind with moment buffers keeps them, set by the
+ * hyperparameter "state_format" (a kind without moments, such as rprop or asgd, has none:
+ * setting it gives INVALID; adafactor has none either, as its step spans the whole tensor).
+ * A slot takes the format in force at its first step and keeps it. state_get/state_set and
+ * state_dicts see decoded values; checkpoints keep the compact bytes. */
+#define GDOPT_STATE_NATIVE 0   /* the params' dtype (the default) */
+#define GDOPT_STATE_BFLOAT16 1 /* bfloat16, rounded to nearest even */
+#define GDOPT_STATE_INT8 2     /* 8-bit codes on bitsandbytes' dynamic maps (signed for first moments: exp_avg, \
+                                  grad_avg, momentum_buffer; unsigned for the others), one float32 absmax per \
+                                  block of 256; slots under 4096 elements stay native */
+
+/* Writes the format slot `slot` keeps its moments in (GDOPT_STATE_*) to *format.
+ * Errors: NULL, INVALID (the slot has no state), STATE. */
+gdopt_status gdopt_optimizer_slot_format(const gdopt_optimizer *o, size_t slot, int *format);
+
+/* The bytes one compact moment buffer of n elements takes: 2n for GDOPT_STATE_BFLOAT16; for
+ * GDOPT_STATE_INT8 the n codes, padded to a multiple of 64 bytes, then ceil(n/256) float
+ * absmax values. 0 for another format, n = 0, or a size that does not fit in size_t. */
+size_t gdopt_state_bytes(int format, size_t n);
+
 /* Copies the slot's buffer `name` to out[0..n).
  * Errors: NULL, INVALID (no state, a name the kind does not have, a buffer the slot does
  * not hold, the other dtype), SIZE (n differs from the slot's), STATE. */
@@ -351,6 +371,19 @@ gdopt_status gdopt_adam_update_f32(float *p, const float *g, float *m, float *v,
 gdopt_status gdopt_adam_update_f64(double *p, const double *g, double *m, double *v, double *vmax, size_t n,
                                    uint64_t t, double lr, double beta1, double beta2, double eps,
                                    double weight_decay, int flags);
+
+/* Adam with compact moments: m, v and vmax (NULL without AMSGRAD) each hold
+ * gdopt_state_bytes(format, n) bytes, all zero before the first step; format is
+ * GDOPT_STATE_BFLOAT16 or GDOPT_STATE_INT8 (at any n: the 4096-element threshold is the
+ * optimizer objects'). Each call decodes, updates and re-encodes every block in one pass, as an
+ * optimizer's compact slot does, with the same bits. Errors as gdopt_adam_update_f32, and
+ * INVALID for another format. */
+gdopt_status gdopt_adam_update_compact_f32(float *p, const float *g, void *m, void *v, void *vmax, int format,
+                                           size_t n, uint64_t t, double lr, double beta1, double beta2, double eps,
+                                           double weight_decay, int flags);
+gdopt_status gdopt_adam_update_compact_f64(double *p, const double *g, void *m, void *v, void *vmax, int format,
+                                           size_t n, uint64_t t, double lr, double beta1, double beta2, double eps,
+                                           double weight_decay, int flags);
 
 /* Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms"; not in torch.optim):
  *        c = beta1*exp_avg + (1-beta1)*g,  u = sign(c) (0 at 0, NaN kept),

@@ -117,6 +117,18 @@ public func gdopt_rmsprop_update_f64(
     }
 }
 
+/// Adam's configuration from a kernel's arguments (GDOPT_ADAM_* flags).
+private func adamConfiguration(
+    _ lr: Double, _ beta1: Double, _ beta2: Double, _ eps: Double, _ weightDecay: Double, _ flags: Int32
+) throws -> Adam {
+    let known = GDOPT_ADAM_DECOUPLED | GDOPT_ADAM_AMSGRAD | GDOPT_ADAM_MAXIMIZE
+    guard flags & ~known == 0 else { throw GDOptError.invalid("flags=\(flags) has bits other than GDOPT_ADAM_*") }
+    return Adam(
+        learningRate: lr, beta1: beta1, beta2: beta2, epsilon: eps,
+        weightDecay: flags & GDOPT_ADAM_DECOUPLED != 0 ? .decoupled(weightDecay) : .l2(weightDecay),
+        amsgrad: flags & GDOPT_ADAM_AMSGRAD != 0, maximize: flags & GDOPT_ADAM_MAXIMIZE != 0)
+}
+
 private func adam<T: GDOptFloat>(
     _ p: UnsafeMutablePointer<T>?, _ g: UnsafePointer<T>?, _ m: UnsafeMutablePointer<T>?, _ v: UnsafeMutablePointer<T>?,
     _ vmax: UnsafeMutablePointer<T>?, _ n: Int, _ t: UInt64, _ lr: Double, _ beta1: Double, _ beta2: Double,
@@ -127,12 +139,7 @@ private func adam<T: GDOptFloat>(
     let m = try required(m, "m")
     let v = try required(v, "v")
     let n = try elementCount(n, of: T.self)
-    let known = GDOPT_ADAM_DECOUPLED | GDOPT_ADAM_AMSGRAD | GDOPT_ADAM_MAXIMIZE
-    guard flags & ~known == 0 else { throw GDOptError.invalid("flags=\(flags) has bits other than GDOPT_ADAM_*") }
-    let c = Adam(
-        learningRate: lr, beta1: beta1, beta2: beta2, epsilon: eps,
-        weightDecay: flags & GDOPT_ADAM_DECOUPLED != 0 ? .decoupled(weightDecay) : .l2(weightDecay),
-        amsgrad: flags & GDOPT_ADAM_AMSGRAD != 0, maximize: flags & GDOPT_ADAM_MAXIMIZE != 0)
+    let c = try adamConfiguration(lr, beta1, beta2, eps, weightDecay, flags)
     guard !c.amsgrad || vmax != nil else {
         throw BoundaryError(status: GDOPT_ERR_NULL, message: "vmax is NULL, but amsgrad needs it")
     }
@@ -157,6 +164,54 @@ public func gdopt_adam_update_f64(
     _ beta1: Double, _ beta2: Double, _ eps: Double, _ weight_decay: Double, _ flags: Int32
 ) -> gdopt_status {
     withStatus { try adam(p, g, m, v, vmax, n, t, lr, beta1, beta2, eps, weight_decay, flags) }
+}
+
+private func adamCompact<T: GDOptFloat>(
+    _ p: UnsafeMutablePointer<T>?, _ g: UnsafePointer<T>?, _ m: UnsafeMutableRawPointer?, _ v: UnsafeMutableRawPointer?,
+    _ vmax: UnsafeMutableRawPointer?, _ format: Int32, _ n: Int, _ t: UInt64, _ lr: Double, _ beta1: Double,
+    _ beta2: Double, _ eps: Double, _ weightDecay: Double, _ flags: Int32
+) throws {
+    let p = try required(p, "p")
+    let g = try required(g, "g")
+    let m = try required(m, "m")
+    let v = try required(v, "v")
+    let n = try elementCount(n, of: T.self)
+    guard let format = StateFormat(rawValue: UInt32(bitPattern: format)), format != .native else {
+        throw GDOptError.invalid("format=\(format) must be GDOPT_STATE_BFLOAT16 (1) or GDOPT_STATE_INT8 (2)")
+    }
+    let c = try adamConfiguration(lr, beta1, beta2, eps, weightDecay, flags)
+    guard !c.amsgrad || vmax != nil else {
+        throw BoundaryError(status: GDOPT_ERR_NULL, message: "vmax is NULL, but amsgrad needs it")
+    }
+    try Adam.updateCompact(
+        parameters: p, gradients: g, firstMoment: m, secondMoment: v, maxSecondMoment: vmax, format: format,
+        count: n, step: t, configuration: c)
+}
+
+@c @implementation
+public func gdopt_adam_update_compact_f32(
+    _ p: UnsafeMutablePointer<Float>?, _ g: UnsafePointer<Float>?, _ m: UnsafeMutableRawPointer?,
+    _ v: UnsafeMutableRawPointer?, _ vmax: UnsafeMutableRawPointer?, _ format: Int32, _ n: Int, _ t: UInt64,
+    _ lr: Double, _ beta1: Double, _ beta2: Double, _ eps: Double, _ weight_decay: Double, _ flags: Int32
+) -> gdopt_status {
+    withStatus { try adamCompact(p, g, m, v, vmax, format, n, t, lr, beta1, beta2, eps, weight_decay, flags) }
+}
+
+@c @implementation
+public func gdopt_adam_update_compact_f64(
+    _ p: UnsafeMutablePointer<Double>?, _ g: UnsafePointer<Double>?, _ m: UnsafeMutableRawPointer?,
+    _ v: UnsafeMutableRawPointer?, _ vmax: UnsafeMutableRawPointer?, _ format: Int32, _ n: Int, _ t: UInt64,
+    _ lr: Double, _ beta1: Double, _ beta2: Double, _ eps: Double, _ weight_decay: Double, _ flags: Int32
+) -> gdopt_status {
+    withStatus { try adamCompact(p, g, m, v, vmax, format, n, t, lr, beta1, beta2, eps, weight_decay, flags) }
+}
+
+@c @implementation
+public func gdopt_state_bytes(_ format: Int32, _ n: Int) -> Int {
+    guard let format = StateFormat(rawValue: UInt32(bitPattern: format)), format != .native, n > 0,
+        n <= Int.max / 4
+    else { return 0 }
+    return format.byteCount(n, dtype: .float32)
 }
 
 private func lion<T: GDOptFloat>(

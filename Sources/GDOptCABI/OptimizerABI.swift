@@ -145,6 +145,20 @@ public func gdopt_optimizer_slot_info(
     }
 }
 
+@c @implementation
+public func gdopt_optimizer_slot_format(_ o: OpaquePointer?, _ slot: Int, _ format: UnsafeMutablePointer<Int32>?)
+    -> gdopt_status
+{
+    withStatus {
+        let opt = try optimizer(o)
+        let format = try required(format, "format")
+        guard let state = opt.slotInfo(slot: slot) else {
+            throw GDOptError.invalid("slot \(UInt(bitPattern: slot)) has no state")
+        }
+        format.pointee = Int32(state.format.rawValue)
+    }
+}
+
 private func stateGet<T: GDOptFloat>(
     _ o: OpaquePointer?, _ slot: Int, _ name: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<T>?, _ n: Int
 ) throws {

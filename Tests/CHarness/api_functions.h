@@ -12,6 +12,7 @@
     X(gdopt_optimizer_serialize) X(gdopt_optimizer_deserialize) X(gdopt_optimizer_destroy) \
     X(gdopt_sgd_update_f32) X(gdopt_sgd_update_f64) X(gdopt_adagrad_update_f32) X(gdopt_adagrad_update_f64) \
     X(gdopt_rmsprop_update_f32) X(gdopt_rmsprop_update_f64) X(gdopt_adam_update_f32) X(gdopt_adam_update_f64) \
+    X(gdopt_adam_update_compact_f32) X(gdopt_adam_update_compact_f64) X(gdopt_state_bytes) \
     X(gdopt_lion_update_f32) X(gdopt_lion_update_f64) X(gdopt_adamax_update_f32) X(gdopt_adamax_update_f64) \
     X(gdopt_adadelta_update_f32) X(gdopt_adadelta_update_f64) X(gdopt_rprop_update_f32) X(gdopt_rprop_update_f64) \
     X(gdopt_nadam_update_f32) X(gdopt_nadam_update_f64) X(gdopt_radam_update_f32) X(gdopt_radam_update_f64) \
@@ -33,5 +34,5 @@
     X(gdopt_optimizer_slots) X(gdopt_optimizer_slot_info) X(gdopt_optimizer_state_get_f32) \
     X(gdopt_optimizer_state_get_f64) X(gdopt_optimizer_state_set_f32) X(gdopt_optimizer_state_set_f64) \
     X(gdopt_optimizer_scalar_names) X(gdopt_optimizer_scalar_get) X(gdopt_optimizer_scalar_set) \
-    X(gdopt_optimizer_set_shape) X(gdopt_optimizer_slot_shape)
+    X(gdopt_optimizer_set_shape) X(gdopt_optimizer_slot_shape) X(gdopt_optimizer_slot_format)
 // clang-format on

@@ -52,3 +52,41 @@ extension Adam {
         Parallel.forEach(kernel, count: count)
     }
 }
+
+extension Adam {
+    /// `update` with compact moments: each of `firstMoment`, `secondMoment` and (when amsgrad)
+    /// `maxSecondMoment` holds `format.byteCount(count, dtype:)` bytes, zero before the first
+    /// step (bfloat16, or int8 codes then each block's absmax: `StateFormat`). Unlike an
+    /// optimizer's slots, int8 applies at any count. The step runs as an optimizer's compact
+    /// slot does (`CompactStep`), so both give the same bits.
+    @_specialize(exported:true,where T == Float)
+    @_specialize(exported:true,where T == Double)
+    public static func updateCompact<T: GDOptFloat>(
+        parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, firstMoment: UnsafeMutableRawPointer,
+        secondMoment: UnsafeMutableRawPointer, maxSecondMoment: UnsafeMutableRawPointer?, format: StateFormat,
+        count: Int, step t: UInt64, configuration c: Adam
+    ) throws(GDOptError) {
+        try c.validate()
+        try checkCount(count)
+        try checkStep(t)
+        guard format != .native else { throw .invalid("format=0 (native) is not compact: use Adam.update") }
+        guard !c.amsgrad || maxSecondMoment != nil else { throw .null("maxSecondMoment is nil, but amsgrad needs it") }
+        let moments = stateMoments
+        func compact(_ bytes: UnsafeMutableRawPointer?, _ role: Int) -> CompactBuffer? {
+            bytes.map { CompactBuffer(format: format, bytes: $0, count: count, moment: moments[role]) }
+        }
+        var scalars = (0.0, 0.0)
+        withUnsafeMutableBytes(of: &scalars) { raw in
+            let step = SlotStep<T>(
+                parameters: parameters, gradients: gradients, count: count, buffers: (nil, nil, nil),
+                scalars: raw.baseAddress!.assumingMemoryBound(to: Double.self), step: t, fresh: [],
+                clipCoefficient: 1)
+            c.updateCompact(
+                step,
+                buffers: (
+                    compact(firstMoment, 0), compact(secondMoment, 1), compact(c.amsgrad ? maxSecondMoment : nil, 2)
+                ),
+                scalarCount: 0)
+        }
+    }
+}

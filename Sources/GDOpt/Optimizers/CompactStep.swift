@@ -4,24 +4,26 @@
 /// encoded back. Each code is read once and written once, and the working buffers stay in the
 /// L1 cache. Threads take whole chunks, and a block's absmax depends only on its own values, so
 /// the result is the same on any thread count.
-struct CompactStep<T: GDOptFloat>: RangeKernel {
-    /// Eight int8 blocks: large enough that the rule's per-call work (bias corrections) is
-    /// small next to the chunk's, small enough that three working buffers fit in L1.
-    static var chunkSize: Int { 8 * StateFormat.blockSize }
+struct CompactStep<T: GDOptFloat, Rule: SteppingRule>: RangeKernel {
+    static var chunkSize: Int { CompactBuffer.chunkSize }
 
-    let rule: any SteppingRule
+    let rule: Rule
     let whole: SlotStep<T>
     let buffers: (CompactBuffer?, CompactBuffer?, CompactBuffer?)
     /// The scalar state before the step: each chunk starts from it, and the chunk holding
-    /// element 0 writes its result (the same for every chunk) to the slot.
+    /// element 0 writes its result (the same for every chunk) back.
     let scalarsBefore: (Double, Double)
+    let scalarCount: Int
 
     /// One step of `rule` on a compact slot; the caller has checked everything.
+    /// `step.scalars` holds `scalarCount` values (at most 2).
     static func run(
-        _ rule: any SteppingRule, _ step: SlotStep<T>, buffers: (CompactBuffer?, CompactBuffer?, CompactBuffer?)
+        _ rule: Rule, _ step: SlotStep<T>, buffers: (CompactBuffer?, CompactBuffer?, CompactBuffer?),
+        scalarCount: Int
     ) {
+        let before = (scalarCount > 0 ? step.scalars[0] : 0, scalarCount > 1 ? step.scalars[1] : 0)
         let kernel = CompactStep(
-            rule: rule, whole: step, buffers: buffers, scalarsBefore: (step.scalars[0], step.scalars[1]))
+            rule: rule, whole: step, buffers: buffers, scalarsBefore: before, scalarCount: scalarCount)
         let chunks = (step.count + chunkSize - 1) / chunkSize
         Parallel.forEach(kernel, count: chunks, grain: max(1, Parallel.minimumElementsPerThread / chunkSize))
     }
@@ -31,7 +33,6 @@ struct CompactStep<T: GDOptFloat>: RangeKernel {
         var scalars = InlineArray<2, Double>(repeating: 0)
         withUnsafeMutableBytes(of: &working) { raw in
             let base = raw.baseAddress!.assumingMemoryBound(to: T.self)
-            let scratch = (base, base + CompactStep.chunkSize, base + 2 * CompactStep.chunkSize)
             func working(_ role: Int) -> UnsafeMutablePointer<T> { base + role * CompactStep.chunkSize }
             for chunk in chunks {
                 let start = chunk * CompactStep.chunkSize
@@ -42,14 +43,14 @@ struct CompactStep<T: GDOptFloat>: RangeKernel {
                     let chunkStep = SlotStep(
                         parameters: whole.parameters + start, gradients: whole.gradients + start, count: count,
                         buffers: (
-                            buffers.0 == nil ? nil : scratch.0, buffers.1 == nil ? nil : scratch.1,
-                            buffers.2 == nil ? nil : scratch.2
+                            buffers.0 == nil ? nil : working(0), buffers.1 == nil ? nil : working(1),
+                            buffers.2 == nil ? nil : working(2)
                         ),
-                        scalars: scalarBytes.baseAddress!.assumingMemoryBound(to: Double.self), slot: whole.slot,
-                        step: whole.step, fresh: whole.fresh, clipCoefficient: whole.clipCoefficient)
+                        scalars: scalarBytes.baseAddress!.assumingMemoryBound(to: Double.self), step: whole.step,
+                        fresh: whole.fresh, clipCoefficient: whole.clipCoefficient)
                     // Every check of the step ran on the whole slot before any chunk.
                     try? rule.update(chunkStep)
-                    if start == 0 { whole.scalars.update(from: chunkStep.scalars, count: whole.slot.scalarCount) }
+                    if start == 0 { whole.scalars.update(from: chunkStep.scalars, count: scalarCount) }
                 }
                 for role in 0..<3 { buffer(role)?.chunk(at: start, count: count, values: working(role)).encode() }
             }
@@ -57,36 +58,14 @@ struct CompactStep<T: GDOptFloat>: RangeKernel {
     }
 
     private func buffer(_ role: Int) -> CompactBuffer? { role == 0 ? buffers.0 : role == 1 ? buffers.1 : buffers.2 }
+}
 
-    /// Sets every element of a compact buffer to `value`, as its encoding holds it.
-    static func fill(_ buffer: CompactBuffer, count: Int, with value: T) {
-        var working = InlineArray<2048, T>(repeating: value)
-        withUnsafeMutableBytes(of: &working) { raw in
-            let values = raw.baseAddress!.assumingMemoryBound(to: T.self)
-            for start in stride(from: 0, to: count, by: chunkSize) {
-                buffer.chunk(at: start, count: min(chunkSize, count - start), values: values).encode()
-            }
-        }
-    }
-
-    /// Decodes a whole compact buffer into `out` (`count` elements).
-    static func decode(_ buffer: CompactBuffer, count: Int, into out: UnsafeMutablePointer<T>) {
-        for start in stride(from: 0, to: count, by: chunkSize) {
-            buffer.chunk(at: start, count: min(chunkSize, count - start), values: out + start).decode()
-        }
-    }
-
-    /// Encodes `values` (`count` elements) into a whole compact buffer.
-    static func encode(_ values: UnsafePointer<T>, count: Int, into buffer: CompactBuffer) {
-        var working = InlineArray<2048, T>(repeating: 0)
-        withUnsafeMutableBytes(of: &working) { raw in
-            let scratch = raw.baseAddress!.assumingMemoryBound(to: T.self)
-            for start in stride(from: 0, to: count, by: chunkSize) {
-                let length = min(chunkSize, count - start)
-                scratch.update(from: values + start, count: length)
-                buffer.chunk(at: start, count: length, values: scratch).encode()
-            }
-        }
+extension SteppingRule {
+    /// One step on a compact slot (`CompactStep`), with the rule's type known.
+    func updateCompact<T: GDOptFloat>(
+        _ step: SlotStep<T>, buffers: (CompactBuffer?, CompactBuffer?, CompactBuffer?), scalarCount: Int
+    ) {
+        CompactStep<T, Self>.run(self, step, buffers: buffers, scalarCount: scalarCount)
     }
 }
 
@@ -99,12 +78,48 @@ struct CompactBuffer {
     let count: Int
     let moment: Moment
 
+    /// A compact step's chunk: eight int8 blocks, large enough that the rule's per-call work
+    /// (bias corrections) is small next to the chunk's, small enough that three working buffers
+    /// stay in L1 (and on any thread's stack: 48 KB for float64).
+    static var chunkSize: Int { 8 * StateFormat.blockSize }
+
     /// The codec work on elements start..<start+length, with their values at `values`.
     func chunk<T: GDOptFloat>(at start: Int, count length: Int, values: UnsafeMutablePointer<T>) -> CompactChunk<T> {
         let absmax = (bytes + StateFormat.absmaxOffset(count)).assumingMemoryBound(to: Float.self)
         return CompactChunk(
             format: format, values: values, codes: bytes + start * (format == .bfloat16 ? 2 : 1),
             absmax: absmax + start / StateFormat.blockSize, map: moment.map, count: length)
+    }
+
+    /// Sets every element to `value`, as its encoding holds it.
+    func fill<T: GDOptFloat>(with value: T, as _: T.Type = T.self) {
+        var working = InlineArray<2048, T>(repeating: value)
+        withUnsafeMutableBytes(of: &working) { raw in
+            let values = raw.baseAddress!.assumingMemoryBound(to: T.self)
+            for start in stride(from: 0, to: count, by: CompactBuffer.chunkSize) {
+                chunk(at: start, count: min(CompactBuffer.chunkSize, count - start), values: values).encode()
+            }
+        }
+    }
+
+    /// Decodes the whole buffer into `out` (`count` elements).
+    func decode<T: GDOptFloat>(into out: UnsafeMutablePointer<T>) {
+        for start in stride(from: 0, to: count, by: CompactBuffer.chunkSize) {
+            chunk(at: start, count: min(CompactBuffer.chunkSize, count - start), values: out + start).decode()
+        }
+    }
+
+    /// Encodes `values` (`count` elements) into the whole buffer.
+    func encode<T: GDOptFloat>(from values: UnsafePointer<T>) {
+        var working = InlineArray<2048, T>(repeating: 0)
+        withUnsafeMutableBytes(of: &working) { raw in
+            let scratch = raw.baseAddress!.assumingMemoryBound(to: T.self)
+            for start in stride(from: 0, to: count, by: CompactBuffer.chunkSize) {
+                let length = min(CompactBuffer.chunkSize, count - start)
+                scratch.update(from: values + start, count: length)
+                chunk(at: start, count: length, values: scratch).encode()
+            }
+        }
     }
 }
 

@@ -183,7 +183,7 @@ public final class Optimizer {
             state[role] = buffer
             let start = T(plan.initialValue(role))
             if let compact = state.compact(role, moments: derived.moments) {
-                CompactStep.fill(compact, count: count, with: start)
+                compact.fill(with: start)
             } else if start != 0 {
                 buffer.fill(with: start)
             }
@@ -195,12 +195,11 @@ public final class Optimizer {
             try rule.update(whole)
         } else {
             let moments = derived.moments
-            CompactStep.run(
-                rule, whole,
-                buffers: (
-                    state.compact(0, moments: moments), state.compact(1, moments: moments),
-                    state.compact(2, moments: moments)
-                ))
+            let buffers = (
+                state.compact(0, moments: moments), state.compact(1, moments: moments),
+                state.compact(2, moments: moments)
+            )
+            rule.updateCompact(whole, buffers: buffers, scalarCount: state.scalarCount)
         }
         state.step += 1
         if existing == nil { slots[id] = state }

@@ -81,8 +81,10 @@ struct SlotStep<T: GDOptFloat> {
     let buffers: (UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?)
     /// The slot's scalar state, updated in place.
     let scalars: UnsafeMutablePointer<Double>
-    /// The slot, for its shape and scratch space (Adafactor, which has no compact state).
-    let slot: Slot
+    /// A factored slot's shape (0 × 0 otherwise) and working space (Adafactor, whose state is
+    /// never compact).
+    var rows = 0, cols = 0
+    var scratch: UnsafeMutablePointer<Double>? = nil
     let step: UInt64
     let fresh: BufferSet
     let clipCoefficient: Double
@@ -95,17 +97,18 @@ struct SlotStep<T: GDOptFloat> {
         let native = { (role: Int) in slot[role]?.elements(T.self) }
         self.init(
             parameters: parameters, gradients: gradients, count: slot.count, buffers: (native(0), native(1), native(2)),
-            scalars: slot.scalarStorage, slot: slot, step: step, fresh: fresh, clipCoefficient: clipCoefficient)
+            scalars: slot.scalarStorage, step: step, fresh: fresh, clipCoefficient: clipCoefficient)
+        (rows, cols, scratch) = (slot.rows, slot.cols, slot.scratch?.elements(Double.self))
     }
 
     init(
         parameters: UnsafeMutablePointer<T>, gradients: UnsafePointer<T>, count: Int,
         buffers: (UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?),
-        scalars: UnsafeMutablePointer<Double>, slot: Slot, step: UInt64, fresh: BufferSet, clipCoefficient: Double
+        scalars: UnsafeMutablePointer<Double>, step: UInt64, fresh: BufferSet, clipCoefficient: Double
     ) {
         (self.parameters, self.gradients, self.count, self.buffers, self.scalars) =
             (parameters, gradients, count, buffers, scalars)
-        (self.slot, self.step, self.fresh, self.clipCoefficient) = (slot, step, fresh, clipCoefficient)
+        (self.step, self.fresh, self.clipCoefficient) = (step, fresh, clipCoefficient)
     }
 
     /// The state buffer in checkpoint position `role`, if the slot holds it.

@@ -93,7 +93,7 @@ final class Slot {
     /// Buffer `role`'s values, decoded when compact, into `out` (`length(of: role)` elements).
     func read<T: GDOptFloat>(_ role: Int, into out: UnsafeMutablePointer<T>, moments: [Moment]) {
         if let compact = compact(role, moments: moments) {
-            CompactStep.decode(compact, count: length(of: role), into: out)
+            compact.decode(into: out)
         } else if let buffer = self[role] {
             out.update(from: buffer.elements(T.self), count: length(of: role))
         }
@@ -102,7 +102,7 @@ final class Slot {
     /// Sets buffer `role` (allocated) from `values`, encoding them when compact.
     func write<T: GDOptFloat>(_ role: Int, from values: UnsafePointer<T>, moments: [Moment]) {
         if let compact = compact(role, moments: moments) {
-            CompactStep.encode(values, count: length(of: role), into: compact)
+            compact.encode(from: values)
         } else if let buffer = self[role] {
             buffer.elements(T.self).update(from: values, count: length(of: role))
         }

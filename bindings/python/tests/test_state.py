@@ -9,7 +9,7 @@ import pytest
 
 import gdopt
 from gdopt import _gdopt
-from gdopt._optimizers import GROUPED
+from gdopt._optimizers import GROUPED, NAMED
 
 CLASSES = [gdopt.SGD, gdopt.Adagrad, gdopt.RMSprop, gdopt.Adam, gdopt.AdamW, gdopt.Lion, gdopt.Adamax,
            gdopt.Adadelta, gdopt.Rprop, gdopt.NAdam, gdopt.RAdam, gdopt.ASGD, gdopt.Adafactor]
@@ -27,6 +27,8 @@ def test_python_defaults_are_the_librarys(cls):
             assert tuple(library.get(member) for member in GROUPED[name]) == tuple(v or 0.0 for v in default)
         elif name == "max_grad_norm":
             assert default is None and library.get(name) == 0
+        elif name in NAMED:  # state_format's names
+            assert library.get(name) == NAMED[name].index(default)
         else:
             assert library.get(name) == float(default), name
     names = [entry[0] for entry in _gdopt.optimizer_params(cls.kind)]

@@ -48,7 +48,7 @@ extension Adafactor: SteppingRule {
     func update<T: GDOptFloat>(_ s: SlotStep<T>) throws(GDOptError) {
         try Adafactor.run(
             parameters: s.parameters, gradients: s.gradients, rowVariance: s.buffer(0), columnVariance: s.buffer(1),
-            variance: s.buffer(2), count: s.count, rows: s.slot.rows, cols: s.slot.cols, step: s.step,
-            configuration: self, clipCoefficient: s.clipCoefficient, scratch: s.slot.scratch?.elements(Double.self))
+            variance: s.buffer(2), count: s.count, rows: s.rows, cols: s.cols, step: s.step,
+            configuration: self, clipCoefficient: s.clipCoefficient, scratch: s.scratch)
     }
 }

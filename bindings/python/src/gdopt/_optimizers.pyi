@@ -44,6 +44,7 @@ class SGD(Optimizer):
         nesterov: bool = False,
         weight_decay: float = 0.0,
         maximize: bool = False,
+        state_format: str = 'native',
         reject_nonfinite: bool = False,
         max_grad_norm: float | None = None,
     ) -> None: ...
@@ -60,6 +61,7 @@ class Adagrad(Optimizer):
         initial_accumulator_value: float = 0.0,
         eps: tuple[float, float] = 1e-10,
         maximize: bool = False,
+        state_format: str = 'native',
         reject_nonfinite: bool = False,
         max_grad_norm: float | None = None,
     ) -> None: ...
@@ -77,6 +79,7 @@ class RMSprop(Optimizer):
         momentum: float = 0.0,
         centered: bool = False,
         maximize: bool = False,
+        state_format: str = 'native',
         reject_nonfinite: bool = False,
         max_grad_norm: float | None = None,
     ) -> None: ...
@@ -93,6 +96,7 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
         amsgrad: bool = False,
         maximize: bool = False,
+        state_format: str = 'native',
         reject_nonfinite: bool = False,
         max_grad_norm: float | None = None,
     ) -> None: ...
@@ -109,6 +113,7 @@ class AdamW(Optimizer):
         weight_decay: float = 0.01,
         amsgrad: bool = False,
         maximize: bool = False,
+        state_format: str = 'native',
         reject_nonfinite: bool = False,
         max_grad_norm: float | None = None,
     ) -> None: ...
@@ -123,6 +128,7 @@ class Lion(Optimizer):
         betas: tuple[float, float] = (0.9, 0.99),
         weight_decay: float = 0.0,
         maximize: bool = False,
+        state_format: str = 'native',
         reject_nonfinite: bool = False,
         max_grad_norm: float | None = None,
     ) -> None: ...
@@ -138,6 +144,7 @@ class Adamax(Optimizer):
         eps: tuple[float, float] = 1e-08,
         weight_decay: float = 0.0,
         maximize: bool = False,
+        state_format: str = 'native',
         reject_nonfinite: bool = False,
         max_grad_norm: float | None = None,
     ) -> None: ...
@@ -153,6 +160,7 @@ class Adadelta(Optimizer):
         eps: tuple[float, float] = 1e-06,
         weight_decay: float = 0.0,
         maximize: bool = False,
+        state_format: str = 'native',
         reject_nonfinite: bool = False,
         max_grad_norm: float | None = None,
     ) -> None: ...
@@ -184,6 +192,7 @@ class NAdam(Optimizer):
         momentum_decay: float = 0.004,
         decoupled_weight_decay: bool = False,
         maximize: bool = False,
+        state_format: str = 'native',
         reject_nonfinite: bool = False,
         max_grad_norm: float | None = None,
     ) -> None: ...
@@ -200,6 +209,7 @@ class RAdam(Optimizer):
         weight_decay: float = 0.0,
         decoupled_weight_decay: bool = False,
         maximize: bool = False,
+        state_format: str = 'native',
         reject_nonfinite: bool = False,
         max_grad_norm: float | None = None,
     ) -> None: ...
