@@ -582,13 +582,15 @@ static void test_objects_equal_kernels(void) {
     }
 }
 
-/* Every truncation and every single-bit flip of a small checkpoint is rejected with
- * GDOPT_ERR_FORMAT, leaves the optimizer as it was, and the optimizer still steps. */
-static void test_corrupt_checkpoints(void) {
+/* Every truncation and every single-bit flip of a small checkpoint (its slot native or
+ * bfloat16) is rejected with GDOPT_ERR_FORMAT, leaves the optimizer as it was, and the
+ * optimizer still steps. */
+static void test_corrupt_checkpoints(int state_format) {
     gdopt_optimizer *source = NULL, *target = NULL;
     float p[3] = {1, 2, 3}, g[3] = {0.1f, 0.2f, 0.3f};
     CHECK(CALL(gdopt_optimizer_create)("adam", &source) == GDOPT_OK &&
           CALL(gdopt_optimizer_create)("adam", &target) == GDOPT_OK);
+    CHECK(CALL(gdopt_optimizer_set)(source, "state_format", state_format) == GDOPT_OK);
     CHECK(CALL(gdopt_optimizer_step_f32)(source, 0, p, g, 3) == GDOPT_OK);
     unsigned char good[512], bad[512], before[512], after[512];
     size_t length = 0, before_length = 0, after_length = 0;
@@ -610,6 +612,63 @@ static void test_corrupt_checkpoints(void) {
           CALL(gdopt_optimizer_deserialize)(target, good, length) == GDOPT_OK);
     CALL(gdopt_optimizer_destroy)(source);
     CALL(gdopt_optimizer_destroy)(target);
+}
+
+/* Compact state: an int8 and a bfloat16 slot equal the compact kernel bit for bit; formats,
+ * sizes and errors. */
+static void test_compact_state(void) {
+    enum { COMPACT_N = 5000 };
+    static float p1[COMPACT_N], p2[COMPACT_N], g[COMPACT_N];
+    for (int format = GDOPT_STATE_BFLOAT16; format <= GDOPT_STATE_INT8; format++) {
+        gdopt_optimizer *o = NULL;
+        CHECK(CALL(gdopt_optimizer_create)("adamw", &o) == GDOPT_OK);
+        CHECK(CALL(gdopt_optimizer_set)(o, "amsgrad", 1) == GDOPT_OK);
+        CHECK(CALL(gdopt_optimizer_set)(o, "state_format", format) == GDOPT_OK);
+        size_t bytes = CALL(gdopt_state_bytes)(format, COMPACT_N);
+        CHECK(bytes == (format == GDOPT_STATE_INT8 ? 5056 + 20 * 4 : 2 * COMPACT_N));
+        void *m = calloc(1, bytes), *v = calloc(1, bytes), *vmax = calloc(1, bytes);
+        for (int i = 0; i < COMPACT_N; i++) p1[i] = p2[i] = (float)sin(0.1 * i);
+        for (uint64_t t = 1; t <= 20; t++) {
+            for (int i = 0; i < COMPACT_N; i++) g[i] = (float)cos((double)(t * 13 + (uint64_t)i));
+            CHECK(CALL(gdopt_optimizer_step_f32)(o, 2, p1, g, COMPACT_N) == GDOPT_OK);
+            CHECK(CALL(gdopt_adam_update_compact_f32)(p2, g, m, v, vmax, format, COMPACT_N, t, 1e-3, 0.9, 0.999,
+                                                      1e-8, 1e-2,
+                                                      GDOPT_ADAM_AMSGRAD | GDOPT_ADAM_DECOUPLED) == GDOPT_OK);
+        }
+        CHECK(memcmp(p1, p2, sizeof p1) == 0);
+        int held = -1;
+        CHECK(CALL(gdopt_optimizer_slot_format)(o, 2, &held) == GDOPT_OK && held == format);
+        CHECK(CALL(gdopt_optimizer_step_f32)(o, 3, p1, g, 100) == GDOPT_OK); /* int8 needs 4096 elements */
+        CHECK(CALL(gdopt_optimizer_slot_format)(o, 3, &held) == GDOPT_OK &&
+              held == (format == GDOPT_STATE_INT8 ? GDOPT_STATE_NATIVE : format));
+        float exp_avg[COMPACT_N];
+        CHECK(CALL(gdopt_optimizer_state_get_f32)(o, 2, "exp_avg", exp_avg, COMPACT_N) == GDOPT_OK);
+        EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_adam_update_compact_f32", "format=0",
+                     CALL(gdopt_adam_update_compact_f32)(p2, g, m, v, vmax, 0, COMPACT_N, 21, 1e-3, 0.9, 0.999, 1e-8,
+                                                         0, 0));
+        EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_adam_update_compact_f32", "vmax",
+                     CALL(gdopt_adam_update_compact_f32)(p2, g, m, v, NULL, format, COMPACT_N, 21, 1e-3, 0.9, 0.999,
+                                                         1e-8, 0, GDOPT_ADAM_AMSGRAD));
+        EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_slot_format", "slot 9 has no state",
+                     CALL(gdopt_optimizer_slot_format)(o, 9, &held));
+        free(m);
+        free(v);
+        free(vmax);
+        CALL(gdopt_optimizer_destroy)(o);
+    }
+    CHECK(CALL(gdopt_state_bytes)(GDOPT_STATE_NATIVE, 10) == 0 && CALL(gdopt_state_bytes)(GDOPT_STATE_INT8, 0) == 0);
+    CHECK(CALL(gdopt_state_bytes)(GDOPT_STATE_INT8, SIZE_MAX) == 0 && CALL(gdopt_state_bytes)(7, 10) == 0);
+    CHECK(CALL(gdopt_state_bytes)(GDOPT_STATE_INT8, 300) == 320 + 8);
+    gdopt_optimizer *rprop = NULL;
+    CHECK(CALL(gdopt_optimizer_create)("rprop", &rprop) == GDOPT_OK);
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_set", "not a parameter of rprop",
+                 CALL(gdopt_optimizer_set)(rprop, "state_format", 1));
+    CALL(gdopt_optimizer_destroy)(rprop);
+    gdopt_optimizer *adam = NULL;
+    CHECK(CALL(gdopt_optimizer_create)("adam", &adam) == GDOPT_OK);
+    EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_optimizer_set", "must be 0 (native), 1 (bfloat16) or 2 (int8)",
+                 CALL(gdopt_optimizer_set)(adam, "state_format", 3));
+    CALL(gdopt_optimizer_destroy)(adam);
 }
 
 static void test_helpers(void) {
@@ -1117,7 +1176,9 @@ int main(int argc, char **argv) {
     test_objects_equal_kernels();
     test_adafactor_factored();
     test_helpers();
-    test_corrupt_checkpoints();
+    test_corrupt_checkpoints(GDOPT_STATE_NATIVE);
+    test_corrupt_checkpoints(GDOPT_STATE_BFLOAT16);
+    test_compact_state();
     test_last_error_is_per_thread();
     test_fork_after_threads();
     test_tape();

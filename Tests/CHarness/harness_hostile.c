@@ -32,9 +32,9 @@ static void test_streamed_checkpoints(void) {
     CHECK(CALL(gdopt_optimizer_step_f32)(o, 3, p, g, BIG) == GDOPT_OK);
     CHECK(CALL(gdopt_optimizer_step_f64)(o, 9, pd, gd, 7) == GDOPT_OK);
     CHECK(CALL(gdopt_optimizer_serialize)(o, NULL, 0, &needed) == GDOPT_OK);
-    /* Three f32 buffers of BIG, three f64 buffers of 7, two slot headers of 52 bytes (format 2:
-     * 32, then rows, cols and the count of scalars, which adam has none of). */
-    CHECK(needed == before + 3 * BIG * 4 + 3 * 7 * 8 + 2 * 52);
+    /* Three f32 buffers of BIG, three f64 buffers of 7, two slot headers of 56 bytes (format 3:
+     * 32, then rows, cols, the count of scalars, which adam has none of, and the state format). */
+    CHECK(needed == before + 3 * BIG * 4 + 3 * 7 * 8 + 2 * 56);
     unsigned char *bytes = malloc(needed + 1);
     bytes[needed] = 0xA5;
     size_t written = 0;

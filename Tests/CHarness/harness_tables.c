@@ -92,13 +92,17 @@ static void test_parameter_tables(void) {
     CHECK(CALL(gdopt_optimizer_kinds)(&names, &kinds_count) == GDOPT_OK);
     join_names(names, kinds_count, joined, sizeof joined);
     CHECK(!strcmp(joined, "sgd,adagrad,rmsprop,adam,adamw,lion,adamax,adadelta,rprop,nadam,radam,asgd,adafactor"));
-    CHECK(CALL(gdopt_optimizer_params)("adam", &table, &count) == GDOPT_OK && count == 9);
+    CHECK(CALL(gdopt_optimizer_params)("adam", &table, &count) == GDOPT_OK && count == 10);
     CHECK(!strcmp(table[0].name, "lr") && table[0].default_value == 1e-3 && table[0].min == 0 &&
           table[0].max == DBL_MAX && table[0].flags == 0);
     const gdopt_param_info *beta1 = find_param(table, count, "beta1");
     CHECK(beta1 && beta1->default_value == 0.9 && beta1->min == 0 && beta1->max == nextafter(1.0, 0.0));
     const gdopt_param_info *amsgrad = find_param(table, count, "amsgrad");
     CHECK(amsgrad && amsgrad->flags == GDOPT_PARAM_BOOL && amsgrad->max == 1);
+    const gdopt_param_info *state_format = find_param(table, count, "state_format");
+    CHECK(state_format && state_format->flags == GDOPT_PARAM_INTEGER && state_format->min == 0 &&
+          state_format->max == GDOPT_STATE_INT8 && state_format->default_value == GDOPT_STATE_NATIVE);
+    CHECK(CALL(gdopt_optimizer_params)("rprop", &table, &count) == GDOPT_OK && !find_param(table, count, "state_format"));
     CHECK(CALL(gdopt_optimizer_params)("adamw", &table, &count) == GDOPT_OK &&
           find_param(table, count, "weight_decay")->default_value == 1e-2);
     CHECK(CALL(gdopt_optimizer_params)("sgd", &table, &count) == GDOPT_OK &&

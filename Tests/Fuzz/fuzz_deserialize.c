@@ -1,8 +1,8 @@
 /* libFuzzer target: arbitrary bytes into gdopt_optimizer_deserialize. The contract
  * checked on each input:
  *  - a rejected buffer leaves the optimizer byte-identical (its serialized form unchanged);
- *  - an accepted buffer is exactly what the optimizer serializes back (format 1, which still
- *    loads, comes back as format 2, and that loads to the same bytes again), and the
+ *  - an accepted buffer is exactly what the optimizer serializes back (formats 1 and 2, which
+ *    still load, come back as format 3, and that loads to the same bytes again), and the
  *    restored optimizer can step every slot it now holds.
  * Each input is tried as fuzz_checkpoint says: with its CRC-32 recomputed on the kind it
  * names, and as it is on another kind. */
@@ -63,13 +63,13 @@ static void check_deserialize(const char *kind, const uint8_t *data, size_t size
     gdopt_status s = fuzz_checked(gdopt_optimizer_deserialize(f->o, data, size));
     const uint8_t *after = serialized(f->o, &after_len);
     if (s == GDOPT_OK) {
-        if (size >= 12 && data[8] == 1 && !data[9] && !data[10] && !data[11]) {
-            /* Format 1 still loads and is written back as format 2, which loads to the same state. */
+        if (size >= 12 && data[8] < 3 && !data[9] && !data[10] && !data[11]) {
+            /* Formats 1 and 2 still load and are written back as format 3, which loads to the same state. */
             uint8_t *again = malloc(after_len);
             FUZZ_REQUIRE(again != NULL);
             memcpy(again, after, after_len);
             size_t again_len = after_len;
-            FUZZ_REQUIRE(again[8] == 2 && gdopt_optimizer_deserialize(f->o, again, again_len) == GDOPT_OK);
+            FUZZ_REQUIRE(again[8] == 3 && gdopt_optimizer_deserialize(f->o, again, again_len) == GDOPT_OK);
             after = serialized(f->o, &after_len);
             FUZZ_REQUIRE(after_len == again_len && memcmp(after, again, again_len) == 0);
             free(again);

@@ -54,6 +54,26 @@ static void checkpoint_seeds(const char *dir) {
             write_file(dir, name, buf, len);
             gdopt_optimizer_destroy(o);
         }
+    /* Compact state: bfloat16 at any n, int8 from 4096 elements (sgd's momentum: the signed map). */
+    static const char *const compact_kinds[] = {"adam", "adam", "sgd"};
+    static const int formats[] = {GDOPT_STATE_BFLOAT16, GDOPT_STATE_INT8, GDOPT_STATE_INT8};
+    for (int c = 0; c < 3; c++) {
+        gdopt_optimizer *o;
+        if (gdopt_optimizer_create(compact_kinds[c], &o) != GDOPT_OK) exit(1);
+        if (c == 2 && gdopt_optimizer_set(o, "momentum", 0.9) != GDOPT_OK) exit(1);
+        if (gdopt_optimizer_set(o, "state_format", formats[c]) != GDOPT_OK) exit(1);
+        static float p[4100], g[4100];
+        for (int i = 0; i < 4100; i++) p[i] = g[i] = (float)(i % 17) - 8;
+        size_t n = formats[c] == GDOPT_STATE_INT8 ? 4100 : 5;
+        for (int step = 0; step < 2; step++) gdopt_optimizer_step_f32(o, 0, p, g, n);
+        static unsigned char buf[16384];
+        size_t len;
+        if (gdopt_optimizer_serialize(o, buf, sizeof buf, &len) != GDOPT_OK) exit(1);
+        char name[64];
+        snprintf(name, sizeof name, "%s-%s.ckpt", compact_kinds[c], formats[c] == GDOPT_STATE_INT8 ? "int8" : "bf16");
+        write_file(dir, name, buf, len);
+        gdopt_optimizer_destroy(o);
+    }
 }
 
 static double quadratic(size_t n, const double *x, double *g, void *data) {
