@@ -259,9 +259,10 @@ gdopt_status gdopt_optimizer_slot_info(const gdopt_optimizer *o, size_t slot, gd
  * state_dicts see decoded values; checkpoints keep the compact bytes. */
 #define GDOPT_STATE_NATIVE 0   /* the params' dtype (the default) */
 #define GDOPT_STATE_BFLOAT16 1 /* bfloat16, rounded to nearest even */
-#define GDOPT_STATE_INT8 2     /* 8-bit codes on bitsandbytes' dynamic maps (signed for first moments: exp_avg, \
-                                  grad_avg, momentum_buffer; unsigned for the others), one float32 absmax per \
-                                  block of 256; slots under 4096 elements stay native */
+#define GDOPT_STATE_INT8 2     /* 8-bit blockwise, as bitsandbytes keeps state (below) */
+/* GDOPT_STATE_INT8: one code per element on bitsandbytes' dynamic maps (the signed map for the
+ * first moments exp_avg, grad_avg and momentum_buffer, the unsigned one for the others) and one
+ * float32 absmax per block of 256 elements; slots under 4096 elements keep native state. */
 
 /* Writes the format slot `slot` keeps its moments in (GDOPT_STATE_*) to *format.
  * Errors: NULL, INVALID (the slot has no state), STATE. */

@@ -631,9 +631,8 @@ static void test_compact_state(void) {
         for (uint64_t t = 1; t <= 20; t++) {
             for (int i = 0; i < COMPACT_N; i++) g[i] = (float)cos((double)(t * 13 + (uint64_t)i));
             CHECK(CALL(gdopt_optimizer_step_f32)(o, 2, p1, g, COMPACT_N) == GDOPT_OK);
-            CHECK(CALL(gdopt_adam_update_compact_f32)(p2, g, m, v, vmax, format, COMPACT_N, t, 1e-3, 0.9, 0.999,
-                                                      1e-8, 1e-2,
-                                                      GDOPT_ADAM_AMSGRAD | GDOPT_ADAM_DECOUPLED) == GDOPT_OK);
+            CHECK(CALL(gdopt_adam_update_compact_f32)(p2, g, m, v, vmax, format, COMPACT_N, t, 1e-3, 0.9, 0.999, 1e-8,
+                                                      1e-2, GDOPT_ADAM_AMSGRAD | GDOPT_ADAM_DECOUPLED) == GDOPT_OK);
         }
         CHECK(memcmp(p1, p2, sizeof p1) == 0);
         int held = -1;
@@ -643,9 +642,9 @@ static void test_compact_state(void) {
               held == (format == GDOPT_STATE_INT8 ? GDOPT_STATE_NATIVE : format));
         float exp_avg[COMPACT_N];
         CHECK(CALL(gdopt_optimizer_state_get_f32)(o, 2, "exp_avg", exp_avg, COMPACT_N) == GDOPT_OK);
-        EXPECT_ERROR(GDOPT_ERR_INVALID, "gdopt_adam_update_compact_f32", "format=0",
-                     CALL(gdopt_adam_update_compact_f32)(p2, g, m, v, vmax, 0, COMPACT_N, 21, 1e-3, 0.9, 0.999, 1e-8,
-                                                         0, 0));
+        EXPECT_ERROR(
+            GDOPT_ERR_INVALID, "gdopt_adam_update_compact_f32", "format=0",
+            CALL(gdopt_adam_update_compact_f32)(p2, g, m, v, vmax, 0, COMPACT_N, 21, 1e-3, 0.9, 0.999, 1e-8, 0, 0));
         EXPECT_ERROR(GDOPT_ERR_NULL, "gdopt_adam_update_compact_f32", "vmax",
                      CALL(gdopt_adam_update_compact_f32)(p2, g, m, v, NULL, format, COMPACT_N, 21, 1e-3, 0.9, 0.999,
                                                          1e-8, 0, GDOPT_ADAM_AMSGRAD));

@@ -102,7 +102,8 @@ static void test_parameter_tables(void) {
     const gdopt_param_info *state_format = find_param(table, count, "state_format");
     CHECK(state_format && state_format->flags == GDOPT_PARAM_INTEGER && state_format->min == 0 &&
           state_format->max == GDOPT_STATE_INT8 && state_format->default_value == GDOPT_STATE_NATIVE);
-    CHECK(CALL(gdopt_optimizer_params)("rprop", &table, &count) == GDOPT_OK && !find_param(table, count, "state_format"));
+    CHECK(CALL(gdopt_optimizer_params)("rprop", &table, &count) == GDOPT_OK &&
+          !find_param(table, count, "state_format"));
     CHECK(CALL(gdopt_optimizer_params)("adamw", &table, &count) == GDOPT_OK &&
           find_param(table, count, "weight_decay")->default_value == 1e-2);
     CHECK(CALL(gdopt_optimizer_params)("sgd", &table, &count) == GDOPT_OK &&
