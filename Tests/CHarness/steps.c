@@ -1,5 +1,5 @@
 /* Takes `steps` steps of every kind, through the optimizer objects (large, threaded, with
- * clipping and the non-finite check) and the stateless kernels, and records, differentiates
+ * clipping and the non-finite check; some with compact state) and the stateless kernels, and records, differentiates
  * and clears a small network on a tape each step. Run under valgrind with two step counts
  * by `make test`: the allocation counts must be equal, i.e. a step allocates nothing and
  * a cleared tape reuses its memory. */
@@ -13,8 +13,10 @@ int main(int argc, char **argv) {
     const size_t n = 300000; /* above the threading threshold on 2 threads */
     float *p = calloc(n, sizeof *p), *g = malloc(n * sizeof *g);
     for (size_t i = 0; i < n; i++) g[i] = 0.001f * (float)(i % 7);
-    const char *kinds[] = {"sgd",      "adagrad", "rmsprop", "adam",  "adamw", "lion",     "adamax",
-                           "adadelta", "rprop",   "nadam",   "radam", "asgd",  "adafactor"};
+    const char *kinds[] = {"sgd", "adagrad", "rmsprop", "adam", "adamw", "lion", "adamax", "adadelta", "rprop", "nadam",
+                           "radam", "asgd", "adafactor",
+                           /* compact state: bfloat16, then int8 */
+                           "adam", "sgd", "adamw", "nadam"};
     enum { KINDS = sizeof kinds / sizeof *kinds };
     gdopt_optimizer *o[KINDS];
     gdopt_set_num_threads(2);
@@ -24,7 +26,11 @@ int main(int argc, char **argv) {
         gdopt_optimizer_set(o[k], "reject_nonfinite", 1);
         if (k == 0 || k == 2) gdopt_optimizer_set(o[k], "momentum", 0.9);
         if (k == 12) gdopt_optimizer_set_shape(o[k], 0, 600, n / 600); /* factored */
+        if (k == 14) gdopt_optimizer_set(o[k], "momentum", 0.9);
+        if (k == 15) gdopt_optimizer_set(o[k], "amsgrad", 1);
+        if (k >= 13) gdopt_optimizer_set(o[k], "state_format", k == 13 ? GDOPT_STATE_BFLOAT16 : GDOPT_STATE_INT8);
     }
+    /* (The compact kernel, gdopt_adam_update_compact_*, allocates its working memory per call.) */
     double q[8] = {0}, h[8] = {1, 2, 3, 4, 5, 6, 7, 8}, a[8] = {0}, b[8] = {0}, c[8] = {0};
     double product = 1, eta = 1e-2, mu = 1;
     int failures = 0;

@@ -58,7 +58,8 @@ extension Adam {
     /// `maxSecondMoment` holds `format.byteCount(count, dtype:)` bytes, zero before the first
     /// step (bfloat16, or int8 codes then each block's absmax: `StateFormat`). Unlike an
     /// optimizer's slots, int8 applies at any count. The step runs as an optimizer's compact
-    /// slot does (`CompactStep`), so both give the same bits.
+    /// slot does (`CompactStep`), so both give the same bits. It allocates its working memory
+    /// (48 KB per thread) on each call, which an optimizer object keeps.
     @_specialize(exported:true,where T == Float)
     @_specialize(exported:true,where T == Double)
     public static func updateCompact<T: GDOptFloat>(
@@ -75,6 +76,8 @@ extension Adam {
         func compact(_ bytes: UnsafeMutableRawPointer?, _ role: Int) -> CompactBuffer? {
             bytes.map { CompactBuffer(format: format, bytes: $0, count: count, moment: moments[role]) }
         }
+        let workspace = CompactWorkspace()
+        try workspace.reserve()
         var scalars = (0.0, 0.0)
         withUnsafeMutableBytes(of: &scalars) { raw in
             let step = SlotStep<T>(
@@ -86,7 +89,7 @@ extension Adam {
                 buffers: (
                     compact(firstMoment, 0), compact(secondMoment, 1), compact(c.amsgrad ? maxSecondMoment : nil, 2)
                 ),
-                scalarCount: 0)
+                scalarCount: 0, workspace: workspace)
         }
     }
 }

@@ -23,6 +23,8 @@ public final class Optimizer {
     var reserved: [Int: (dtype: DType, buffers: [Int: AlignedBuffer])] = [:]
     /// Shapes given by `setShape` to slots before their first step (kept by `reset`).
     var shapes: [Int: (rows: Int, cols: Int)] = [:]
+    /// The compact steps' working memory (allocated by the first, grown with the thread count).
+    private let workspace = CompactWorkspace()
 
     /// An optimizer with torch's defaults for `kind`.
     public init(_ kind: OptimizerKind) {
@@ -178,6 +180,7 @@ public final class Optimizer {
                 dtype: T.dtype, count: count, format: newSlotFormat(count: count), scalars: plan.scalarStarts,
                 shape: newSlotShape(id, count: count))
         }
+        if state.format != .native { try workspace.reserve() }
         let fresh = plan.needed(factored: state.shape != nil).subtracting(state.present)  // the roles in `added`
         for (role, buffer) in added {
             state[role] = buffer
@@ -199,7 +202,7 @@ public final class Optimizer {
                 state.compact(0, moments: moments), state.compact(1, moments: moments),
                 state.compact(2, moments: moments)
             )
-            rule.updateCompact(whole, buffers: buffers, scalarCount: state.scalarCount)
+            rule.updateCompact(whole, buffers: buffers, scalarCount: state.scalarCount, workspace: workspace)
         }
         state.step += 1
         if existing == nil { slots[id] = state }

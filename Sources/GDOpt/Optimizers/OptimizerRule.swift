@@ -52,6 +52,11 @@ protocol SteppingRule: OptimizerRule {
     var statePlan: StatePlan { get }
     /// One step of the rule's kernel on one slot.
     func update<T: GDOptFloat>(_ step: SlotStep<T>) throws(GDOptError)
+    /// One step on a slot with compact moments (`CompactStep`). A requirement, with one default
+    /// implementation, so that each rule's witness is the chunk loop specialised for it.
+    func updateCompact<T: GDOptFloat>(
+        _ step: SlotStep<T>, buffers: (CompactBuffer?, CompactBuffer?, CompactBuffer?), scalarCount: Int,
+        workspace: CompactWorkspace)
 }
 
 struct StatePlan {

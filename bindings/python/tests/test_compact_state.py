@@ -2,9 +2,9 @@
 float32 state on the issue's two problems, and keep their form through checkpoints."""
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits  # make test installs scikit-learn
 
 import gdopt
+from digits import digits_split
 
 FORMATS = ("native", "bfloat16", "int8")
 
@@ -12,11 +12,7 @@ FORMATS = ("native", "bfloat16", "int8")
 def train_digits(state_format):
     """A 64-256-10 ReLU MLP on scikit-learn's digits, 25 epochs of Adam: its first layer's
     16384 weights are over the 4096-element int8 threshold, its others stay float32."""
-    digits = load_digits()
-    X = (digits.data / 16.0).astype(np.float32)
-    y = digits.target.astype(np.int64)
-    order = np.random.default_rng(0).permutation(len(X))
-    train, test = order[:1437], order[1437:]
+    X, y, train, test = digits_split()
     rng = np.random.default_rng(1)
     params = [(rng.standard_normal((64, 256)) / 8).astype(np.float32), np.zeros(256, np.float32),
               (rng.standard_normal((256, 10)) / 16).astype(np.float32), np.zeros(10, np.float32)]

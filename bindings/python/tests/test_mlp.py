@@ -4,14 +4,11 @@ import numpy as np
 from sklearn.datasets import load_digits  # make test installs scikit-learn
 
 import gdopt
+from digits import digits_split
 
 
 def test_mlp_on_digits_reaches_95_percent():
-    digits = load_digits()
-    X = (digits.data / 16.0).astype(np.float32)
-    y = digits.target.astype(np.int64)
-    order = np.random.default_rng(0).permutation(len(X))
-    train, test = order[:1437], order[1437:]
+    X, y, train, test = digits_split()
     rng = np.random.default_rng(1)
     params = [(rng.standard_normal((64, 128)) / 8).astype(np.float32), np.zeros(128, np.float32),
               (rng.standard_normal((128, 10)) / np.sqrt(128)).astype(np.float32), np.zeros(10, np.float32)]
