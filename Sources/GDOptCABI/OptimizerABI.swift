@@ -134,9 +134,7 @@ public func gdopt_optimizer_slot_info(
     withStatus {
         let opt = try optimizer(o)
         let info = try required(info, "info")
-        guard let state = opt.slotInfo(slot: slot) else {
-            throw GDOptError.invalid("slot \(UInt(bitPattern: slot)) has no state")
-        }
+        let state = try slotInfo(opt, slot)
         let mask = opt.kind.stateNames.enumerated().reduce(UInt32(0)) { mask, entry in
             state.buffers.contains(entry.element) ? mask | 1 << entry.offset : mask
         }
@@ -150,13 +148,17 @@ public func gdopt_optimizer_slot_format(_ o: OpaquePointer?, _ slot: Int, _ form
     -> gdopt_status
 {
     withStatus {
-        let opt = try optimizer(o)
         let format = try required(format, "format")
-        guard let state = opt.slotInfo(slot: slot) else {
-            throw GDOptError.invalid("slot \(UInt(bitPattern: slot)) has no state")
-        }
-        format.pointee = Int32(state.format.rawValue)
+        format.pointee = Int32(try slotInfo(try optimizer(o), slot).format.rawValue)
     }
+}
+
+/// What a slot holds; INVALID before its first step.
+private func slotInfo(_ opt: Optimizer, _ slot: Int) throws -> SlotInfo {
+    guard let state = opt.slotInfo(slot: slot) else {
+        throw GDOptError.invalid("slot \(UInt(bitPattern: slot)) has no state")
+    }
+    return state
 }
 
 private func stateGet<T: GDOptFloat>(

@@ -1,5 +1,7 @@
-/// One SIMD level's loops, for one element type (GDOptLoops/Loops.swift fills it).
-package struct LoopTable<T: GDOptFloat>: Sendable {
+/// One SIMD level's loops, for one element type (GDOptLoops/Loops.swift fills it). A class, so
+/// that reaching one loop retains the table once rather than copying every closure in it (a
+/// compact step reaches its codecs once per chunk).
+package final class LoopTable<T: GDOptFloat>: Sendable {
     package let sgd: @Sendable (SGDLoop<T>, Range<Int>) -> Void
     package let adagrad: @Sendable (AdagradLoop<T>, Range<Int>) -> Void
     package let rmsprop: @Sendable (RMSpropLoop<T>, Range<Int>) -> Void

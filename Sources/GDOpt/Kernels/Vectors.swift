@@ -46,27 +46,10 @@ package enum Vectors {
         case .avx512: GDOptLoopsAVX512.Loops.double
         }
 
-    // A chunk of compact state calls these: reading them from the table would copy the whole
-    // table, retaining and releasing every closure in it. A generic struct keeps them, as the
-    // table does, in the form generic code calls (a tuple of Float closures would not be).
-    package struct Codecs<T: GDOptFloat> {
-        let decode: @Sendable (CompactChunk<T>) -> Void
-        let encode: @Sendable (CompactChunk<T>) -> Void
-    }
-    private static let floatCodecs = Codecs(decode: floats.decodeState, encode: floats.encodeState)
-    private static let doubleCodecs = Codecs(decode: doubles.decodeState, encode: doubles.encodeState)
-
-    /// The compact state codecs of the level in use, for T.
-    @inline(__always)
-    static func codecs<T: GDOptFloat>(_: T.Type) -> Codecs<T> {
-        T.dtype == .float32
-            ? unsafeBitCast(floatCodecs, to: Codecs<T>.self) : unsafeBitCast(doubleCodecs, to: Codecs<T>.self)
-    }
-
     /// The loops of the level in use, for T.
     @inline(__always)
     static func loops<T: GDOptFloat>(_: T.Type) -> LoopTable<T> {
-        // T is Float or Double, so each cast is to the table's own type.
+        // T is Float or Double, so each cast is to the table's own class.
         T.dtype == .float32
             ? unsafeBitCast(floats, to: LoopTable<T>.self) : unsafeBitCast(doubles, to: LoopTable<T>.self)
     }

@@ -148,19 +148,15 @@ struct CompactBuffer {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     func encode<T: GDOptFloat>(from values: UnsafePointer<T>) {
-        var working = InlineArray<2048, T>(repeating: 0)
-        withUnsafeMutableBytes(of: &working) { raw in
-            let scratch = raw.baseAddress!.assumingMemoryBound(to: T.self)
-            for start in stride(from: 0, to: count, by: CompactBuffer.chunkSize) {
-                let length = min(CompactBuffer.chunkSize, count - start)
-                scratch.update(from: values + start, count: length)
-                chunk(at: start, count: length, values: scratch).encode()
-            }
+        // Encoding only reads the values: no copy of them is needed.
+        let values = UnsafeMutablePointer(mutating: values)
+        for start in stride(from: 0, to: count, by: CompactBuffer.chunkSize) {
+            chunk(at: start, count: min(CompactBuffer.chunkSize, count - start), values: values + start).encode()
         }
     }
 }
 
 extension CompactChunk {
-    @inline(__always) func decode() { Vectors.codecs(T.self).decode(self) }
-    @inline(__always) func encode() { Vectors.codecs(T.self).encode(self) }
+    @inline(__always) func decode() { Vectors.loops(T.self).decodeState(self) }
+    @inline(__always) func encode() { Vectors.loops(T.self).encodeState(self) }
 }

@@ -36,7 +36,7 @@ extension Optimizer {
     public func readState<T: GDOptFloat>(slot id: Int, name: String, into out: UnsafeMutablePointer<T>, count: Int)
         throws(GDOptError)
     {
-        guard let state = slots[id] else { throw .invalid("slot \(UInt(bitPattern: id)) has no state") }
+        let state = try existingSlot(id)
         let role = try role(of: name)
         guard state[role] != nil else {
             throw .invalid("slot \(UInt(bitPattern: id)) has no \(name) buffer (it is created when a step needs it)")
@@ -86,23 +86,29 @@ extension Optimizer {
 
     /// A slot's factored shape (rows, cols), or nil when its state is not factored.
     public func slotShape(slot id: Int) throws(GDOptError) -> (rows: Int, cols: Int)? {
-        guard let state = slots[id] else { throw .invalid("slot \(UInt(bitPattern: id)) has no state") }
+        let state = try existingSlot(id)
         return state.shape
     }
 
     /// One of a slot's scalar state values by its torch name (NAdam's "mu_product", ASGD's "eta" and "mu").
     public func scalarState(slot id: Int, name: String) throws(GDOptError) -> Double {
-        guard let state = slots[id] else { throw .invalid("slot \(UInt(bitPattern: id)) has no state") }
+        let state = try existingSlot(id)
         return state.scalars[try scalarIndex(of: name)]
     }
 
     /// Sets one of a slot's scalar state values (after `setState`, to load a torch state_dict);
     /// a value out of its range throws `.invalid` and changes nothing.
     public func setScalarState(slot id: Int, name: String, value: Double) throws(GDOptError) {
-        guard let state = slots[id] else { throw .invalid("slot \(UInt(bitPattern: id)) has no state") }
+        let state = try existingSlot(id)
         let index = try scalarIndex(of: name)
         try kind.scalarState[index].check(value)
         state.scalars[index] = value
+    }
+
+    /// A slot's state; `.invalid` before its first step.
+    func existingSlot(_ id: Int) throws(GDOptError) -> Slot {
+        guard let state = slots[id] else { throw .invalid("slot \(UInt(bitPattern: id)) has no state") }
+        return state
     }
 
     private func scalarIndex(of name: String) throws(GDOptError) -> Int {
